@@ -1,0 +1,41 @@
+package io.chordfs.core.chord;
+
+/**
+ * Protocol parameters.
+ *
+ * @param successorListLength r, the length of the successor list (default 5)
+ * @param replicationFactor   R; the successor list is never shorter than this
+ * @param stabilizeMillis     period of stabilize and check_predecessor
+ * @param fixFingersMillis    period of fix_fingers
+ * @param fingerLookupsPerRound how many finger lookups one fix_fingers round may send
+ */
+public record ChordConfig(int successorListLength, int replicationFactor, long stabilizeMillis,
+                          long fixFingersMillis, int fingerLookupsPerRound) {
+    public static final int DEFAULT_SUCCESSORS = 5;
+    public static final int DEFAULT_REPLICAS = 3;
+
+    public ChordConfig {
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replication factor must be at least 1");
+        }
+        if (successorListLength < replicationFactor) {
+            throw new IllegalArgumentException("successor list (" + successorListLength
+                    + ") must not be shorter than the replication factor (" + replicationFactor + ")");
+        }
+        if (stabilizeMillis <= 0 || fixFingersMillis <= 0 || fingerLookupsPerRound <= 0) {
+            throw new IllegalArgumentException("periods and lookups per round must be positive");
+        }
+    }
+
+    public static ChordConfig defaults() {
+        return new ChordConfig(DEFAULT_SUCCESSORS, DEFAULT_REPLICAS, 500, 500, 2);
+    }
+
+    public ChordConfig withPeriods(long stabilize, long fixFingers) {
+        return new ChordConfig(successorListLength, replicationFactor, stabilize, fixFingers, fingerLookupsPerRound);
+    }
+
+    public ChordConfig withReplication(int successors, int replicas) {
+        return new ChordConfig(successors, replicas, stabilizeMillis, fixFingersMillis, fingerLookupsPerRound);
+    }
+}
