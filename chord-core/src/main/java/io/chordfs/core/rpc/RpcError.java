@@ -1,6 +1,7 @@
 package io.chordfs.core.rpc;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * An msgpack-rpc error answer. A handler completes its future exceptionally with one to send
@@ -10,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 public class RpcError extends RuntimeException {
     private final transient Object error;
 
-    /** {@code error} is any encodable value; peers expect a string. */
+    /** {@code error} is any encodable value but nil (nil means success on the wire); peers expect a string. */
     public RpcError(Object error) {
         // No stack trace: the error is data from (or for) the wire, the trace would only show an I/O thread.
-        super(describe(error), null, false, false);
+        super(describe(Objects.requireNonNull(error, "error")), null, false, false);
         this.error = error;
     }
 
