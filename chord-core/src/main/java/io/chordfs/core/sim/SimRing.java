@@ -2,6 +2,7 @@ package io.chordfs.core.sim;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 
@@ -80,37 +81,13 @@ public final class SimRing {
 
     /** As {@link #consistent()}; without whole lists only the immediate successor is checked. */
     public boolean consistent(boolean wholeLists) {
-        TreeMap<Long, NodeRef> members = sim.liveMembers();
-        int expectedMembers = 0;
+        List<ChordNode> live = new ArrayList<>();
         for (NodeRef ref : sim.allNodes()) {
             if (sim.isAlive(ref)) {
-                expectedMembers++;
+                live.add(sim.node(ref));
             }
         }
-        if (members.size() != expectedMembers || members.isEmpty()) {
-            return false;
-        }
-        List<NodeRef> ordered = new ArrayList<>(members.values());
-        int n = ordered.size();
-        for (int i = 0; i < n; i++) {
-            ChordNode node = sim.node(ordered.get(i));
-            NodeRef pred = node.predecessor();
-            NodeRef expectedPred = ordered.get((i + n - 1) % n);
-            if (n > 1 && !expectedPred.equals(pred)) {
-                return false;
-            }
-            List<NodeRef> succs = node.successors();
-            int length = n == 1 || !wholeLists ? 1 : config.successorListLength();
-            if (wholeLists && succs.size() != length) {
-                return false;
-            }
-            for (int k = 0; k < length; k++) {
-                if (!succs.get(k).equals(ordered.get((i + 1 + k) % n))) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return RingCheck.consistent(live, wholeLists);
     }
 
     /** The owner of id among the live members: the ground truth. */
