@@ -1,0 +1,131 @@
+package io.chordfs.client;
+
+import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.Wire;
+import io.chordfs.core.cli.Args;
+import io.chordfs.core.cli.HostPort;
+import io.chordfs.core.cli.Logs;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
+import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcError;
+import io.chordfs.core.rpc.RpcLimits;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+
+/** {@code java -jar fs-client.jar <command>}: talks to a ChordFS ring. */
+public final class Main {
+    static final int CHORD_PORT = 5057;
+    static final String USAGE = """
+            Usage: java -jar fs-client.jar <command> [arguments]
+
+            Commands:
+              ring IP[:PORT]          the ring's nodes in ring order: address, id, share of the key space
+              lookup NAME IP[:PORT]   the key of NAME and the node that owns it
+
+            IP is any node of the ring; PORT is its Chord RPC port (default 5057).
+            Exit codes: 0 done, 1 the ring could not answer, 2 wrong usage.
+            """;
+    /** A walk round the ring stops here even if it never gets back to its start. */
+    private static final int MAX_RING_SIZE = 100_000;
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        Logs.setUp(Level.WARNING);
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length == 0 || Arrays.asList(argv).contains("--help") || argv[0].equals("help")) {
+            out.print(USAGE);
+            return argv.length == 0 ? 2 : 0;
+        }
+        try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
+            Args args = Args.parse(Arrays.copyOfRange(argv, 1, argv.length), Set.of(), Set.of());
+            List<String> words = args.positional();
+            switch (argv[0]) {
+                case "ring":
+                    expect(words, 1, "ring IP[:PORT]");
+                    return ring(client, HostPort.parse(words.get(0), CHORD_PORT), out);
+                case "lookup":
+                    expect(words, 2, "lookup NAME IP[:PORT]");
+                    return lookup(client, words.get(0), HostPort.parse(words.get(1), CHORD_PORT), out);
+                default:
+                    throw new Args.UsageException("unknown command '" + argv[0] + "'");
+            }
+        } catch (Args.UsageException e) {
+            err.println("fs-client: " + e.getMessage() + " (see --help)");
+            return 2;
+        } catch (IOException | TimeoutException | RpcError e) {
+            err.println("fs-client: " + describe(e));
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private static void expect(List<String> words, int n, String usage) throws Args.UsageException {
+        if (words.size() != n) {
+            throw new Args.UsageException("usage: " + usage);
+        }
+    }
+
+    static int ring(RpcClient client, InetSocketAddress entry, PrintStream out)
+            throws IOException, TimeoutException, InterruptedException {
+        NodeRef start = node(client.callSync(entry, ChordNode.GET_INFO, List.of()));
+        List<NodeRef> ring = new ArrayList<>();
+        Set<NodeRef> seen = new HashSet<>();
+        NodeRef at = start;
+        while (seen.add(at) && ring.size() < MAX_RING_SIZE) {
+            ring.add(at);
+            at = node(client.callSync(at.address(), ChordNode.GET_SUCCESSOR, List.of()));
+        }
+        if (!at.equals(start)) {
+            out.println("warning: the walk from " + start + " did not come back to it (the ring is still converging?)");
+        }
+        out.printf(Locale.ROOT, "%-22s %10s %8s%n", "ADDRESS", "ID", "SHARE");
+        for (int i = 0; i < ring.size(); i++) {
+            NodeRef n = ring.get(i);
+            NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
+            long owned = ring.size() == 1 ? Ring.SIZE : Ring.distance(pred.id(), n.id());
+            out.printf(Locale.ROOT, "%-22s %10d %7.2f%%%n", n.ip() + ":" + n.port(), n.id(), 100.0 * owned / Ring.SIZE);
+        }
+        out.println(ring.size() + " node" + (ring.size() == 1 ? "" : "s"));
+        return 0;
+    }
+
+    static int lookup(RpcClient client, String name, InetSocketAddress entry, PrintStream out)
+            throws IOException, TimeoutException, InterruptedException {
+        long key = Keys.key(name);
+        NodeRef owner = node(client.callSync(entry, ChordNode.FIND_SUCCESSOR, List.of(key)));
+        out.println(name + "  key " + key + "  owner " + owner.ip() + ":" + owner.port() + " (id " + owner.id() + ")");
+        return 0;
+    }
+
+    private static NodeRef node(Object wire) {
+        return Wire.parseNode("answer", wire);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof TimeoutException) {
+            return "no answer in time: " + e.getMessage();
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "cannot connect: " + e.getMessage();
+        }
+        return e.getMessage();
+    }
+}

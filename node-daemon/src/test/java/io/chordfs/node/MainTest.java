@@ -1,0 +1,57 @@
+package io.chordfs.node;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... argv) {
+        return Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpDocumentsEveryCommandAndOption() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("local"));
+        assertEquals(0, run("run", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String option : new String[] {"--ip", "--port", "--join", "--id", "--replicas", "--successors", "--stabilize-ms"}) {
+            assertTrue(help.contains(option), option);
+        }
+        assertEquals(0, run("local", "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("--nodes"));
+    }
+
+    @Test
+    void badUsageIsOneLineAndExitCodeTwo() {
+        assertEquals(2, run("run", "--bogus"));
+        assertTrue(err().contains("unknown option --bogus"));
+        assertEquals(1, err().lines().count());
+        assertEquals(2, run("run"));
+        assertTrue(err().contains("--ip is required"));
+        assertEquals(2, run("run", "--ip", "127.0.0.1", "--replicas", "4", "--successors", "3"));
+        assertTrue(err().contains("at least --replicas"));
+        assertEquals(2, run("run", "--ip", "127.0.0.1", "--id", "4294967296"));
+        assertEquals(2, run("local", "--first-ip", "10.0.0.1"));
+        assertEquals(2, run("local", "--nodes", "zero"));
+        assertEquals(2, run("frobnicate"));
+        assertEquals(2, run());
+    }
+
+    @Test
+    void loopbackAddressesCountUpFromTheFirst() throws Exception {
+        assertEquals(java.util.List.of("127.0.0.11", "127.0.0.12", "127.0.0.13"), LocalCommand.loopbackIps("127.0.0.11", 3));
+    }
+}
