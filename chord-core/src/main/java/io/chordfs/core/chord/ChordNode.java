@@ -319,20 +319,20 @@ public final class ChordNode {
     /** Among fingers and successors, the node in (self, id) closest to id, not yet tried. */
     private NodeRef closestPreceding(long id, Set<NodeRef> tried) {
         NodeRef best = null;
-        long bestDistance = -1;
-        for (NodeRef[] group : new NodeRef[][] {fingers, successors.toArray(NodeRef[]::new)}) {
-            for (NodeRef n : group) {
-                if (n == null || n.equals(self) || tried.contains(n) || !Ring.inOpen(n.id(), self.id(), id)) {
-                    continue;
-                }
-                long d = Ring.distance(self.id(), n.id());
-                if (d > bestDistance) {
-                    best = n;
-                    bestDistance = d;
-                }
-            }
+        for (NodeRef n : fingers) {
+            best = closer(best, n, id, tried);
+        }
+        for (NodeRef n : successors) {
+            best = closer(best, n, id, tried);
         }
         return best;
+    }
+
+    private NodeRef closer(NodeRef best, NodeRef n, long id, Set<NodeRef> tried) {
+        if (n == null || n.equals(self) || !Ring.inOpen(n.id(), self.id(), id) || tried.contains(n)) {
+            return best;
+        }
+        return best == null || Ring.distance(self.id(), n.id()) > Ring.distance(self.id(), best.id()) ? n : best;
     }
 
     private CompletableFuture<NodeRef> findSuccessorVia(NodeRef via, long id) {

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 /** A ring of simulated nodes with the checks tests and benchmarks ask of it. */
 public final class SimRing {
     private static final long JOIN_RETRY_MS = 1_000;
+    private static final long JOIN_SPACING_MS = 5;
 
     private final Simulator sim;
     private final ChordConfig config;
@@ -27,16 +28,25 @@ public final class SimRing {
         this.config = config;
     }
 
-    /** Builds a ring of n nodes, one join every {@code joinSpacingMs}, and runs it until consistent. */
-    public static SimRing build(long seed, int n, ChordConfig config, long joinSpacingMs) {
+    /**
+     * Builds a ring of n nodes and runs it until consistent. Nodes join in waves that at most
+     * double the ring, each wave given time to settle, as a growing fleet would: joins that pile
+     * into one gap all at once take a stabilize round each to sort out.
+     */
+    public static SimRing build(long seed, int n, ChordConfig config) {
         SimRing ring = new SimRing(new Simulator(seed, Simulator.Config.defaults()), config);
         ring.newNode(false).create();
-        for (int i = 1; i < n; i++) {
-            ring.sim.at(i * joinSpacingMs, () -> ring.join(ring.newNode(false)));
-        }
-        ring.sim.runFor(n * joinSpacingMs);
-        if (!ring.sim.runUntil(ring::consistent, 3_600_000, 2_000)) {
-            throw new IllegalStateException("ring of " + n + " did not converge");
+        int members = 1;
+        while (members < n) {
+            int wave = Math.min(n - members, Math.max(1, members / 2));
+            for (int i = 0; i < wave; i++) {
+                ring.sim.at(i * JOIN_SPACING_MS, () -> ring.join(ring.newNode(false)));
+            }
+            ring.sim.runFor(wave * JOIN_SPACING_MS);
+            if (!ring.sim.runUntil(ring::consistent, 3_600_000, 1_000)) {
+                throw new IllegalStateException("ring of " + (members + wave) + " did not converge");
+            }
+            members += wave;
         }
         return ring;
     }

@@ -20,7 +20,7 @@ class SimulationTest {
     @Test
     void thousandNodesLookupCorrectlyInAboutHalfLogNHops() {
         int n = 1000;
-        SimRing ring = SimRing.build(1, n, CONFIG, 20);
+        SimRing ring = SimRing.build(1, n, CONFIG);
         ring.sim().runFor(60_000); // let fix_fingers go round the table
         SimRing.LookupStats stats = ring.lookupFromEveryNode(20);
 
@@ -34,7 +34,7 @@ class SimulationTest {
     @Test
     void churnOfTwentyPercentFailuresAndJoinsReconverges() {
         int n = 500;
-        SimRing ring = SimRing.build(2, n, CONFIG, 20);
+        SimRing ring = SimRing.build(2, n, CONFIG);
         ring.sim().runFor(30_000);
         Simulator sim = ring.sim();
 
@@ -86,8 +86,8 @@ class SimulationTest {
 
     @Test
     void sameSeedSameRun() {
-        SimRing a = SimRing.build(7, 50, CONFIG, 10);
-        SimRing b = SimRing.build(7, 50, CONFIG, 10);
+        SimRing a = SimRing.build(7, 50, CONFIG);
+        SimRing b = SimRing.build(7, 50, CONFIG);
         assertEquals(a.sim().now(), b.sim().now());
         assertEquals(a.sim().messages(), b.sim().messages());
         assertEquals(a.sim().liveMembers(), b.sim().liveMembers());
@@ -95,7 +95,7 @@ class SimulationTest {
 
     @Test
     void successorFailuresAreRepairedFromTheList() {
-        SimRing ring = SimRing.build(4, 40, CONFIG, 20);
+        SimRing ring = SimRing.build(4, 40, CONFIG);
         Simulator sim = ring.sim();
         List<NodeRef> ordered = new ArrayList<>(sim.liveMembers().values());
         // Three consecutive nodes fail at once: their predecessor must skip all of them.
@@ -109,7 +109,7 @@ class SimulationTest {
 
     @Test
     void gracefulLeaveTellsBothNeighboursAtOnce() {
-        SimRing ring = SimRing.build(5, 20, CONFIG, 20);
+        SimRing ring = SimRing.build(5, 20, CONFIG);
         Simulator sim = ring.sim();
         List<NodeRef> ordered = new ArrayList<>(sim.liveMembers().values());
         NodeRef pred = ordered.get(4);
@@ -128,7 +128,7 @@ class SimulationTest {
 
     @Test
     void createOnAMemberChangesNothing() {
-        SimRing ring = SimRing.build(6, 10, CONFIG, 20);
+        SimRing ring = SimRing.build(6, 10, CONFIG);
         ChordNode node = ring.sim().node(ring.sim().liveMembers().firstEntry().getValue());
         List<NodeRef> before = node.successors();
         NodeRef pred = node.predecessor();

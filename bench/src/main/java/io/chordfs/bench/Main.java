@@ -1,0 +1,37 @@
+package io.chordfs.bench;
+
+import io.chordfs.core.cli.Logs;
+
+import java.util.Arrays;
+import java.util.logging.Level;
+
+/** {@code java -jar bench/target/bench.jar <benchmark> [args]}. */
+public final class Main {
+    private static final String USAGE = """
+            Usage: java -jar bench/target/bench.jar <benchmark> [args]
+
+              hops [N ...]              simulated rings (default 10 100 1000 10000): mean and p99 lookup
+                                        hops next to (1/2)·log2 N, and simulation cost
+              rpc [SECONDS]             find_successor on one node over loopback: p50/p99 latency and
+                                        throughput with 1 and with 8 concurrent clients (default 5 s each)
+            """;
+
+    private Main() {}
+
+    public static void main(String[] argv) throws Exception {
+        Logs.setUp(Level.WARNING);
+        if (argv.length == 0 || argv[0].equals("--help")) {
+            System.out.print(USAGE);
+            System.exit(argv.length == 0 ? 2 : 0);
+        }
+        String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
+        switch (argv[0]) {
+            case "hops" -> HopsBench.run(rest);
+            case "rpc" -> RpcBench.run(rest);
+            default -> {
+                System.err.println("bench: unknown benchmark '" + argv[0] + "'");
+                System.exit(2);
+            }
+        }
+    }
+}
