@@ -1,0 +1,160 @@
+package io.chordfs.node.store;
+
+import io.chordfs.node.route.ObjectSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * One version of a stored object, opened for verified reading (see {@link ObjectStore#read}). The
+ * file stays open, so this version can be read whole even if a newer one replaces it meanwhile.
+ * Close it when done. One thread at a time.
+ */
+public final class ObjectReader implements ObjectSource {
+    private final ObjectStore store;
+    private final ObjectMeta meta;
+    private final FileChannel ch;
+    private byte[] buf;
+    private boolean closed;
+
+    ObjectReader(ObjectStore store, ObjectMeta meta, FileChannel ch) {
+        this.store = store;
+        this.meta = meta;
+        this.ch = ch;
+    }
+
+    @Override
+    public ObjectMeta meta() {
+        return meta;
+    }
+
+    /**
+     * Copies bytes [offset, offset + length) to {@code out}, a whole block at a time: each block
+     * the range touches is read, its CRC32C checked, and only then the requested part of it
+     * written. A mismatch throws {@link CorruptObjectException} (and is recorded in the store)
+     * before any byte of that block is written; a range touching a block already known to be bad
+     * fails before writing anything. The range must lie within the object.
+     */
+    @Override
+    public void copyTo(OutputStream out, long offset, long length) throws IOException {
+        ensureOpen();
+        long size = meta.size();
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " is outside '" + meta.name()
+                    + "' (" + size + " bytes)");
+        }
+        if (length == 0) {
+            return;
+        }
+        int bs = meta.blockSize();
+        int first = (int) (offset / bs);
+        int last = (int) ((offset + length - 1) / bs);
+        Set<Integer> bad = store.badBlocks(meta);
+        for (int b : bad) {
+            if (b >= first && b <= last) {
+                throw new CorruptObjectException("'" + meta.name() + "' is not served: block " + b + " is corrupt");
+            }
+        }
+        byte[] block = buffer();
+        CRC32C crc = new CRC32C();
+        for (int b = first; b <= last; b++) {
+            long start = (long) b * bs;
+            int n = (int) Math.min(bs, size - start);
+            readBlock(b, start, block, n);
+            crc.reset();
+            crc.update(block, 0, n);
+            check(b, crc.getValue());
+            int from = (int) Math.max(0, offset - start);
+            int to = (int) Math.min(n, offset + length - start);
+            out.write(block, from, to - from);
+        }
+    }
+
+    /**
+     * Reads the whole object and checks every block's CRC32C and the SHA-256; throws
+     * {@link CorruptObjectException} listing what failed (and records it in the store). For scrubbing.
+     */
+    public void verify() throws IOException {
+        ensureOpen();
+        long size = meta.size();
+        int bs = meta.blockSize();
+        MessageDigest sha = ObjectStore.sha256Digest();
+        byte[] block = buffer();
+        CRC32C crc = new CRC32C();
+        List<Integer> bad = new ArrayList<>();
+        int blocks = meta.blockCrc32c().size();
+        for (int b = 0; b < blocks; b++) {
+            long start = (long) b * bs;
+            int n = (int) Math.min(bs, size - start);
+            readBlock(b, start, block, n);
+            crc.reset();
+            crc.update(block, 0, n);
+            if (crc.getValue() != meta.blockCrc32c().get(b)) {
+                store.blockCorrupt(meta, b, crcDetail(b, crc.getValue()));
+                bad.add(b);
+            }
+            sha.update(block, 0, n);
+        }
+        if (!bad.isEmpty()) {
+            throw new CorruptObjectException("'" + meta.name() + "' is corrupt: CRC32C mismatch in block(s) " + bad);
+        }
+        if (ch.size() != size) {
+            throw store.unservable(meta, "its data file has " + ch.size() + " bytes, the metadata says " + size);
+        }
+        String got = ObjectStore.hex(sha.digest());
+        if (!got.equals(meta.sha256())) {
+            throw store.unservable(meta, "its SHA-256 is " + got + ", the metadata says " + meta.sha256());
+        }
+    }
+
+    private void check(int b, long got) throws CorruptObjectException {
+        if (got != meta.blockCrc32c().get(b)) {
+            String detail = crcDetail(b, got);
+            store.blockCorrupt(meta, b, detail);
+            throw new CorruptObjectException("'" + meta.name() + "' is corrupt: block " + b + " " + detail);
+        }
+    }
+
+    private String crcDetail(int b, long got) {
+        return "fails its CRC32C (stored " + meta.blockCrc32c().get(b) + ", read " + got + ")";
+    }
+
+    private void readBlock(int b, long start, byte[] block, int n) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(block, 0, n);
+        while (bb.hasRemaining()) {
+            if (ch.read(bb, start + bb.position()) < 0) {
+                throw store.unservable(meta, "its data file ends inside block " + b + " (at byte "
+                        + (start + bb.position()) + " of " + meta.size() + ")");
+            }
+        }
+    }
+
+    private byte[] buffer() {
+        if (buf == null) {
+            buf = new byte[(int) Math.min(meta.blockSize(), Math.max(1, meta.size()))];
+        }
+        return buf;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("the reader of '" + meta.name() + "' is closed");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            buf = null;
+            ch.close();
+        }
+    }
+}

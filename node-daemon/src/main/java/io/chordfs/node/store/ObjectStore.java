@@ -1,0 +1,1063 @@
+package io.chordfs.node.store;
+
+import io.chordfs.core.ring.Keys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+/**
+ * The node's local object store: durable, checksummed, versioned objects in one flat namespace.
+ *
+ * <h2>On disk</h2>
+ * <pre>
+ * &lt;data&gt;/&lt;name&gt;                          the object's bytes under its own name, so {@code ls} shows the files
+ * &lt;data&gt;/.chordfs/lock                    held with an OS file lock while a store is open (one process per directory)
+ * &lt;data&gt;/.chordfs/meta/&lt;sha256(name)&gt;.json  the object's metadata ({@link ObjectMeta}; the JSON holds the real name;
+ *                                        the file name is hashed because a 255-byte name plus a suffix can exceed NAME_MAX)
+ * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.json  intent record of a commit or delete in progress (same format)
+ * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.forget  metadata of a copy being dropped by {@link #forget}
+ * &lt;data&gt;/.chordfs/tmp/*.part             uploads being received
+ * &lt;data&gt;/.chordfs/bad/                     unreadable metadata files moved aside at open (kept for inspection)
+ * </pre>
+ * Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; the metadata holds each block's
+ * CRC32C and the SHA-256 of the whole content (the ETag). Deleted objects keep their metadata as a
+ * tombstone (no data file), so an older copy arriving later never brings them back.
+ *
+ * <h2>Commit protocol</h2>
+ * A {@link StagedWrite} streams the upload into {@code tmp/}, hashing as it goes. {@link StagedWrite#commit}
+ * then, with the name's lock held:
+ * <ol>
+ * <li>fsyncs the temp file;</li>
+ * <li>writes the new metadata as an intent record {@code pending/<hash>.json}, fsyncs it and {@code pending/};</li>
+ * <li>renames the temp file onto {@code <data>/<name>} (atomic replace), fsyncs the data directory;</li>
+ * <li>renames the intent onto {@code meta/<hash>.json} (atomic replace), fsyncs {@code meta/};</li>
+ * <li>updates the in-memory index, and only then returns (the caller acknowledges the write).</li>
+ * </ol>
+ * A delete is the same with a tombstone as the intent and an unlink instead of step 3.
+ * <p>Recovery in {@link #open}: every intent whose visible state matches it (data file of the
+ * intent's size and SHA-256, or no data file for a tombstone) and that is not older than the
+ * installed metadata is installed: the crash came after step 3. Every other intent is discarded:
+ * the crash came before step 3, and the old version is still complete. Everything in {@code tmp/}
+ * is deleted. So a crash at any point leaves the old or the new version complete and visible,
+ * never a partial one, and no leftovers. (Intents are written in place, not renamed: a torn
+ * intent can only exist before its fsync, hence before step 3, and is discarded as unreadable.)
+ *
+ * <h2>Versions</h2>
+ * The larger version wins, whatever order commits arrive in. Ties: a tombstone beats a live
+ * version; between two live versions with different content the larger SHA-256 (hex) wins, so
+ * replicas that saw both converge on the same bytes; the same version and content is a no-op,
+ * except that it replaces a copy known to be corrupt (read repair installs the same version).
+ * {@link #nextVersion()} is a hybrid logical clock, {@code max(now_ms << 16, last + 1)}, that also
+ * moves past every version committed here, so it stays ahead of everything in the index after a
+ * restart.
+ *
+ * <h2>Reads</h2>
+ * {@link #read} opens the data file and takes the metadata under the name's lock, so a reader
+ * holds one consistent version even while a writer replaces the file (the old inode lives on
+ * while open). {@link ObjectReader#copyTo} verifies each block's CRC32C before writing a byte of it.
+ * <p>Damage is recorded in the index (and logged as a WARNING with the name): a missing data
+ * file or one of the wrong size makes the object unservable ({@link #read} throws
+ * {@link CorruptObjectException}); a block whose CRC fails is remembered, so a later read of a
+ * range that touches it fails before writing anything, while ranges of intact blocks are still
+ * served. {@link #isCorrupt} and {@link #corruptNames} tell the repair layer what to replace; a
+ * newer (or same-version) commit clears the mark.
+ *
+ * <h2>Opening</h2>
+ * {@link #open} rebuilds the index from {@code meta/} without hashing the data: it checks that each
+ * live object's file exists with the recorded size (otherwise: unservable, WARNING). Regular files
+ * in the data directory that have no metadata, or only a tombstone (a file copied in by hand), are
+ * <em>adopted</em>: hashed, given a new version from {@link #nextVersion()} and the file's
+ * modification time, and committed like any other object. Files whose names break the
+ * {@linkplain Names name rules} or are not valid UTF-8, directories and symbolic links are left
+ * alone (a WARNING at each open) and never served. One INFO line reports what recovery did.
+ * The JVM must run with a UTF-8 locale (LANG=C.UTF-8) to store non-ASCII names; open() warns if not.
+ *
+ * <h2>Capacity</h2>
+ * With a quota ({@code capacityBytes > 0}), used = the sum of live objects' sizes (tombstones count
+ * 0); a write reserves its bytes as they arrive and fails with {@link StoreFullException} as soon
+ * as committed + in-flight bytes would exceed the quota (so a replacement needs room for both
+ * copies while it is written, as on a real disk). Without a quota the file system is the limit:
+ * a write fails once the disk's usable space would drop below a small reserve
+ * (min(64 MiB, 1% of the disk)). A real ENOSPC or EDQUOT during a write or fsync is reported
+ * as {@link StoreFullException} too. Either way the partial temp file is deleted at once.
+ *
+ * <p>Thread-safe. Commits of one name are serialized by a striped lock (a fixed array, so it
+ * never grows); different names commit in parallel.
+ */
+public final class ObjectStore implements AutoCloseable {
+    /** Bytes per checksummed block. */
+    public static final int BLOCK_SIZE = 1 << 20;
+    static final String META_DIR = "meta";
+    static final String TMP_DIR = "tmp";
+    static final String PENDING_DIR = "pending";
+    static final String BAD_DIR = "bad";
+    static final String LOCK_FILE = "lock";
+    static final String FORGET_SUFFIX = ".forget";
+
+    private static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
+    private static final int STRIPES = 1024;
+    private static final long MAX_DISK_RESERVE = 64L << 20;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Path dataDir;
+    private final Path sysDir;
+    private final Path metaDir;
+    private final Path tmpDir;
+    private final Path pendingDir;
+    private final long quota;
+    private final Disk disk;
+    private final long diskReserve;
+    private final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>();
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong inflightBytes = new AtomicLong();
+    private final AtomicLong clock = new AtomicLong();
+    private final AtomicLong tempCounter = new AtomicLong();
+    private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private volatile boolean closed;
+    /** Test hook; see {@link Faults}. */
+    volatile Faults faults = Faults.NONE;
+
+    /**
+     * One object in the index. {@code unservable} is non-null when the data file cannot match the
+     * metadata at all (missing, wrong size, wrong SHA-256); {@code badBlocks} lists blocks whose CRC failed.
+     */
+    record Entry(ObjectMeta meta, String unservable, Set<Integer> badBlocks) {
+        Entry(ObjectMeta meta) {
+            this(meta, null, Set.of());
+        }
+
+        boolean damaged() {
+            return unservable != null || !badBlocks.isEmpty();
+        }
+    }
+
+    /** What a commit did: the metadata now stored, and whether the staged file became it. */
+    record Installed(ObjectMeta meta, boolean installed) {}
+
+    private ObjectStore(Path dataDir, long quota, Disk disk) throws IOException {
+        this.dataDir = dataDir;
+        this.sysDir = dataDir.resolve(Names.RESERVED);
+        this.metaDir = sysDir.resolve(META_DIR);
+        this.tmpDir = sysDir.resolve(TMP_DIR);
+        this.pendingDir = sysDir.resolve(PENDING_DIR);
+        this.quota = quota;
+        this.disk = disk;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+        Files.createDirectories(metaDir);
+        Files.createDirectories(tmpDir);
+        Files.createDirectories(pendingDir);
+        this.lockChannel = FileChannel.open(sysDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new IOException("the data directory " + dataDir + " is in use by another object store");
+        }
+        this.lock = l;
+        long reserve = 0;
+        if (quota <= 0) {
+            reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
+        }
+        this.diskReserve = reserve;
+        try {
+            recover();
+        } catch (IOException | RuntimeException e) {
+            releaseLock();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dataDir}; {@code capacityBytes} 0 means
+     * counting against the file system. Recovers from a crash: finishes or discards interrupted
+     * commits, deletes temp files, rebuilds the in-memory index from the metadata files, adopts
+     * files that have none (see the class comment).
+     */
+    public static ObjectStore open(Path dataDir, long capacityBytes) throws IOException {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        return new ObjectStore(dir, Math.max(0, capacityBytes), Disk.of(dir));
+    }
+
+    /** As {@link #open(Path, long)} with a given view of the disk (tests). */
+    static ObjectStore open(Path dataDir, long capacityBytes, Disk disk) throws IOException {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        return new ObjectStore(dir, Math.max(0, capacityBytes), disk);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * Starts writing {@code name}: the bytes written to {@link StagedWrite#out()} go to a temp file
+     * under {@code <data>/.chordfs/tmp} as they arrive. Nothing is visible until
+     * {@link StagedWrite#commit}. Throws {@link BadNameException} for a bad name.
+     */
+    public StagedWrite stage(String name) throws IOException {
+        visible(name);
+        ensureOpen();
+        while (true) {
+            Path tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                    + "-" + tempCounter.incrementAndGet() + ".part");
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            } catch (IOException e) {
+                throw noSpace(e, "creating a temp file for '" + name + "'");
+            }
+            StagedWrite w = new StagedWrite(this, name, tmp, ch);
+            active.add(w);
+            if (closed) {
+                w.close();
+                ensureOpen();
+            }
+            return w;
+        }
+    }
+
+    /**
+     * Installs a staged, finished write as {@code version} (called by {@link StagedWrite#commit});
+     * see the class comment for the protocol. When it loses to what is stored, nothing changes
+     * and the caller discards the temp file.
+     */
+    Installed install(StagedWrite w, long version, long modifiedMillis) throws IOException {
+        ensureOpen();
+        String name = w.name();
+        ObjectMeta meta = new ObjectMeta(name, Keys.key(name), w.size(), w.sha256(), version, false,
+                modifiedMillis, BLOCK_SIZE, w.blockCrcs());
+        Entry cur = index.get(name);
+        if (!supersedes(meta, cur)) {
+            return new Installed(cur.meta(), false);
+        }
+        w.sync();
+        faults.at("commit.synced");
+        ReentrantLock l = lockFor(name);
+        l.lock();
+        try {
+            ensureOpen();
+            cur = index.get(name);
+            if (!supersedes(meta, cur)) {
+                return new Installed(cur.meta(), false);
+            }
+            String mf = metaFileName(name);
+            Path intent = pendingDir.resolve(mf);
+            try {
+                writeDurably(intent, MetaCodec.encode(meta));
+                fsyncDir(pendingDir);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(intent);
+                throw noSpace(e, "writing the metadata of '" + name + "'");
+            }
+            faults.at("commit.intent");
+            try {
+                Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(intent);
+                throw e;
+            }
+            // The new bytes are visible now; from here on the intent on disk is what makes them whole.
+            try {
+                fsyncDir(dataDir);
+                faults.at("commit.data-renamed");
+                Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
+                fsyncDir(metaDir);
+                faults.at("commit.meta-renamed");
+            } catch (IOException | RuntimeException e) {
+                index.put(name, new Entry(meta, "commit of version " + version + " was interrupted (" + e
+                        + "); reopening the store finishes it", Set.of()));
+                liveBytes.addAndGet(meta.size() - liveSize(cur));
+                observe(version);
+                throw e;
+            }
+            index.put(name, new Entry(meta));
+            liveBytes.addAndGet(meta.size() - liveSize(cur));
+            observe(version);
+            return new Installed(meta, true);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** True when {@code meta} should replace {@code cur} (see "Versions" in the class comment). */
+    static boolean supersedes(ObjectMeta meta, Entry cur) {
+        if (cur == null) {
+            return true;
+        }
+        ObjectMeta old = cur.meta();
+        if (meta.version() != old.version()) {
+            return meta.version() > old.version();
+        }
+        if (old.tombstone()) {
+            return false;
+        }
+        if (meta.tombstone()) {
+            return true;
+        }
+        int c = meta.sha256().compareTo(old.sha256());
+        return c > 0 || (c == 0 && cur.damaged());
+    }
+
+    /**
+     * Writes a tombstone with {@code version} if it wins over what is stored (see "Versions"),
+     * removes the visible file, and returns the resulting metadata: the tombstone, or what is
+     * stored when that is newer. A name never seen before gets a tombstone too.
+     */
+    public ObjectMeta delete(String name, long version, long modifiedMillis) throws IOException {
+        Path file = visible(name);
+        ensureOpen();
+        ObjectMeta tomb = tombstone(name, version, modifiedMillis);
+        ReentrantLock l = lockFor(name);
+        l.lock();
+        try {
+            ensureOpen();
+            Entry cur = index.get(name);
+            if (!supersedes(tomb, cur)) {
+                return cur.meta();
+            }
+            String mf = metaFileName(name);
+            Path intent = pendingDir.resolve(mf);
+            try {
+                writeDurably(intent, MetaCodec.encode(tomb));
+                fsyncDir(pendingDir);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(intent);
+                throw noSpace(e, "writing the tombstone of '" + name + "'");
+            }
+            faults.at("delete.intent");
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException | RuntimeException e) {
+                deleteQuietly(intent);
+                throw e;
+            }
+            try {
+                fsyncDir(dataDir);
+                faults.at("delete.unlinked");
+                Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
+                fsyncDir(metaDir);
+            } catch (IOException | RuntimeException e) {
+                // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
+                index.put(name, new Entry(tomb));
+                liveBytes.addAndGet(-liveSize(cur));
+                observe(version);
+                throw e;
+            }
+            index.put(name, new Entry(tomb));
+            liveBytes.addAndGet(-liveSize(cur));
+            observe(version);
+            return tomb;
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /**
+     * Drops this node's copy of {@code name} without leaving a tombstone, when the stored version
+     * is still {@code version} (a copy handed over to its new owner, who confirmed it). Returns
+     * false, changing nothing, when the name is absent or another version is stored by now.
+     * Crash-safe: the metadata moves to {@code pending/<hash>.forget} first; recovery deletes the
+     * data file it describes and then the marker, so a dropped copy is never adopted back.
+     */
+    public boolean forget(String name, long version) throws IOException {
+        Path file = visible(name);
+        ensureOpen();
+        ReentrantLock l = lockFor(name);
+        l.lock();
+        try {
+            ensureOpen();
+            Entry cur = index.get(name);
+            if (cur == null || cur.meta().version() != version) {
+                return false;
+            }
+            String mf = metaFileName(name);
+            Path marker = pendingDir.resolve(forgetFileName(name));
+            Files.move(metaDir.resolve(mf), marker, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDir(metaDir);
+            fsyncDir(pendingDir);
+            index.remove(name);
+            liveBytes.addAndGet(-liveSize(cur));
+            faults.at("forget.marked");
+            if (!cur.meta().tombstone()) {
+                Files.deleteIfExists(file);
+                fsyncDir(dataDir);
+            }
+            Files.delete(marker);
+            return true;
+        } finally {
+            l.unlock();
+        }
+    }
+
+    private static ObjectMeta tombstone(String name, long version, long modifiedMillis) {
+        return new ObjectMeta(name, Keys.key(name), 0, "", version, true, modifiedMillis, BLOCK_SIZE, List.of());
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** The newest metadata of {@code name}, tombstones included (also for objects known to be corrupt). */
+    public Optional<ObjectMeta> meta(String name) {
+        Names.check(name);
+        Entry e = index.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.meta());
+    }
+
+    /**
+     * Opens the newest live version of {@code name} for verified reading. Throws
+     * {@link NoSuchFileException} when it is absent or deleted, and {@link CorruptObjectException}
+     * when the stored copy is known to be unservable (missing file, wrong size).
+     */
+    public ObjectReader read(String name) throws IOException {
+        Path file = visible(name);
+        ensureOpen();
+        ReentrantLock l = lockFor(name);
+        l.lock();
+        try {
+            Entry e = index.get(name);
+            if (e == null || e.meta().tombstone()) {
+                throw new NoSuchFileException(name);
+            }
+            ObjectMeta m = e.meta();
+            if (e.unservable() != null) {
+                throw new CorruptObjectException("'" + name + "' is not served: " + e.unservable());
+            }
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException ex) {
+                throw unservable(m, "its data file is missing");
+            } catch (IOException ex) {
+                throw unservable(m, "its data file cannot be opened (" + ex + ")");
+            }
+            try {
+                long size = ch.size();
+                if (size != m.size()) {
+                    throw unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
+                }
+            } catch (IOException ex) {
+                ch.close();
+                throw ex;
+            }
+            return new ObjectReader(this, m, ch);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Every object including tombstones, sorted by name. */
+    public List<ObjectMeta> list() {
+        List<ObjectMeta> out = new ArrayList<>(index.size());
+        for (Entry e : index.values()) {
+            out.add(e.meta());
+        }
+        return out;
+    }
+
+    /** True when the stored copy of {@code name} is known to be damaged (unservable or with bad blocks). */
+    public boolean isCorrupt(String name) {
+        Entry e = index.get(name);
+        return e != null && e.damaged();
+    }
+
+    /** Names of every object known to be damaged, sorted: what read repair or a scrubber should replace. */
+    public List<String> corruptNames() {
+        List<String> out = new ArrayList<>();
+        for (Entry e : index.values()) {
+            if (e.damaged()) {
+                out.add(e.meta().name());
+            }
+        }
+        return out;
+    }
+
+    /** Blocks of this version of an object known to be bad (empty when none or when the version changed). */
+    Set<Integer> badBlocks(ObjectMeta m) {
+        Entry e = index.get(m.name());
+        return e != null && e.meta().version() == m.version() ? e.badBlocks() : Set.of();
+    }
+
+    /** Records a block whose CRC failed; logs a WARNING the first time. */
+    void blockCorrupt(ObjectMeta m, int block, String detail) {
+        boolean[] added = {false};
+        index.computeIfPresent(m.name(), (k, e) -> {
+            if (e.meta().version() != m.version() || e.badBlocks().contains(block)) {
+                return e;
+            }
+            Set<Integer> bad = new HashSet<>(e.badBlocks());
+            bad.add(block);
+            added[0] = true;
+            return new Entry(e.meta(), e.unservable(), Set.copyOf(bad));
+        });
+        if (added[0]) {
+            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: block {2} {3}; it is not served until repaired",
+                    m.name(), Long.toString(m.version()), block, detail);
+        }
+    }
+
+    /** Marks this version of an object unservable, logs a WARNING, and returns the exception to throw. */
+    CorruptObjectException unservable(ObjectMeta m, String why) {
+        boolean[] changed = {false};
+        index.computeIfPresent(m.name(), (k, e) -> {
+            if (e.meta().version() != m.version() || e.unservable() != null) {
+                return e;
+            }
+            changed[0] = true;
+            return new Entry(e.meta(), why, e.badBlocks());
+        });
+        if (changed[0]) {
+            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: {2}; it is not served until repaired",
+                    m.name(), Long.toString(m.version()), why);
+        }
+        return new CorruptObjectException("'" + m.name() + "' is not served: " + why);
+    }
+
+    // ------------------------------------------------------------------ clock and capacity
+
+    /**
+     * A new version: {@code max(System.currentTimeMillis() << 16, last + 1)}, strictly increasing,
+     * and greater than every version stored here (also after a restart).
+     */
+    public long nextVersion() {
+        long now = System.currentTimeMillis() << 16;
+        while (true) {
+            long last = clock.get();
+            long next = Math.max(now, last + 1);
+            if (clock.compareAndSet(last, next)) {
+                return next;
+            }
+        }
+    }
+
+    private void observe(long version) {
+        clock.accumulateAndGet(version, Math::max);
+    }
+
+    /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
+    public long usedBytes() {
+        if (quota > 0) {
+            return liveBytes.get();
+        }
+        try {
+            return disk.total() - disk.unallocated();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The quota, or the file system's size. */
+    public long capacityBytes() {
+        if (quota > 0) {
+            return quota;
+        }
+        try {
+            return disk.total();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Percent in use: used / quota with a quota; without one, as df and the CloudWatch agent's
+     * {@code disk_used_percent} compute it: used / (used + available to us).
+     */
+    public double usedPercent() {
+        if (quota > 0) {
+            return 100.0 * liveBytes.get() / quota;
+        }
+        try {
+            long used = disk.total() - disk.unallocated();
+            long denom = used + disk.usable();
+            return denom <= 0 ? 0.0 : 100.0 * used / denom;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reserves {@code n} more bytes for a staged write; throws {@link StoreFullException} when they
+     * do not fit. With a quota the reservation is counted until the write commits or is discarded.
+     */
+    void reserve(StagedWrite w, int n) throws StoreFullException {
+        if (quota <= 0) {
+            return;
+        }
+        long inflight = inflightBytes.addAndGet(n);
+        long live = liveBytes.get();
+        if (live + inflight > quota) {
+            inflightBytes.addAndGet(-n);
+            throw new StoreFullException("store full: '" + w.name() + "' does not fit the quota of " + quota
+                    + " bytes (" + live + " in use, " + (inflight - n) + " being written)");
+        }
+    }
+
+    void release(long n) {
+        if (quota > 0 && n != 0) {
+            inflightBytes.addAndGet(-n);
+        }
+    }
+
+    /** Without a quota: bytes that may still be written before the disk's reserve is reached; else Long.MAX_VALUE. */
+    long diskHeadroom() throws IOException {
+        if (quota > 0) {
+            return Long.MAX_VALUE;
+        }
+        return disk.usable() - diskReserve;
+    }
+
+    StoreFullException diskFull(String name, long headroom) {
+        return new StoreFullException("disk full: '" + name + "' does not fit on " + disk + " (" + Math.max(0, headroom)
+                + " bytes left above the reserve of " + diskReserve + ")");
+    }
+
+    /** An ENOSPC / EDQUOT IOException turned into {@link StoreFullException}; anything else unchanged. */
+    static IOException noSpace(Exception e, String doing) {
+        if (e instanceof StoreFullException sf) {
+            return sf;
+        }
+        if (isNoSpace(e)) {
+            StoreFullException sf = new StoreFullException("disk full (the file system reported: " + e.getMessage()
+                    + ") while " + doing);
+            sf.initCause(e);
+            return sf;
+        }
+        if (e instanceof IOException io) {
+            return io;
+        }
+        throw (RuntimeException) e;
+    }
+
+    static boolean isNoSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof IOException && m != null
+                    && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ open / recovery
+
+    private void recover() throws IOException {
+        String jnu = System.getProperty("sun.jnu.encoding", "");
+        if (!jnu.equalsIgnoreCase("UTF-8")) {
+            LOG.log(System.Logger.Level.WARNING, "file names are encoded as {0}, not UTF-8 (set LANG=C.UTF-8): "
+                    + "names outside that charset cannot be stored", jnu);
+        }
+        int badMeta = loadMetadata();
+        int recovered = 0;
+        int discarded = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pendingDir)) {
+            for (Path p : ds) {
+                if (resolveIntent(p)) {
+                    recovered++;
+                } else {
+                    discarded++;
+                }
+            }
+        }
+        if (recovered + discarded > 0) {
+            fsyncDir(metaDir);
+            fsyncDir(pendingDir);
+        }
+        int temps = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir)) {
+            for (Path p : ds) {
+                deleteTree(p);
+                temps++;
+            }
+        }
+        if (temps > 0) {
+            fsyncDir(tmpDir);
+        }
+        long maxVersion = 0;
+        int corrupt = 0;
+        Set<String> adoptTombstoned = new HashSet<>();
+        for (Entry e : index.values()) {
+            ObjectMeta m = e.meta();
+            maxVersion = Math.max(maxVersion, m.version());
+            BasicFileAttributes a = attributes(dataDir.resolve(m.name()));
+            if (m.tombstone()) {
+                if (a != null && a.isRegularFile()) {
+                    adoptTombstoned.add(m.name());
+                }
+                continue;
+            }
+            String why = null;
+            if (a == null) {
+                why = "its data file is missing";
+            } else if (!a.isRegularFile()) {
+                why = "its data file is not a regular file";
+            } else if (a.size() != m.size()) {
+                why = "its data file has " + a.size() + " bytes, the metadata says " + m.size();
+            }
+            if (why != null) {
+                unservable(m, why);
+                corrupt++;
+            }
+        }
+        observe(maxVersion);
+        int adopted = 0;
+        int ignored = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.equals(Names.RESERVED)) {
+                    continue;
+                }
+                Entry e = index.get(name);
+                if (e != null && !adoptTombstoned.contains(name)) {
+                    continue;
+                }
+                BasicFileAttributes a = attributes(p);
+                String why = null;
+                try {
+                    Names.check(name);
+                } catch (BadNameException ex) {
+                    why = ex.getMessage();
+                }
+                if (why == null && !p.equals(dataDir.resolve(name))) {
+                    why = "its file name is not valid UTF-8";
+                }
+                if (why == null && (a == null || !a.isRegularFile())) {
+                    why = "not a regular file";
+                }
+                if (why != null) {
+                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, dataDir, why);
+                    ignored++;
+                    continue;
+                }
+                ObjectMeta m = describe(p, name, nextVersion(), a.lastModifiedTime().toMillis());
+                Path intent = pendingDir.resolve(metaFileName(name));
+                writeDurably(intent, MetaCodec.encode(m));
+                Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
+                index.put(name, new Entry(m));
+                adopted++;
+            }
+        }
+        if (adopted > 0) {
+            fsyncDir(metaDir);
+        }
+        long live = 0;
+        int tombstones = 0;
+        for (Entry e : index.values()) {
+            if (e.meta().tombstone()) {
+                tombstones++;
+            } else {
+                live += e.meta().size();
+            }
+        }
+        liveBytes.set(live);
+        LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
+                        + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files, adopted {7} files, "
+                        + "{8} corrupt, {9} unreadable metadata files, {10} files ignored",
+                dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
+                badMeta, ignored);
+    }
+
+    /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
+    private int loadMetadata() throws IOException {
+        int bad = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(metaDir)) {
+            for (Path p : ds) {
+                String why;
+                try {
+                    ObjectMeta m = MetaCodec.decode(Files.readAllBytes(p));
+                    Names.check(m.name());
+                    if (p.getFileName().toString().equals(metaFileName(m.name()))) {
+                        index.put(m.name(), new Entry(m));
+                        continue;
+                    }
+                    why = "it belongs to '" + m.name() + "' but has the wrong file name";
+                } catch (IOException | BadNameException e) {
+                    why = e.getMessage();
+                }
+                bad++;
+                Path badDir = sysDir.resolve(BAD_DIR);
+                Files.createDirectories(badDir);
+                Path to = badDir.resolve(p.getFileName() + "." + System.currentTimeMillis());
+                LOG.log(System.Logger.Level.WARNING, "unreadable metadata file {0} ({1}); moved to {2}", p, why, to);
+                Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        return bad;
+    }
+
+    /** Installs or discards one intent record (see the class comment). True when installed. */
+    private boolean resolveIntent(Path p) throws IOException {
+        if (p.getFileName().toString().endsWith(FORGET_SUFFIX)) {
+            return finishForget(p);
+        }
+        ObjectMeta intent;
+        try {
+            intent = MetaCodec.decode(Files.readAllBytes(p));
+            Names.check(intent.name());
+        } catch (IOException | BadNameException e) {
+            Files.deleteIfExists(p);
+            return false;
+        }
+        String mf = metaFileName(intent.name());
+        Entry cur = index.get(intent.name());
+        boolean install = p.getFileName().toString().equals(mf)
+                && (cur == null || intent.version() >= cur.meta().version())
+                && visibleMatches(intent);
+        if (!install) {
+            Files.delete(p);
+            return false;
+        }
+        Files.move(p, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
+        index.put(intent.name(), new Entry(intent));
+        return true;
+    }
+
+    /**
+     * Finishes an interrupted {@link #forget}: deletes the data file if it is the forgotten
+     * version (same size and SHA-256), then the marker. A marker that cannot be read, or whose
+     * name has metadata again, only loses the marker. Always counts as recovered.
+     */
+    private boolean finishForget(Path marker) throws IOException {
+        try {
+            ObjectMeta m = MetaCodec.decode(Files.readAllBytes(marker));
+            Names.check(m.name());
+            if (!index.containsKey(m.name()) && marker.getFileName().toString().equals(forgetFileName(m.name()))
+                    && !m.tombstone() && visibleMatches(m)) {
+                Files.deleteIfExists(dataDir.resolve(m.name()));
+                fsyncDir(dataDir);
+            }
+        } catch (IOException | BadNameException e) {
+            LOG.log(System.Logger.Level.WARNING, "unreadable marker {0} ({1}); removed", marker, e.getMessage());
+        }
+        Files.deleteIfExists(marker);
+        return true;
+    }
+
+    static String forgetFileName(String name) {
+        String mf = metaFileName(name);
+        return mf.substring(0, mf.length() - ".json".length()) + FORGET_SUFFIX;
+    }
+
+    private boolean visibleMatches(ObjectMeta intent) throws IOException {
+        Path f = dataDir.resolve(intent.name());
+        BasicFileAttributes a = attributes(f);
+        if (intent.tombstone()) {
+            return a == null;
+        }
+        if (a == null || !a.isRegularFile() || a.size() != intent.size()) {
+            return false;
+        }
+        return describe(f, intent.name(), 0, 0).sha256().equals(intent.sha256());
+    }
+
+    /** Reads a file and computes its metadata (size, SHA-256, block CRC32Cs) for the given version. */
+    static ObjectMeta describe(Path file, String name, long version, long modifiedMillis) throws IOException {
+        MessageDigest sha = sha256Digest();
+        List<Long> crcs = new ArrayList<>();
+        long size = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buf = ByteBuffer.allocate(BLOCK_SIZE);
+            CRC32C crc = new CRC32C();
+            while (true) {
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                    // fill the block
+                }
+                int n = buf.position();
+                if (n == 0) {
+                    break;
+                }
+                sha.update(buf.array(), 0, n);
+                crc.reset();
+                crc.update(buf.array(), 0, n);
+                crcs.add(crc.getValue());
+                size += n;
+                if (n < BLOCK_SIZE) {
+                    break;
+                }
+            }
+        }
+        return new ObjectMeta(name, Keys.key(name), size, HEX.formatHex(sha.digest()), version, false, modifiedMillis,
+                BLOCK_SIZE, crcs);
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /** Stops the store: discards staged writes not yet committed and releases the directory lock. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (StagedWrite w : active) {
+            w.close();
+        }
+        releaseLock();
+    }
+
+    /** Test hook: stop as a crash would, leaving the disk exactly as it is. */
+    void abandon() {
+        closed = true;
+        releaseLock();
+    }
+
+    private void releaseLock() {
+        try {
+            lock.release();
+        } catch (IOException | RuntimeException e) {
+            // closing the channel releases it too
+        }
+        try {
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the lock file of " + dataDir, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("the object store in " + dataDir + " is closed");
+        }
+    }
+
+    void unregister(StagedWrite w) {
+        active.remove(w);
+    }
+
+    Path tmpDir() {
+        return tmpDir;
+    }
+
+    /** The visible path of a name, after checking the name rules; never outside the data directory. */
+    private Path visible(String name) {
+        Names.check(name);
+        Path p;
+        try {
+            p = dataDir.resolve(name);
+        } catch (InvalidPathException e) {
+            throw new BadNameException("'" + name + "' cannot be a file name here (" + e.getMessage()
+                    + "); the node needs a UTF-8 locale");
+        }
+        if (!dataDir.equals(p.getParent())) {
+            throw new BadNameException("'" + name + "' is not a plain file name");
+        }
+        return p;
+    }
+
+    private ReentrantLock lockFor(String name) {
+        int h = name.hashCode();
+        h ^= h >>> 16;
+        return stripes[h & (STRIPES - 1)];
+    }
+
+    private static long liveSize(Entry e) {
+        return e == null || e.meta().tombstone() ? 0 : e.meta().size();
+    }
+
+    /** The metadata file name of an object: hex SHA-256 of its UTF-8 name, plus ".json". */
+    static String metaFileName(String name) {
+        return HEX.formatHex(sha256Digest().digest(name.getBytes(StandardCharsets.UTF_8))) + ".json";
+    }
+
+    static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
+    }
+
+    static String hex(byte[] bytes) {
+        return HEX.formatHex(bytes);
+    }
+
+    private static BasicFileAttributes attributes(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static void writeDurably(Path p, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+    }
+
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete " + p + "; it is removed at the next start", e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        BasicFileAttributes a = attributes(p);
+        if (a != null && a.isDirectory()) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path c : ds) {
+                    deleteTree(c);
+                }
+            }
+        }
+        Files.deleteIfExists(p);
+    }
+}

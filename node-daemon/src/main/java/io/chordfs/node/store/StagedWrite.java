@@ -1,0 +1,323 @@
+package io.chordfs.node.store;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * An upload being received into a temp file of the store (see {@link ObjectStore#stage}). Write
+ * the bytes to {@link #out()}, then {@link #commit} them as a version, or {@link #close()} to throw
+ * them away. Always close it (try-with-resources): after a commit that is a no-op.
+ *
+ * <p>The stream counts the bytes and computes the SHA-256 and the per-block CRC32C as they pass,
+ * so committing never reads the file again. It fails with {@link StoreFullException} as soon as
+ * the store's quota (or the disk, less a small reserve) cannot take the next bytes, or the file
+ * system reports ENOSPC; the temp file is then deleted at once, and every later call fails.
+ * Any other failure also deletes the temp file.
+ *
+ * <p>Meant for one thread at a time (the one receiving the upload); {@link #close()} may come
+ * from another thread.
+ */
+public final class StagedWrite implements AutoCloseable {
+    private static final int BUF = 256 * 1024;
+    /** Without a quota, how many bytes to write between two looks at the disk's free space. */
+    private static final long DISK_CHECK_INTERVAL = 16L << 20;
+
+    private enum State { WRITING, FINISHED, COMMITTED, DISCARDED }
+
+    private final ObjectStore store;
+    private final String name;
+    private final Path file;
+    private final FileChannel ch;
+    private final MessageDigest sha = ObjectStore.sha256Digest();
+    private final CRC32C crc = new CRC32C();
+    private final List<Long> crcs = new ArrayList<>();
+    private final Out out = new Out();
+    private byte[] buf;
+    private int bufPos;
+    private int blockFill;
+    private long size;
+    private long reserved;
+    private long diskBudget;
+    private String shaHex;
+    private State state = State.WRITING;
+    private IOException failure;
+
+    StagedWrite(ObjectStore store, String name, Path file, FileChannel ch) {
+        this.store = store;
+        this.name = name;
+        this.file = file;
+        this.ch = ch;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The stream to write the content to. Closing it finishes the content (it does not commit). */
+    public OutputStream out() {
+        return out;
+    }
+
+    /** Bytes written so far. */
+    public synchronized long size() {
+        return size;
+    }
+
+    /**
+     * The temp file, e.g. to stream it to another node: every byte written so far is flushed to it
+     * (not fsynced) before it is returned. It disappears at commit or close.
+     */
+    public synchronized Path file() {
+        if (state == State.WRITING) {
+            try {
+                flushBuffer();
+            } catch (IOException e) {
+                fail(e); // recorded: the next call on this write reports it
+            }
+        }
+        return file;
+    }
+
+    /** Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex. */
+    public synchronized String sha256() throws IOException {
+        finish();
+        return shaHex;
+    }
+
+    /** The CRC32C of each block; valid once finished. */
+    synchronized List<Long> blockCrcs() {
+        return List.copyOf(crcs);
+    }
+
+    /**
+     * Durably installs this content as {@code version} of the name (see the protocol in
+     * {@link ObjectStore}) and returns the metadata now stored. If what is stored wins over this
+     * version (a larger version, or see "Versions" for ties), the temp file is discarded and the
+     * stored metadata returned instead. When {@code expectedSha256} (hex, nullable) does not match
+     * the content, throws {@link CorruptObjectException} and nothing changes. On any failure the
+     * temp file is deleted; a write can be committed once.
+     */
+    public synchronized ObjectMeta commit(long version, long modifiedMillis, String expectedSha256) throws IOException {
+        if (state == State.COMMITTED) {
+            throw new IllegalStateException("'" + name + "' is already committed");
+        }
+        if (state == State.DISCARDED) {
+            throw new IOException("the staged write of '" + name + "' was discarded"
+                    + (failure != null ? ": " + failure.getMessage() : ""), failure);
+        }
+        try {
+            finish();
+            if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(shaHex)) {
+                throw new CorruptObjectException("the content of '" + name + "' has SHA-256 " + shaHex
+                        + ", the sender says " + expectedSha256 + "; nothing stored");
+            }
+            ObjectStore.Installed r = store.install(this, version, modifiedMillis);
+            if (r.installed()) {
+                store.release(reserved);
+                reserved = 0;
+                state = State.COMMITTED;
+                store.unregister(this);
+            } else {
+                discard();
+            }
+            return r.meta();
+        } catch (IOException | RuntimeException e) {
+            discard();
+            throw e;
+        }
+    }
+
+    /** Deletes the temp file unless committed. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (state == State.WRITING || state == State.FINISHED) {
+            discard();
+        }
+    }
+
+    /** Flushes the buffer, closes the last block and the digest. Idempotent. */
+    private void finish() throws IOException {
+        if (state == State.FINISHED) {
+            return;
+        }
+        ensureWriting();
+        try {
+            flushBuffer();
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        if (blockFill > 0) {
+            crcs.add(crc.getValue());
+            crc.reset();
+            blockFill = 0;
+        }
+        shaHex = ObjectStore.hex(sha.digest());
+        buf = null;
+        state = State.FINISHED;
+    }
+
+    /** fsyncs the temp file and closes it; called by the store before the rename. */
+    synchronized void sync() throws IOException {
+        try {
+            ch.force(true);
+            ch.close();
+        } catch (IOException e) {
+            throw ObjectStore.noSpace(e, "syncing '" + name + "' to disk");
+        }
+    }
+
+    private void ensureWriting() throws IOException {
+        if (state != State.WRITING) {
+            if (failure != null) {
+                throw new IOException("the staged write of '" + name + "' failed: " + failure.getMessage(), failure);
+            }
+            throw new IOException("the staged write of '" + name + "' is " + state.name().toLowerCase() + "; no more bytes");
+        }
+    }
+
+    private void write(byte[] b, int off, int len) throws IOException {
+        ensureWriting();
+        while (len > 0) {
+            int n = Math.min(len, ObjectStore.BLOCK_SIZE - blockFill);
+            boolean direct = bufPos == 0 && n >= BUF;
+            if (!direct) {
+                n = Math.min(n, BUF - bufPos);
+            }
+            try {
+                admit(n);
+            } catch (IOException e) {
+                throw fail(e);
+            }
+            sha.update(b, off, n);
+            crc.update(b, off, n);
+            if (direct) {
+                try {
+                    writeFully(ByteBuffer.wrap(b, off, n));
+                } catch (IOException e) {
+                    throw fail(e);
+                }
+            } else {
+                if (buf == null) {
+                    buf = new byte[BUF];
+                }
+                System.arraycopy(b, off, buf, bufPos, n);
+                bufPos += n;
+            }
+            size += n;
+            blockFill += n;
+            if (blockFill == ObjectStore.BLOCK_SIZE) {
+                crcs.add(crc.getValue());
+                crc.reset();
+                blockFill = 0;
+            }
+            off += n;
+            len -= n;
+            if (bufPos == BUF) {
+                try {
+                    flushBuffer();
+                } catch (IOException e) {
+                    throw fail(e);
+                }
+            }
+        }
+    }
+
+    /** Checks that n more bytes fit: the quota, or the disk's free space looked at every few MiB. */
+    private void admit(int n) throws IOException {
+        store.reserve(this, n);
+        reserved += n;
+        if (diskBudget < n) {
+            long headroom = store.diskHeadroom();
+            if (headroom != Long.MAX_VALUE) {
+                headroom -= bufPos;
+            }
+            if (headroom < n) {
+                throw store.diskFull(name, headroom);
+            }
+            diskBudget = Math.min(headroom, DISK_CHECK_INTERVAL);
+        }
+        diskBudget -= n;
+    }
+
+    private void flushBuffer() throws IOException {
+        if (bufPos > 0) {
+            writeFully(ByteBuffer.wrap(buf, 0, bufPos));
+            bufPos = 0;
+        }
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Deletes the temp file and returns the exception to throw, ENOSPC turned into StoreFullException. */
+    private IOException fail(IOException e) {
+        IOException reported = ObjectStore.noSpace(e, "writing '" + name + "'");
+        failure = reported;
+        discard();
+        return reported;
+    }
+
+    private void discard() {
+        if (state == State.COMMITTED || state == State.DISCARDED) {
+            return;
+        }
+        state = State.DISCARDED;
+        buf = null;
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // the file is deleted below anyway
+        }
+        ObjectStore.deleteQuietly(file);
+        store.release(reserved);
+        reserved = 0;
+        store.unregister(this);
+    }
+
+    private final class Out extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            synchronized (StagedWrite.this) {
+                StagedWrite.this.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            synchronized (StagedWrite.this) {
+                if (state == State.WRITING) {
+                    try {
+                        flushBuffer();
+                    } catch (IOException e) {
+                        throw fail(e);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            synchronized (StagedWrite.this) {
+                if (state == State.WRITING) {
+                    finish();
+                }
+            }
+        }
+    }
+}

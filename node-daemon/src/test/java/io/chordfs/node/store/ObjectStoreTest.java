@@ -1,0 +1,381 @@
+package io.chordfs.node.store;
+
+import static io.chordfs.node.store.StoreTesting.MIB;
+import static io.chordfs.node.store.StoreTesting.bytes;
+import static io.chordfs.node.store.StoreTesting.ls;
+import static io.chordfs.node.store.StoreTesting.pendingFiles;
+import static io.chordfs.node.store.StoreTesting.put;
+import static io.chordfs.node.store.StoreTesting.putInPieces;
+import static io.chordfs.node.store.StoreTesting.readAll;
+import static io.chordfs.node.store.StoreTesting.sha256;
+import static io.chordfs.node.store.StoreTesting.tmpFiles;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chordfs.core.ring.Keys;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.logging.Level;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ObjectStoreTest {
+    @TempDir
+    Path root;
+
+    private Path data() {
+        return root.resolve("data");
+    }
+
+    @Test
+    void roundTripsEverySizeAroundTheBlockBoundary() throws IOException {
+        int[] sizes = {0, 1, MIB - 1, MIB, MIB + 1, 5 * MIB};
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            for (int size : sizes) {
+                String name = "obj-" + size + ".bin";
+                byte[] content = bytes(size, size);
+                ObjectMeta m = putInPieces(store, name, content, 100 + size, size);
+                assertEquals(name, m.name());
+                assertEquals(Keys.key(name), m.key());
+                assertEquals(size, m.size());
+                assertEquals(sha256(content), m.sha256());
+                assertEquals(100 + size, m.version());
+                assertFalse(m.tombstone());
+                assertEquals(ObjectStore.BLOCK_SIZE, m.blockSize());
+                assertEquals((size + MIB - 1) / MIB, m.blockCrc32c().size(), "one CRC per block, size " + size);
+                assertEquals(m, store.meta(name).orElseThrow());
+                assertArrayEquals(content, readAll(store, name), "size " + size);
+                // The file sits under its own name, byte for byte.
+                assertArrayEquals(content, Files.readAllBytes(data().resolve(name)));
+                try (ObjectReader r = store.read(name)) {
+                    r.verify();
+                    Random rnd = new Random(size);
+                    for (int i = 0; i < 12 && size > 0; i++) {
+                        int off = rnd.nextInt(size);
+                        int len = rnd.nextInt(Math.min(size - off, 3 * MIB) + 1);
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        r.copyTo(out, off, len);
+                        assertArrayEquals(Arrays.copyOfRange(content, off, off + len), out.toByteArray(),
+                                "range " + off + "+" + len + " of " + size);
+                    }
+                    assertThrows(IllegalArgumentException.class, () -> r.copyTo(new ByteArrayOutputStream(), size, 1));
+                    assertThrows(IllegalArgumentException.class, () -> r.copyTo(new ByteArrayOutputStream(), -1, 1));
+                }
+            }
+            assertEquals(Arrays.stream(sizes).asLongStream().sum(), store.list().stream().mapToLong(ObjectMeta::size).sum());
+            assertEquals(List.of(), tmpFiles(data()));
+            assertEquals(List.of(), pendingFiles(data()));
+        }
+    }
+
+    @Test
+    void aNewerVersionReplacesAndAnOlderOneLoses() throws IOException {
+        byte[] a = bytes(1, 3000);
+        byte[] b = bytes(2, 5000);
+        byte[] c = bytes(3, 7000);
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "f", a, 10);
+            ObjectMeta m2 = put(store, "f", b, 20);
+            assertEquals(20, m2.version());
+            assertArrayEquals(b, readAll(store, "f"));
+            // An older version arriving late loses and leaves nothing behind.
+            ObjectMeta back = put(store, "f", c, 15);
+            assertEquals(m2, back);
+            assertArrayEquals(b, readAll(store, "f"));
+            assertArrayEquals(b, Files.readAllBytes(data().resolve("f")));
+            assertEquals(List.of(), tmpFiles(data()));
+            // The same version with the same content is a no-op.
+            assertEquals(m2, put(store, "f", b, 20));
+        }
+    }
+
+    @Test
+    void equalVersionsWithDifferentContentConvergeWhateverTheOrder() throws IOException {
+        byte[] x = bytes(7, 1000);
+        byte[] y = bytes(8, 1000);
+        byte[] winner = sha256(x).compareTo(sha256(y)) > 0 ? x : y;
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "one", x, 50);
+            put(store, "one", y, 50);
+            put(store, "two", y, 50);
+            put(store, "two", x, 50);
+            assertArrayEquals(winner, readAll(store, "one"));
+            assertArrayEquals(winner, readAll(store, "two"));
+        }
+    }
+
+    @Test
+    void tombstonesBeatOlderWritesAndNewerWritesReviveTheName() throws IOException {
+        byte[] a = bytes(1, 2000);
+        byte[] b = bytes(2, 2000);
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "f", a, 10);
+            // A delete older than the stored version changes nothing.
+            assertEquals(10, store.delete("f", 5, 1L).version());
+            assertArrayEquals(a, readAll(store, "f"));
+
+            ObjectMeta tomb = store.delete("f", 30, 1234L);
+            assertTrue(tomb.tombstone());
+            assertEquals(30, tomb.version());
+            assertEquals(1234L, tomb.modifiedMillis());
+            assertEquals("", tomb.sha256());
+            assertEquals(tomb, store.meta("f").orElseThrow());
+            assertThrows(NoSuchFileException.class, () -> store.read("f"));
+            assertFalse(Files.exists(data().resolve("f")));
+
+            assertEquals(tomb, put(store, "f", b, 20), "an older write must not bring a deleted file back");
+            assertEquals(tomb, put(store, "f", b, 30), "a tombstone wins a tie");
+            assertThrows(NoSuchFileException.class, () -> store.read("f"));
+            assertFalse(Files.exists(data().resolve("f")));
+
+            ObjectMeta revived = put(store, "f", b, 40);
+            assertEquals(40, revived.version());
+            assertArrayEquals(b, readAll(store, "f"));
+
+            // Deleting a name never seen leaves a tombstone, so an older copy arriving later stays dead.
+            assertTrue(store.delete("ghost", 50, 1L).tombstone());
+            put(store, "ghost", a, 45);
+            assertThrows(NoSuchFileException.class, () -> store.read("ghost"));
+            assertThrows(NoSuchFileException.class, () -> store.read("never"));
+        }
+    }
+
+    @Test
+    void aRestartRebuildsTheSameIndex() throws IOException {
+        String longName = "é".repeat(127) + "x"; // 255 UTF-8 bytes
+        List<String> names = List.of("a.txt", "héllo wörld ☃.txt", "q\"uote's", longName, ".hidden", "gone");
+        List<ObjectMeta> before;
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            int i = 0;
+            for (String n : names) {
+                put(store, n, bytes(i, 1000 * i + 1), store.nextVersion());
+                i++;
+            }
+            store.delete("gone", store.nextVersion(), 99L);
+            before = store.list();
+        }
+        assertEquals(6, before.size());
+        assertEquals(names.stream().sorted().toList(), before.stream().map(ObjectMeta::name).toList());
+        // ls in the data directory shows the files under their names, and the hidden folder.
+        List<String> expectedLs = new java.util.ArrayList<>(names.stream().filter(n -> !n.equals("gone")).toList());
+        expectedLs.add(Names.RESERVED);
+        assertEquals(expectedLs.stream().sorted().toList(), ls(data()));
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertEquals(before, store.list());
+            int i = 0;
+            for (String n : names) {
+                if (!n.equals("gone")) {
+                    assertArrayEquals(bytes(i, 1000 * i + 1), readAll(store, n));
+                }
+                i++;
+            }
+            assertEquals(List.of(), store.corruptNames());
+        }
+    }
+
+    @Test
+    void nextVersionIncreasesStrictlyAndStaysAheadOfStoredVersionsAfterARestart() throws IOException {
+        long future = (System.currentTimeMillis() << 16) + (1L << 40); // hours ahead of the wall clock
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            long start = System.currentTimeMillis() << 16;
+            long last = 0;
+            for (int i = 0; i < 20_000; i++) {
+                long v = store.nextVersion();
+                assertTrue(v > last);
+                last = v;
+            }
+            assertTrue(last > start, "versions follow the wall clock (ms << 16)");
+            put(store, "f", bytes(1, 10), future);
+            assertTrue(store.nextVersion() > future, "a version committed here moves the clock");
+            store.delete("t", future + 5, 1L);
+        }
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            long v = store.nextVersion();
+            assertTrue(v > future + 5, "after a restart the clock is ahead of every stored version");
+            assertTrue(store.nextVersion() > v);
+        }
+    }
+
+    @Test
+    void badNamesAreRejectedAndNothingIsCreatedOutsideTheDataDirectory() throws IOException {
+        List<String> bad = List.of(".", "..", "a/b", "", "x".repeat(256), "\u0000", "a\u0000b", ".chordfs",
+                "../escape", "/abs", "a\\b", "tab\there", "\ud800");
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            for (String n : bad) {
+                assertThrows(BadNameException.class, () -> store.stage(n), n);
+                assertThrows(BadNameException.class, () -> store.read(n), n);
+                assertThrows(BadNameException.class, () -> store.meta(n), n);
+                assertThrows(BadNameException.class, () -> store.delete(n, 1, 1), n);
+                assertThrows(BadNameException.class, () -> store.forget(n, 1), n);
+            }
+            assertEquals(List.of(), store.list());
+            assertEquals(List.of(), tmpFiles(data()));
+        }
+        assertEquals(List.of("data"), ls(root));
+        assertEquals(List.of(Names.RESERVED), ls(data()));
+    }
+
+    @Test
+    void aCommitWithTheWrongChecksumChangesNothing() throws IOException {
+        byte[] a = bytes(1, 4000);
+        byte[] b = bytes(2, 4000);
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "f", a, 1);
+            try (StagedWrite w = store.stage("f")) {
+                w.out().write(b);
+                assertThrows(CorruptObjectException.class, () -> w.commit(2, 1, sha256(a)));
+                assertThrows(IOException.class, () -> w.commit(2, 1, null), "a failed write cannot be committed");
+            }
+            assertEquals(1, store.meta("f").orElseThrow().version());
+            assertArrayEquals(a, readAll(store, "f"));
+            assertEquals(List.of(), tmpFiles(data()));
+            try (StagedWrite w = store.stage("f")) {
+                w.out().write(b);
+                assertEquals(sha256(b), w.sha256());
+                assertEquals(2, w.commit(2, 1, sha256(b).toUpperCase()).version());
+            }
+            assertArrayEquals(b, readAll(store, "f"));
+        }
+    }
+
+    @Test
+    void aStagedWriteIsInvisibleUntilCommittedAndClosingDiscardsIt() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            Path tmp;
+            try (StagedWrite w = store.stage("f")) {
+                w.out().write(bytes(1, 300_000));
+                tmp = w.file();
+                assertEquals(300_000, w.size());
+                assertEquals(300_000, Files.size(tmp), "file() flushes what was written");
+                assertTrue(tmp.startsWith(StoreTesting.sys(data()).resolve(ObjectStore.TMP_DIR)));
+                assertTrue(store.meta("f").isEmpty());
+                assertFalse(Files.exists(data().resolve("f")));
+            }
+            assertFalse(Files.exists(tmp));
+            assertEquals(List.of(), tmpFiles(data()));
+            assertTrue(store.meta("f").isEmpty());
+
+            StagedWrite open = store.stage("g");
+            open.out().write(bytes(2, 1000));
+            store.close();
+            assertEquals(List.of(), tmpFiles(data()), "closing the store discards uncommitted writes");
+            assertThrows(IOException.class, () -> open.commit(1, 1, null));
+            assertThrows(IOException.class, () -> store.stage("h"));
+        }
+    }
+
+    @Test
+    void filesCopiedIntoTheDataDirectoryAreAdopted() throws IOException, InterruptedException {
+        byte[] a = bytes(1, MIB + 77);
+        long stored;
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            stored = put(store, "known", bytes(2, 10), store.nextVersion()).version();
+            store.delete("deleted", store.nextVersion(), 1L);
+        }
+        Files.write(data().resolve("copied in.txt"), a);
+        Files.write(data().resolve("deleted"), a); // copied in again after a delete
+        Files.createDirectory(data().resolve("a-directory"));
+        Path outside = Files.write(root.resolve("secret"), "outside".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(data().resolve("link"), outside);
+        // A name that is not valid UTF-8 (byte 0xff) cannot be served under any name: left alone.
+        Process sh = new ProcessBuilder("sh", "-c", "printf x > \"$1\"/\"$(printf 'bad\\377name')\"", "sh",
+                data().toString()).inheritIO().start();
+        assertEquals(0, sh.waitFor());
+        try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
+             ObjectStore store = ObjectStore.open(data(), 0)) {
+            ObjectMeta m = store.meta("copied in.txt").orElseThrow();
+            assertEquals(a.length, m.size());
+            assertEquals(sha256(a), m.sha256());
+            assertEquals(2, m.blockCrc32c().size());
+            assertTrue(m.version() > stored);
+            assertEquals(Files.getLastModifiedTime(data().resolve("copied in.txt")).toMillis(), m.modifiedMillis());
+            assertArrayEquals(a, readAll(store, "copied in.txt"));
+            ObjectMeta revived = store.meta("deleted").orElseThrow();
+            assertFalse(revived.tombstone());
+            assertArrayEquals(a, readAll(store, "deleted"));
+            // Directories and symbolic links are never served.
+            assertThrows(NoSuchFileException.class, () -> store.read("link"));
+            assertThrows(NoSuchFileException.class, () -> store.read("a-directory"));
+            assertTrue(store.meta("link").isEmpty());
+            String info = String.join("\n", log.messages(Level.INFO));
+            assertTrue(info.contains("adopted 2 files"), info);
+            assertTrue(info.contains("3 files ignored"), info);
+            assertEquals(List.of("copied in.txt", "deleted", "known"), store.list().stream().map(ObjectMeta::name).toList());
+            assertEquals(7, ls(data()).size(), "nothing in the data directory was removed");
+        }
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertEquals(sha256(a), store.meta("copied in.txt").orElseThrow().sha256(), "adopted once, kept");
+        }
+    }
+
+    @Test
+    void forgetDropsAHandedOverCopyWithoutATombstone() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "f", bytes(1, 100), 7);
+            store.delete("t", 9, 1L);
+            assertFalse(store.forget("f", 8), "another version is stored");
+            assertFalse(store.forget("absent", 8));
+            assertTrue(store.forget("f", 7));
+            assertTrue(store.forget("t", 9));
+            assertTrue(store.meta("f").isEmpty());
+            assertTrue(store.meta("t").isEmpty());
+            assertFalse(Files.exists(data().resolve("f")));
+            assertEquals(List.of(), pendingFiles(data()));
+        }
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertEquals(List.of(), store.list(), "a forgotten copy is not adopted back");
+        }
+    }
+
+    @Test
+    void aSecondStoreCannotOpenTheSameDirectory() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            IOException e = assertThrows(IOException.class, () -> ObjectStore.open(data(), 0));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+            put(store, "still-works", bytes(1, 10), 1);
+        }
+        try (ObjectStore again = ObjectStore.open(data(), 0)) {
+            assertEquals(1, again.list().size());
+        }
+    }
+
+    @Test
+    void fileSystemCapacityIsReportedAsDfDoes() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            long cap = store.capacityBytes();
+            long used = store.usedBytes();
+            assertEquals(Files.getFileStore(data()).getTotalSpace(), cap);
+            assertTrue(used > 0 && used < cap, used + " of " + cap);
+            double pct = store.usedPercent();
+            assertTrue(pct > 0 && pct < 100, "percent " + pct);
+        }
+    }
+
+    @Test
+    void metadataFilesUseHashedNamesAndHoldTheRealName() throws IOException {
+        String longName = "ü".repeat(127) + "z";
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, longName, bytes(1, 10), 5);
+        }
+        Path meta = StoreTesting.sys(data()).resolve(ObjectStore.META_DIR);
+        List<String> files = ls(meta);
+        assertEquals(List.of(ObjectStore.metaFileName(longName)), files);
+        assertEquals(64 + 5, files.get(0).length());
+        ObjectMeta decoded = MetaCodec.decode(Files.readAllBytes(meta.resolve(files.get(0))));
+        assertEquals(longName, decoded.name());
+        assertNotEquals(0, decoded.blockCrc32c().size());
+    }
+}
