@@ -1,0 +1,1017 @@
+package io.chordfs.node.http;
+
+import io.chordfs.node.PercentCodec;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.chordfs.node.route.ObjectRouter;
+import io.chordfs.node.route.ObjectSource;
+import io.chordfs.node.route.RingUnavailableException;
+import io.chordfs.node.store.BadNameException;
+import io.chordfs.node.store.CorruptObjectException;
+import io.chordfs.node.store.Names;
+import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.StagedWrite;
+import io.chordfs.node.store.StoreFullException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's file server on port 5058, compatible with Python {@code uploadserver} 6.0.5 (which
+ * builds on {@code http.server.SimpleHTTPRequestHandler}): what a client of uploadserver can
+ * observe is the same, with the deliberate differences listed below.
+ *
+ * <h2>Requests</h2>
+ * <ul>
+ * <li>{@code GET /<name>} (percent-decoded, {@link Names#check checked}): 200 with Content-Length,
+ * Content-Type guessed from the name (see {@link MimeTypes}), Last-Modified, and, beyond
+ * uploadserver, {@code ETag: "<sha256>"} and {@code Accept-Ranges: bytes}; 404 when absent.
+ * {@code HEAD}: the same headers without the body. {@code If-Modified-Since} gives 304 when the
+ * object's modification time, in whole seconds, is not later (as Python compares); beyond
+ * uploadserver, {@code If-None-Match} with the ETag (or *) gives 304 and then If-Modified-Since is
+ * ignored, and {@code Range: bytes=a-b | a- | -n} gives 206 with Content-Range, or 416 when it
+ * cannot be satisfied (several ranges or a malformed header: the whole object, 200).</li>
+ * <li>{@code POST /upload} and {@code PUT /upload}, {@code multipart/form-data}: parsed as a
+ * stream ({@link MultipartParser}); each part named {@code files} streams straight into
+ * {@link ObjectStore#stage} under the base name of its file name; other parts are read and
+ * ignored. Only after the whole body: no {@code files} part: 400 {@code Field "files" not found};
+ * a {@code files} part with an empty or no file name: 400 {@code No files selected}; a file name
+ * that breaks the name rules: 400 with the reason; in all these cases nothing is stored. Otherwise
+ * every staged file is committed through the {@link ObjectRouter} in the order received, then 204.
+ * A body that is not multipart, has no boundary, or ends early: 400, nothing stored. The store is
+ * full: 507, nothing stored. A file larger than {@link Options#maxObjectBytes}: 413.</li>
+ * <li>Beyond uploadserver: {@code PUT /<name>} with the raw bytes as the body: 201 Created, or 204
+ * when the name already held a live object (it is replaced by a new version);
+ * {@code DELETE /<name>}: 204, or 404 when absent. POST to any other path: 404
+ * {@code Can only POST/PUT to /upload}, as uploadserver.</li>
+ * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: the node's own live objects
+ * ({@link ObjectStore#list()} without tombstones, not the whole ring) as the HTML that
+ * {@code list_directory} plus uploadserver's injections produce, links percent-encoded; as JSON
+ * {@code [{"name","size","modified","sha256","version"}]} (modified: ISO-8601 UTC) when the
+ * Accept header contains {@code application/json}.</li>
+ * <li>Other methods: 501, as http.server.</li>
+ * <li>{@code --basic-auth} / {@code --basic-auth-upload}: uploadserver's
+ * {@code check_http_authentication} exactly: with only basic-auth, every request needs it; with
+ * basic-auth-upload, the path {@code /upload} needs the upload credentials and other paths need
+ * basic-auth's or the upload credentials when basic-auth is set, nothing otherwise. Failure: 401
+ * with {@code WWW-Authenticate: Basic realm="uploadserver"}. See {@link BasicAuth}.</li>
+ * </ul>
+ * Error responses carry http.server's HTML error page. Reads go through {@link ObjectSource#copyTo},
+ * which verifies checksums before writing: when the stored copy is found corrupt before the status
+ * line went out (the first block touched is always verified first), the answer is 500 "stored copy
+ * of X is corrupt"; when it is found later, the connection is dropped, so the client sees a short
+ * body against its Content-Length, never bad bytes.
+ *
+ * <h2>Deliberate differences from uploadserver</h2>
+ * <ol>
+ * <li>Uploading a name that exists replaces it with a new version (uploadserver without
+ * {@code --allow-replace} stores {@code name (1)}); two parts with the same file name in one
+ * request: the later wins.</li>
+ * <li>Names follow the store's rules: a bad name (e.g. {@code GET /a/b}, {@code GET /x/}, a
+ * backslash) is 400, where uploadserver would look into subdirectories or answer 404.</li>
+ * <li>Range, ETag, If-None-Match, PUT /name, DELETE; 413/431/503/507 answers.</li>
+ * <li>HEAD is authenticated too (uploadserver forgets HEAD, leaking sizes), and with
+ * basic-auth-upload set, {@code PUT /<name>} and {@code DELETE} need the upload credentials: they
+ * are writes. {@code HEAD /upload} describes the upload page (uploadserver: 404).</li>
+ * <li>Malformed requests that crash uploadserver's handler (no ':' in the credentials, a missing
+ * boundary, ...) get a 400/401 here. Status lines carry the standard reason phrase (the JDK server
+ * cannot send uploadserver's custom ones such as "No credentials given"); uploadserver answers
+ * HTTP/1.0 and closes, we keep connections alive.</li>
+ * </ol>
+ *
+ * <h2>Threads, limits and timeouts (JDK 17's {@code com.sun.net.httpserver})</h2>
+ * The JDK server accepts and waits for requests on one selector thread; idle connections (keep-alive,
+ * or accepted and silent) cost no worker thread. When a request's first bytes arrive, the
+ * dispatcher hands it to our executor: a {@link ThreadPoolExecutor} of {@link Options#threads}
+ * threads with a bounded queue of {@link Options#queueCapacity}. <b>On rejection</b>, JDK 17's
+ * {@code ServerImpl.Dispatcher.handle} catches the {@code RejectedExecutionException} (any
+ * Throwable), logs it at TRACE and closes the connection without a response. We do better: a
+ * rejected exchange goes to a small overflow pool (2 threads, no queue) that reads the request
+ * head and answers 503 with {@code Retry-After: 1} and {@code Connection: close}; when that pool is
+ * busy too, the rejection reaches the JDK, which drops the connection. Nothing ever queues without
+ * bound, and the dispatcher never runs a request itself.
+ * <p>The JDK reads its limits from system properties once, when the first HttpServer in the JVM
+ * starts (JDK 17.0.15 supports: {@code sun.net.httpserver.idleInterval} (s, default 30; also bounds
+ * a silent newly accepted connection), {@code .clockTick} (ms, how often idle connections are
+ * checked, default 10000), {@code .maxIdleConnections} (200), {@code .maxReqHeaders} (200),
+ * {@code .maxReqHeaderSize} (bytes, 380 KiB; beyond it the connection is closed without a
+ * response), {@code .maxReqTime} / {@code .maxRspTime} (s, default none: deadlines for receiving
+ * a whole request and sending a whole response), {@code .timerMillis}, {@code .drainAmount},
+ * {@code .nodelay}, and {@code jdk.httpserver.maxConnections}; the old {@code readTimeout} /
+ * {@code writeTimeout} are ignored). {@link #configureJdkHttpServer} sets them from the options
+ * unless set already (e.g. by -D); {@link #start} calls it, and the daemon's main should call it
+ * before any HttpServer is created. We set idleInterval, clockTick, maxReqHeaderSize, maxReqTime
+ * (the only bound on a client trickling its request head; generous, since it also covers the
+ * body) and maxConnections, not maxRspTime: a deadline would cut off large downloads. Stalled bodies
+ * are handled per read/write by {@link IoWatchdog} ({@link Options#ioTimeout}). We also check the
+ * request head against {@link Options#maxHeaderBytes} ourselves (431), for when the JDK property
+ * could not be applied.
+ * <p>Known limit of the JDK server: it reads a request's head on the worker thread, before our
+ * handler runs, so a client that trickles a head ("slowloris") holds a worker until maxReqTime
+ * ({@link Options#requestTimeout}) closes it; enough of them fill the pool and the queue, and
+ * then new requests get 503. Silent connections, slow bodies and stalled downloads do not have
+ * this problem.
+ * <p>{@code TCP_NODELAY}: without it, small responses wait ~40 ms for Nagle and delayed ACKs. The
+ * JDK turns it on for accepted sockets when {@code sun.net.httpserver.nodelay=true}, which it
+ * reads once; this class's static initializer sets it (unless already set) before the
+ * HttpServer classes are first used, and the daemon's main does too.
+ *
+ * <h2>Logging</h2>
+ * INFO: one line per upload, delete and error, with the node's address and the name; GETs only
+ * at DEBUG.
+ */
+public final class FileServer implements AutoCloseable {
+    static final String NODELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        // Must happen before sun.net.httpserver.ServerConfig is initialized (first HttpServer).
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
+    private static final String UPLOAD_PATH = "/upload";
+    private static final int PARSER_BUFFER = 64 * 1024;
+    /** After a failed upload, read at most this much of the rest so the client gets the answer. */
+    private static final long DRAIN_LIMIT = 64L << 20;
+    private static final String HTML = "text/html; charset=utf-8";
+    private static final String ERROR_TYPE = "text/html;charset=utf-8";
+
+    /**
+     * Settings of one file server.
+     *
+     * @param basicAuth          {@code user:pass} required for every request, or null
+     * @param basicAuthUpload    {@code user:pass} required for uploads (and our writes), or null
+     * @param maxHeaderBytes     largest request head (request line and headers); beyond: 431 or a closed connection
+     * @param maxPartHeaderBytes largest header block of one multipart part; beyond: 400
+     * @param maxObjectBytes     largest single file; beyond: 413 (the store's quota applies as well)
+     * @param threads            worker threads
+     * @param queueCapacity      requests that may wait for a worker; beyond: 503 (then dropped connections)
+     * @param idleTimeout        an idle keep-alive or silent new connection is closed after this (JVM-wide)
+     * @param requestTimeout     deadline to receive a whole request, head and body (JVM-wide, JDK maxReqTime)
+     * @param ioTimeout          a body read or write that makes no progress for this long drops the connection
+     */
+    public record Options(String basicAuth, String basicAuthUpload, int maxHeaderBytes, int maxPartHeaderBytes,
+                          long maxObjectBytes, int threads, int queueCapacity, Duration idleTimeout,
+                          Duration requestTimeout, Duration ioTimeout) {
+        public Options {
+            BasicAuth.of(basicAuth); // validates user:pass
+            BasicAuth.of(basicAuthUpload);
+            if (maxHeaderBytes < 1024 || maxPartHeaderBytes < 256 || maxObjectBytes < 0 || threads < 1
+                    || queueCapacity < 1) {
+                throw new IllegalArgumentException("bad file server limits");
+            }
+            if (idleTimeout.isNegative() || idleTimeout.isZero() || requestTimeout.isNegative()
+                    || requestTimeout.isZero() || ioTimeout.isNegative() || ioTimeout.isZero()) {
+                throw new IllegalArgumentException("timeouts must be positive");
+            }
+        }
+
+        /** No auth, 64 KiB heads, 16 KiB part heads, no object limit, 16 threads, queue 64, 30 s idle, 1 h request, 60 s I/O. */
+        public static Options defaults() {
+            return new Options(null, null, 64 * 1024, 16 * 1024, Long.MAX_VALUE, 16, 64,
+                    Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofSeconds(60));
+        }
+
+        /** {@code --basic-auth} and {@code --basic-auth-upload} ({@code user:pass} each, or null). */
+        public Options withBasicAuth(String basicAuth, String basicAuthUpload) {
+            return new Options(basicAuth, basicAuthUpload, maxHeaderBytes, maxPartHeaderBytes, maxObjectBytes, threads,
+                    queueCapacity, idleTimeout, requestTimeout, ioTimeout);
+        }
+
+        public Options withLimits(int maxHeaderBytes, int maxPartHeaderBytes, long maxObjectBytes) {
+            return new Options(basicAuth, basicAuthUpload, maxHeaderBytes, maxPartHeaderBytes, maxObjectBytes, threads,
+                    queueCapacity, idleTimeout, requestTimeout, ioTimeout);
+        }
+
+        public Options withThreads(int threads, int queueCapacity) {
+            return new Options(basicAuth, basicAuthUpload, maxHeaderBytes, maxPartHeaderBytes, maxObjectBytes, threads,
+                    queueCapacity, idleTimeout, requestTimeout, ioTimeout);
+        }
+
+        public Options withTimeouts(Duration idleTimeout, Duration requestTimeout, Duration ioTimeout) {
+            return new Options(basicAuth, basicAuthUpload, maxHeaderBytes, maxPartHeaderBytes, maxObjectBytes, threads,
+                    queueCapacity, idleTimeout, requestTimeout, ioTimeout);
+        }
+    }
+
+    private final HttpServer server;
+    private final ObjectStore store;
+    private final ObjectRouter router;
+    private final Options options;
+    private final BasicAuth auth;
+    private final BasicAuth uploadAuth;
+    private final ThreadPoolExecutor workers;
+    private final ThreadPoolExecutor overflow;
+    private final IoWatchdog watchdog;
+    private final String node;
+
+    private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, Options options,
+                       ThreadPoolExecutor workers, ThreadPoolExecutor overflow, IoWatchdog watchdog) {
+        this.server = server;
+        this.store = store;
+        this.router = router;
+        this.options = options;
+        this.auth = BasicAuth.of(options.basicAuth());
+        this.uploadAuth = BasicAuth.of(options.basicAuthUpload());
+        this.workers = workers;
+        this.overflow = overflow;
+        this.watchdog = watchdog;
+        InetSocketAddress a = server.getAddress();
+        this.node = a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /** Binds {@code bind} (port 0: any free port) and starts serving. */
+    public static FileServer start(InetSocketAddress bind, ObjectStore store, ObjectRouter router, Options options)
+            throws IOException {
+        configureJdkHttpServer(options);
+        AtomicInteger ids = new AtomicInteger();
+        String port = Integer.toString(bind.getPort());
+        ThreadPoolExecutor overflow = new ThreadPoolExecutor(0, 2, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(new OverflowThread(r, "http-" + port + "-overflow-" + ids.incrementAndGet())),
+                new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(options.threads(), options.threads(), 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(options.queueCapacity()),
+                r -> daemon(new Thread(r, "http-" + port + "-worker-" + ids.incrementAndGet())),
+                (r, pool) -> {
+                    if (pool.isShutdown()) {
+                        throw new RejectedExecutionException("file server stopped");
+                    }
+                    overflow.execute(r); // throws RejectedExecutionException: the JDK then drops the connection
+                });
+        workers.allowCoreThreadTimeOut(true);
+        IoWatchdog watchdog = new IoWatchdog(options.ioTimeout().toMillis(), "http-" + port + "-watchdog");
+        HttpServer server;
+        try {
+            server = HttpServer.create(bind, 256);
+        } catch (IOException | RuntimeException e) {
+            workers.shutdownNow();
+            overflow.shutdownNow();
+            watchdog.close();
+            throw e;
+        }
+        FileServer fs = new FileServer(server, store, router, options, workers, overflow, watchdog);
+        server.createContext("/", fs::handle);
+        server.setExecutor(workers);
+        server.start();
+        LOG.log(Level.INFO, "{0}: file server listening (uploadserver-compatible), {1} threads", fs.node, options.threads());
+        return fs;
+    }
+
+    /**
+     * Sets the JDK HttpServer's JVM-wide limits from {@code options}, each only if not set already.
+     * They take effect only if no HttpServer was created in this JVM before (the JDK reads them
+     * once); call it early in main. See the class comment for what each one does.
+     */
+    public static void configureJdkHttpServer(Options options) {
+        long idleSeconds = Math.max(1, options.idleTimeout().toSeconds());
+        setIfAbsent(NODELAY, "true");
+        setIfAbsent("sun.net.httpserver.idleInterval", Long.toString(idleSeconds));
+        setIfAbsent("sun.net.httpserver.clockTick", Long.toString(Math.max(100, Math.min(10_000, idleSeconds * 1000 / 3))));
+        setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(Math.max(1, options.requestTimeout().toSeconds())));
+        setIfAbsent("sun.net.httpserver.maxReqHeaderSize", Integer.toString(options.maxHeaderBytes()));
+        setIfAbsent("jdk.httpserver.maxConnections", "2000");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    /** The bound address (with the real port when started on port 0). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /**
+     * Stops accepting and drops open connections (so handlers waiting on a client fail at once),
+     * then gives running handlers up to 5 s to finish what they do with the store (a commit is
+     * never interrupted half way unless that runs out), and stops the threads.
+     */
+    @Override
+    public void close() {
+        server.stop(0);
+        workers.shutdown();
+        overflow.shutdown();
+        try {
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        overflow.shutdownNow();
+        watchdog.close();
+        LOG.log(Level.INFO, "{0}: file server stopped", node);
+    }
+
+    // ---------------------------------------------------------------------------------- dispatch
+
+    /** A worker thread taken from the overflow pool: it only answers 503. */
+    private static final class OverflowThread extends Thread {
+        OverflowThread(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
+    private static Thread daemon(Thread t) {
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** The connection must be dropped without (more of) a response. */
+    private static final class AbortException extends IOException {
+        AbortException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** A file is larger than {@link Options#maxObjectBytes}. */
+    private static final class TooLargeException extends IOException {
+        TooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    /** One request: the exchange and its guarded streams. */
+    private final class Call {
+        final HttpExchange ex;
+        final String method;
+        final InputStream in;
+        final OutputStream out;
+        final IoWatchdog.Guard guard;
+
+        Call(HttpExchange ex, IoWatchdog.Guard guard) {
+            this.ex = ex;
+            this.method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+            this.guard = guard;
+            this.in = guard.wrap(ex.getRequestBody());
+            this.out = guard.wrap(ex.getResponseBody());
+        }
+
+        boolean head() {
+            return method.equals("HEAD");
+        }
+
+        String header(String name) {
+            return ex.getRequestHeaders().getFirst(name);
+        }
+
+        boolean hasBody() {
+            String te = header("Transfer-Encoding");
+            String cl = header("Content-Length");
+            return te != null || cl != null && !cl.strip().equals("0");
+        }
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        IoWatchdog.Guard guard = watchdog.guard();
+        boolean aborted = false;
+        Call c = new Call(ex, guard);
+        try {
+            try {
+                dispatch(c);
+            } catch (AbortException | IoWatchdog.ClientIOException e) {
+                aborted = true;
+                // A download the client walked away from is routine (DEBUG); a lost upload is not.
+                boolean read = c.method.equals("GET") || c.method.equals("HEAD");
+                LOG.log(read ? Level.DEBUG : Level.INFO, "{0}: dropped the connection of {1} {2}{3}: {4}", node,
+                        ex.getRequestMethod(), ex.getRequestURI(), read ? "" : " (nothing stored)", e.getMessage());
+                throw e; // the JDK closes the connection: the client sees a truncated response
+            } catch (IOException | RuntimeException e) {
+                if (ex.getResponseCode() != -1) {
+                    aborted = true;
+                    LOG.log(Level.WARNING, node + ": " + ex.getRequestMethod() + " " + ex.getRequestURI()
+                            + " failed after the response started; connection dropped", e);
+                    throw e instanceof IOException io ? io : new IOException(e);
+                }
+                LOG.log(Level.WARNING, node + ": " + ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
+                error(c, 500, "Server error: " + e.getMessage(), true);
+            }
+        } finally {
+            guard.close();
+            if (!aborted) {
+                ex.close();
+            }
+        }
+    }
+
+    private void dispatch(Call c) throws IOException {
+        if (Thread.currentThread() instanceof OverflowThread) {
+            c.ex.getResponseHeaders().set("Retry-After", "1");
+            error(c, 503, "Server busy, try again", true);
+            return;
+        }
+        int headBytes = headBytes(c.ex);
+        if (headBytes > options.maxHeaderBytes()) {
+            error(c, 431, "Request header fields too large (" + headBytes + " bytes, at most "
+                    + options.maxHeaderBytes() + ")", true);
+            return;
+        }
+        String m = c.method;
+        if (!m.equals("GET") && !m.equals("HEAD") && !m.equals("POST") && !m.equals("PUT") && !m.equals("DELETE")) {
+            error(c, 501, "Unsupported method ('" + c.ex.getRequestMethod() + "')", true);
+            return;
+        }
+        URI uri = c.ex.getRequestURI();
+        String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        // uploadserver compares handler.path (path and query as sent) with "/upload".
+        boolean uploadPath = rawPath.equals(UPLOAD_PATH) && uri.getRawQuery() == null;
+        boolean write = uploadPath || m.equals("PUT") || m.equals("DELETE");
+        if (!authenticated(c, uploadPath, write)) {
+            return;
+        }
+        switch (m) {
+            case "GET", "HEAD" -> {
+                if (uploadPath) {
+                    sendBytes(c, 200, HTML, Pages.UPLOAD_PAGE);
+                } else if (rawPath.equals("/")) {
+                    listing(c);
+                } else {
+                    String name = name(c, rawPath);
+                    if (name != null) {
+                        get(c, name);
+                    }
+                }
+            }
+            case "POST" -> {
+                if (uploadPath) {
+                    upload(c);
+                } else {
+                    error(c, 404, "Can only POST/PUT to /upload", true);
+                }
+            }
+            case "PUT" -> {
+                if (uploadPath) {
+                    upload(c);
+                } else {
+                    String name = name(c, rawPath);
+                    if (name != null) {
+                        put(c, name);
+                    }
+                }
+            }
+            case "DELETE" -> {
+                String name = name(c, rawPath);
+                if (name != null) {
+                    delete(c, name);
+                }
+            }
+            default -> throw new AssertionError(m);
+        }
+    }
+
+    private static int headBytes(HttpExchange ex) {
+        int n = ex.getRequestMethod().length() + ex.getRequestURI().toString().length() + 12;
+        for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
+            for (String v : h.getValue()) {
+                n += h.getKey().length() + (v == null ? 0 : v.length()) + 4;
+            }
+        }
+        return n;
+    }
+
+    /** The object name of a path, or null after answering 400. */
+    private String name(Call c, String rawPath) throws IOException {
+        try {
+            return Names.check(PercentCodec.decodePath(rawPath.substring(1)));
+        } catch (IllegalArgumentException e) { // BadNameException too
+            error(c, 400, "Bad file name: " + e.getMessage(), true);
+            return null;
+        }
+    }
+
+    // -------------------------------------------------------------------------------------- auth
+
+    /** uploadserver's check_http_authentication; answers 401 and returns false on failure. */
+    private boolean authenticated(Call c, boolean uploadPath, boolean write) throws IOException {
+        BasicAuth.Result r;
+        String header = c.header("Authorization");
+        if (uploadAuth == null) {
+            if (auth == null) {
+                return true;
+            }
+            r = auth.check(header);
+        } else if (write) {
+            // uploadserver: /upload always needs the upload credentials; our PUT/DELETE are writes too.
+            r = uploadAuth.check(header);
+        } else if (auth == null) {
+            return true;
+        } else {
+            r = auth.check(header);
+            if (!r.valid()) {
+                r = uploadAuth.check(header);
+            }
+        }
+        if (r.valid()) {
+            return true;
+        }
+        LOG.log(Level.INFO, "{0}: {1} {2} rejected (401, {3})", node, c.ex.getRequestMethod(), c.ex.getRequestURI(),
+                r.message());
+        Headers h = c.ex.getResponseHeaders();
+        h.set("WWW-Authenticate", "Basic realm=\"uploadserver\"");
+        if (c.hasBody()) {
+            h.set("Connection", "close");
+        }
+        c.ex.sendResponseHeaders(401, -1);
+        return false;
+    }
+
+    // -------------------------------------------------------------------------------------- reads
+
+    private void listing(Call c) throws IOException {
+        List<ObjectMeta> live = Pages.live(store.list());
+        String accept = c.header("Accept");
+        if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
+            sendBytes(c, 200, "application/json", Pages.listingJson(live));
+        } else {
+            sendBytes(c, 200, HTML, Pages.listing(live));
+        }
+    }
+
+    private void get(Call c, String name) throws IOException {
+        Optional<ObjectSource> opened;
+        try {
+            opened = router.open(name);
+        } catch (CorruptObjectException e) {
+            corrupt(c, name, e);
+            return;
+        } catch (RingUnavailableException e) {
+            error(c, 503, e.getMessage(), false);
+            return;
+        }
+        if (opened.isEmpty()) {
+            LOG.log(Level.DEBUG, () -> node + ": " + c.method + " " + name + ": 404");
+            error(c, 404, "File not found", false);
+            return;
+        }
+        try (ObjectSource src = opened.get()) {
+            ObjectMeta meta = src.meta();
+            long size = meta.size();
+            String etag = "\"" + meta.sha256() + "\"";
+            Headers h = c.ex.getResponseHeaders();
+            String lastModified = HttpDates.format(meta.modifiedMillis());
+            h.set("Last-Modified", lastModified);
+            h.set("ETag", etag);
+            if (notModified(c, etag, meta.modifiedMillis())) {
+                c.ex.sendResponseHeaders(304, -1);
+                return;
+            }
+            h.set("Content-Type", MimeTypes.guess(name));
+            h.set("Accept-Ranges", "bytes");
+            ByteRange range = rangeOf(c, etag, lastModified, size);
+            if (range == ByteRange.UNSATISFIABLE) {
+                h.set("Content-Range", "bytes */" + size);
+                error(c, 416, "Requested range not satisfiable", false);
+                return;
+            }
+            if (range == null && knownCorrupt(meta)) {
+                corrupt(c, name, new CorruptObjectException("the store already knows it is damaged"));
+                return;
+            }
+            int code = range == null ? 200 : 206;
+            long offset = range == null ? 0 : range.offset();
+            long length = range == null ? size : range.length();
+            if (range != null) {
+                h.set("Content-Range", range.contentRange(size));
+            }
+            if (c.head()) {
+                h.set("Content-Length", Long.toString(length));
+                c.ex.sendResponseHeaders(code, -1);
+                return;
+            }
+            if (length == 0) {
+                c.ex.sendResponseHeaders(code, -1);
+                return;
+            }
+            // One copyTo for the whole range (a source may be a sequential stream), through a
+            // stream that holds back the status line until the first block the range touches has
+            // been verified and written: corruption found before that is a clean 500.
+            int bs = Math.max(1, meta.blockSize());
+            long firstEnd = Math.min(offset + length, (offset / bs + 1) * bs);
+            HeldResponse body = new HeldResponse(c, code, length, firstEnd - offset);
+            try {
+                src.copyTo(body, offset, length);
+            } catch (CorruptObjectException e) {
+                if (!body.started()) {
+                    corrupt(c, name, e);
+                    return;
+                }
+                LOG.log(Level.WARNING, "{0}: stored copy of {1} is corrupt; dropped the connection after {2} "
+                        + "good bytes: {3}", node, name, body.count(), e.getMessage());
+                throw new AbortException("stored copy of " + name + " is corrupt", e);
+            }
+            if (body.count() != length) {
+                String msg = "the source of " + name + " gave " + body.count() + " of " + length + " bytes";
+                if (!body.started()) {
+                    throw new IOException(msg); // answered 500 by handle()
+                }
+                LOG.log(Level.WARNING, "{0}: {1}; dropped the connection", node, msg);
+                throw new AbortException(msg, null);
+            }
+            body.finish();
+            c.out.flush();
+        }
+    }
+
+    /**
+     * The response body of a GET: the first {@code hold} bytes are kept back, and the status line
+     * is sent only once they are all there (so a failure before that can still become a 500);
+     * then everything passes straight through.
+     */
+    private static final class HeldResponse extends OutputStream {
+        private final Call c;
+        private final int code;
+        private final long length;
+        private final long hold;
+        private ByteArrayOutputStream held;
+        private boolean started;
+        private long count;
+
+        HeldResponse(Call c, int code, long length, long hold) {
+            this.c = c;
+            this.code = code;
+            this.length = length;
+            this.hold = hold;
+            this.held = new ByteArrayOutputStream((int) Math.min(hold, 1 << 20));
+        }
+
+        boolean started() {
+            return started;
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > length - count) {
+                throw new IOException("the source wrote more than the " + length + " bytes asked for");
+            }
+            count += len;
+            if (started) {
+                c.out.write(b, off, len);
+                return;
+            }
+            held.write(b, off, len);
+            if (held.size() >= hold) {
+                finish();
+            }
+        }
+
+        /** Sends the status line and what is held (if not done yet). */
+        void finish() throws IOException {
+            if (!started) {
+                started = true;
+                c.ex.sendResponseHeaders(code, length);
+                held.writeTo(c.out);
+                held = null;
+            }
+        }
+    }
+
+    /**
+     * True when {@code meta} is the version in the local store and the store already knows that
+     * copy has a bad block: a whole-object read would fail part way, so answer 500 before the
+     * status line instead. (Ranges of intact blocks are still served.)
+     */
+    private boolean knownCorrupt(ObjectMeta meta) {
+        if (!store.isCorrupt(meta.name())) {
+            return false;
+        }
+        Optional<ObjectMeta> local = store.meta(meta.name());
+        return local.isPresent() && local.get().version() == meta.version() && local.get().sha256().equals(meta.sha256());
+    }
+
+    private void corrupt(Call c, String name, CorruptObjectException e) throws IOException {
+        LOG.log(Level.WARNING, "{0}: stored copy of {1} is corrupt, answered 500: {2}", node, name, e.getMessage());
+        c.ex.getResponseHeaders().remove("ETag");
+        c.ex.getResponseHeaders().remove("Last-Modified");
+        c.ex.getResponseHeaders().remove("Accept-Ranges");
+        error(c, 500, "stored copy of " + name + " is corrupt", false);
+    }
+
+    /** If-None-Match (ours) first; else If-Modified-Since as Python's send_head compares it. */
+    private static boolean notModified(Call c, String etag, long modifiedMillis) {
+        String inm = c.header("If-None-Match");
+        if (inm != null) {
+            for (String t : inm.split(",")) {
+                String tag = t.strip();
+                if (tag.startsWith("W/")) {
+                    tag = tag.substring(2);
+                }
+                if (tag.equals("*") || tag.equals(etag)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        OptionalLong ims = HttpDates.parseEpochSecond(c.header("If-Modified-Since"));
+        return ims.isPresent() && Math.floorDiv(modifiedMillis, 1000) <= ims.getAsLong();
+    }
+
+    /** The Range to serve, honouring If-Range (an ETag or the exact Last-Modified). */
+    private static ByteRange rangeOf(Call c, String etag, String lastModified, long size) {
+        String range = c.header("Range");
+        if (range == null) {
+            return null;
+        }
+        String ifRange = c.header("If-Range");
+        if (ifRange != null && !ifRange.strip().equals(etag) && !ifRange.strip().equals(lastModified)) {
+            return null;
+        }
+        return ByteRange.parse(range, size);
+    }
+
+    // ------------------------------------------------------------------------------------- writes
+
+    /** Multipart upload to /upload, uploadserver's receive_upload. */
+    private void upload(Call c) throws IOException {
+        HeaderParams ct = HeaderParams.parse(c.header("Content-Type"));
+        if (!ct.value().equalsIgnoreCase("multipart/form-data")) {
+            uploadFailed(c, 400, "Expected a multipart/form-data body with the files in a field named \"files\"", null);
+            return;
+        }
+        String boundary = ct.param("boundary");
+        if (!MultipartParser.validBoundary(boundary)) {
+            uploadFailed(c, 400, "The multipart/form-data body has no valid boundary", null);
+            return;
+        }
+        MultipartParser parser = new MultipartParser(c.in, boundary, options.maxPartHeaderBytes(), PARSER_BUFFER);
+        List<StagedWrite> staged = new ArrayList<>();
+        try {
+            boolean sawFiles = false;
+            boolean emptyName = false;
+            String badName = null;
+            try {
+                for (MultipartParser.Part part; (part = parser.next()) != null; ) {
+                    if (!"files".equals(part.name())) {
+                        continue; // skipped by next()
+                    }
+                    sawFiles = true;
+                    String filename = part.filename();
+                    if (filename == null || filename.isEmpty()) {
+                        emptyName = true;
+                        continue;
+                    }
+                    String name;
+                    try {
+                        name = Names.check(Names.baseName(filename));
+                    } catch (BadNameException e) {
+                        if (badName == null) {
+                            badName = "Bad file name '" + filename + "': " + e.getMessage();
+                        }
+                        continue;
+                    }
+                    if (emptyName || badName != null) {
+                        continue; // the request fails anyway: store nothing more
+                    }
+                    StagedWrite w = store.stage(name);
+                    staged.add(w);
+                    OutputStream sink = w.out();
+                    part.transferTo(new LimitedOutputStream(sink, options.maxObjectBytes(), name));
+                    sink.close(); // finishes the content; commit comes after the whole body
+                }
+            } catch (MultipartParser.MalformedException e) {
+                uploadFailed(c, 400, "Bad multipart body: " + e.getMessage(), staged);
+                return;
+            } catch (StoreFullException e) {
+                uploadFailed(c, 507, "Insufficient storage: " + e.getMessage(), staged);
+                return;
+            } catch (TooLargeException e) {
+                uploadFailed(c, 413, e.getMessage(), staged);
+                return;
+            } catch (BadNameException e) {
+                uploadFailed(c, 400, "Bad file name: " + e.getMessage(), staged);
+                return;
+            }
+            if (!sawFiles) {
+                uploadFailed(c, 400, "Field \"files\" not found", staged);
+                return;
+            }
+            if (emptyName) {
+                uploadFailed(c, 400, "No files selected", staged);
+                return;
+            }
+            if (badName != null) {
+                uploadFailed(c, 400, badName, staged);
+                return;
+            }
+            int done = 0;
+            try {
+                for (StagedWrite w : staged) {
+                    ObjectMeta meta = router.commit(w);
+                    done++;
+                    LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3})", node, w.name(), meta.size(),
+                            Long.toString(meta.version()));
+                }
+            } catch (StoreFullException e) {
+                commitFailed(c, 507, "Insufficient storage: " + e.getMessage(), staged, done);
+                return;
+            } catch (RingUnavailableException e) {
+                commitFailed(c, 503, e.getMessage(), staged, done);
+                return;
+            }
+            c.ex.sendResponseHeaders(204, -1);
+        } finally {
+            for (StagedWrite w : staged) {
+                w.close(); // no-op after a commit; deletes the temp file otherwise
+            }
+        }
+    }
+
+    /** Raw upload: PUT /name with the bytes as the body. */
+    private void put(Call c, String name) throws IOException {
+        String cl = c.header("Content-Length");
+        if (cl != null) {
+            try {
+                long n = Long.parseLong(cl.strip());
+                if (n > options.maxObjectBytes()) {
+                    error(c, 413, "'" + name + "' is larger than " + options.maxObjectBytes() + " bytes", true);
+                    return;
+                }
+            } catch (NumberFormatException e) {
+                // the JDK has already rejected a malformed Content-Length
+            }
+        }
+        try (StagedWrite w = store.stage(name)) {
+            try {
+                OutputStream sink = w.out();
+                c.in.transferTo(new LimitedOutputStream(sink, options.maxObjectBytes(), name));
+                sink.close();
+            } catch (StoreFullException e) {
+                uploadFailed(c, 507, "Insufficient storage: " + e.getMessage(), List.of(w));
+                return;
+            } catch (TooLargeException e) {
+                uploadFailed(c, 413, e.getMessage(), List.of(w));
+                return;
+            }
+            boolean existed = exists(name);
+            ObjectMeta meta;
+            try {
+                meta = router.commit(w);
+            } catch (StoreFullException e) {
+                commitFailed(c, 507, "Insufficient storage: " + e.getMessage(), List.of(w), 0);
+                return;
+            } catch (RingUnavailableException e) {
+                commitFailed(c, 503, e.getMessage(), List.of(w), 0);
+                return;
+            }
+            LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
+                    Long.toString(meta.version()));
+            c.ex.getResponseHeaders().set("ETag", "\"" + meta.sha256() + "\"");
+            c.ex.sendResponseHeaders(existed ? 204 : 201, -1);
+        }
+    }
+
+    private boolean exists(String name) {
+        try {
+            Optional<ObjectSource> s = router.open(name);
+            if (s.isPresent()) {
+                s.get().close();
+                return true;
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // present but unreadable (corrupt): it is being replaced
+        }
+    }
+
+    private void delete(Call c, String name) throws IOException {
+        boolean deleted;
+        try {
+            deleted = router.delete(name);
+        } catch (RingUnavailableException e) {
+            error(c, 503, e.getMessage(), false);
+            return;
+        }
+        if (!deleted) {
+            LOG.log(Level.INFO, "{0}: DELETE {1}: 404 (absent)", node, name);
+            error(c, 404, "File not found", false);
+            return;
+        }
+        LOG.log(Level.INFO, "{0}: deleted {1}", node, name);
+        c.ex.sendResponseHeaders(204, -1);
+    }
+
+    /** Discards every staged write, reads (a bounded amount of) the rest of the body, and answers. */
+    private void uploadFailed(Call c, int code, String message, List<StagedWrite> staged) throws IOException {
+        if (staged != null) {
+            for (StagedWrite w : staged) {
+                w.close();
+            }
+        }
+        LOG.log(Level.INFO, "{0}: {1} {2} failed ({3}): {4}; nothing stored", node, c.ex.getRequestMethod(),
+                c.ex.getRequestURI(), code, message);
+        drain(c.in);
+        error(c, code, message, true);
+    }
+
+    /** A commit failed after {@code done} files were committed (those stay; the rest are discarded). */
+    private void commitFailed(Call c, int code, String message, List<StagedWrite> staged, int done) throws IOException {
+        for (StagedWrite w : staged) {
+            w.close();
+        }
+        LOG.log(Level.WARNING, "{0}: {1} {2} failed ({3}) after {4} of {5} files were stored: {6}", node,
+                c.ex.getRequestMethod(), c.ex.getRequestURI(), code, done, staged.size(), message);
+        error(c, code, message, true);
+    }
+
+    private static void drain(InputStream in) {
+        byte[] b = new byte[64 * 1024];
+        long total = 0;
+        try {
+            int n;
+            while (total < DRAIN_LIMIT && (n = in.read(b)) >= 0) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // the answer below may still reach the client
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ answers
+
+    private static void sendBytes(Call c, int code, String type, byte[] body) throws IOException {
+        Headers h = c.ex.getResponseHeaders();
+        h.set("Content-Type", type);
+        if (c.head()) {
+            h.set("Content-Length", Integer.toString(body.length));
+            c.ex.sendResponseHeaders(code, -1);
+            return;
+        }
+        c.ex.sendResponseHeaders(code, body.length);
+        c.out.write(body);
+        c.out.flush();
+    }
+
+    /** http.server's send_error: the HTML error page (no body for HEAD). */
+    private void error(Call c, int code, String message, boolean close) throws IOException {
+        if (code >= 500 || !c.method.equals("GET") && !c.method.equals("HEAD")) {
+            LOG.log(Level.INFO, "{0}: {1} {2} -> {3}: {4}", node, c.ex.getRequestMethod(), c.ex.getRequestURI(),
+                    code, message);
+        }
+        Headers h = c.ex.getResponseHeaders();
+        if (close || c.hasBody()) {
+            h.set("Connection", "close");
+        }
+        sendBytes(c, code, ERROR_TYPE, Pages.error(code, message));
+    }
+
+    /** Passes bytes on until more than {@code max} went through: then TooLargeException. */
+    private static final class LimitedOutputStream extends OutputStream {
+        private final OutputStream out;
+        private final long max;
+        private final String name;
+        private long count;
+
+        LimitedOutputStream(OutputStream out, long max, String name) {
+            this.out = out;
+            this.max = max;
+            this.name = name;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > max - count) {
+                throw new TooLargeException("'" + name + "' is larger than " + max + " bytes");
+            }
+            count += len;
+            out.write(b, off, len);
+        }
+    }
+}

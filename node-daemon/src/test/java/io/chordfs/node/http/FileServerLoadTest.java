@@ -1,0 +1,261 @@
+package io.chordfs.node.http;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.chordfs.node.http.Fixture.bytes;
+import static io.chordfs.node.http.Fixture.random;
+import static io.chordfs.node.http.Fixture.sha256;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Concurrency, idle connections, overload and stalled clients. */
+class FileServerLoadTest {
+    static final String B = "----chordfsLoadBoundary";
+
+    @TempDir
+    Path dir;
+    Fixture f;
+    final List<Socket> sockets = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    /**
+     * 16 threads upload (multipart and PUT) and download one shared name and their own names at
+     * once. Every download is one whole version: its SHA-256 is that of a content written to
+     * that name, and matches the ETag the same response carries.
+     */
+    @Test
+    void parallelUploadsAndDownloadsNeverTear() throws Exception {
+        f = Fixture.start(dir, 0, FileServer.Options.defaults());
+        int threads = 16;
+        int rounds = 4;
+        // multi-block contents (1 MiB blocks) so a torn read would mix versions
+        List<byte[]> shared = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            shared.add(random((1 << 20) + 1000 * (i + 1), 100 + i));
+        }
+        Set<String> sharedShas = ConcurrentHashMap.newKeySet();
+        shared.forEach(b -> sharedShas.add(sha256(b)));
+        assertEquals(201, f.send("PUT", "/shared.bin", shared.get(0)).statusCode());
+        Map<String, Set<String>> ownShas = new ConcurrentHashMap<>();
+        AtomicInteger reads = new AtomicInteger();
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            futures.add(pool.submit(() -> {
+                go.await();
+                String own = "own-" + id + ".bin";
+                Set<String> mine = ownShas.computeIfAbsent(own, k -> ConcurrentHashMap.newKeySet());
+                for (int r = 0; r < rounds; r++) {
+                    byte[] content = shared.get((id + r) % shared.size());
+                    int status = (id + r) % 2 == 0
+                            ? f.upload(Multipart.builder(B).file("files", "shared.bin", content)).statusCode()
+                            : f.send("PUT", "/shared.bin", content).statusCode();
+                    assertTrue(status == 204 || status == 201, "upload of shared: " + status);
+                    byte[] ownContent = random(20_000 + id * 100 + r, id * 1000L + r);
+                    mine.add(sha256(ownContent));
+                    int s2 = f.upload(Multipart.builder(B).file("files", own, ownContent)).statusCode();
+                    assertEquals(204, s2);
+                    for (String name : new String[] {"shared.bin", own, "own-" + ((id + 1) % threads) + ".bin"}) {
+                        HttpResponse<byte[]> g = f.get("/" + name);
+                        if (g.statusCode() == 404 && !name.equals("shared.bin") && !name.equals(own)) {
+                            continue; // the neighbour has not uploaded yet
+                        }
+                        assertEquals(200, g.statusCode(), name);
+                        String got = sha256(g.body());
+                        assertEquals("\"" + got + "\"", g.headers().firstValue("ETag").orElseThrow(), "ETag matches the bytes");
+                        assertEquals(Long.toString(g.body().length), g.headers().firstValue("Content-Length").orElseThrow());
+                        if (name.equals("shared.bin")) {
+                            assertTrue(sharedShas.contains(got), "a whole version of shared.bin");
+                        } else {
+                            Set<String> written = ownShas.get(name);
+                            assertTrue(written != null && written.contains(got), "a whole version of " + name);
+                        }
+                        reads.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> fu : futures) {
+            fu.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertTrue(reads.get() >= threads * rounds * 2, "reads done: " + reads.get());
+        assertEquals(threads + 1, f.liveNames().size());
+        assertTrue(sharedShas.contains(sha256(f.stored("shared.bin"))));
+        assertEquals(List.of(), f.tempFiles());
+    }
+
+    /** Silent connections take no worker thread: with 50 of them open the server answers at once. */
+    @Test
+    void idleConnectionsDoNotStarveTheServer() throws Exception {
+        f = Fixture.start(dir, 0, FileServer.Options.defaults().withThreads(4, 8));
+        assertEquals(201, f.send("PUT", "/x.txt", bytes("x")).statusCode());
+        for (int i = 0; i < 50; i++) {
+            sockets.add(new Socket("127.0.0.1", f.port()));
+        }
+        // and 10 that finished a request and stay open (keep-alive idle)
+        for (int i = 0; i < 10; i++) {
+            Socket s = new Socket("127.0.0.1", f.port());
+            sockets.add(s);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(bytes("GET /x.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<byte[]> r = f.get("/x.txt");
+            assertEquals(200, r.statusCode());
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 3000, "10 GETs took " + ms + " ms with 60 idle connections open");
+    }
+
+    static String readHead(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            sb.append((char) c);
+            if (sb.toString().endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Clients that stop sending in the middle of a body hold a worker only until the I/O timeout;
+     * while every worker and the queue are taken, new requests get 503 + Retry-After (never an
+     * unbounded queue); afterwards the server serves again and nothing partial was stored.
+     */
+    @Test
+    void stalledUploadsAreCutOffAndOverloadGets503() throws Exception {
+        Duration io = Duration.ofMillis(1000);
+        f = Fixture.start(dir, 0, FileServer.Options.defaults().withThreads(1, 1)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofHours(1), io));
+        assertEquals(201, f.send("PUT", "/x.txt", bytes("x")).statusCode());
+        // two uploads that send their head and 10 of 1000 body bytes, then nothing
+        for (int i = 0; i < 2; i++) {
+            Socket s = new Socket("127.0.0.1", f.port());
+            sockets.add(s);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(bytes("PUT /stalled-" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                    + "Expect: 100-continue\r\n\r\n0123456789"));
+            s.getOutputStream().flush();
+            if (i == 0) {
+                // the JDK answers 100 Continue when a worker takes the exchange: the worker is busy now
+                String head = readHead(s.getInputStream());
+                assertTrue(head.startsWith("HTTP/1.1 100"), head);
+            } else {
+                Thread.sleep(150); // the second waits in the queue
+            }
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> busy = f.get("/x.txt");
+        long busyMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, busy.statusCode(), "the worker and the queue are full");
+        assertEquals("1", busy.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(busyMs < io.toMillis(), "503 comes at once, took " + busyMs + " ms");
+
+        // the server drops each stalled connection after ~io, one after the other
+        for (Socket s : sockets) {
+            s.setSoTimeout(8000);
+            String rest = new String(Fixture.readUntilClose(s.getInputStream()), StandardCharsets.ISO_8859_1);
+            // closed with no final answer (only the interim 100 Continue of the queued one)
+            assertTrue(rest.isEmpty() || rest.startsWith("HTTP/1.1 100 ") && !rest.matches("(?s).*HTTP/1.1 [2-5]\\d\\d .*"), rest);
+        }
+        long closedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(closedMs >= io.toMillis(), "not before the timeout: " + closedMs);
+        HttpResponse<byte[]> ok = f.get("/x.txt");
+        assertEquals(200, ok.statusCode());
+        assertArrayEquals(bytes("x"), ok.body());
+        assertEquals(List.of("x.txt"), f.liveNames(), "nothing of the stalled uploads is stored");
+        assertEquals(List.of(), f.tempFiles());
+    }
+
+    /** A client that stops reading a download holds its worker only until the I/O timeout. */
+    @Test
+    void stalledDownloadIsCutOff() throws Exception {
+        f = Fixture.start(dir, 0, FileServer.Options.defaults().withThreads(1, 4)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofMillis(600)));
+        byte[] big = random(24 << 20, 11);
+        assertEquals(201, f.send("PUT", "/big.bin", big).statusCode());
+        Socket s = new Socket();
+        sockets.add(s);
+        s.setReceiveBufferSize(16 * 1024);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", f.port()));
+        OutputStream out = s.getOutputStream();
+        out.write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        // The status line proves the only worker is now writing this response; read nothing more,
+        // so its write blocks. The next request waits for that worker, which the watchdog frees
+        // after ~600 ms without progress.
+        s.setSoTimeout(10_000);
+        InputStream in = s.getInputStream();
+        byte[] status = in.readNBytes(12);
+        assertEquals("HTTP/1.1 200", new String(status, StandardCharsets.ISO_8859_1));
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> r = f.get("/big.bin", "Range", "bytes=0-9");
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(206, r.statusCode());
+        assertTrue(waited >= 400 && waited < 8000, "the worker was freed after " + waited + " ms");
+        // the stalled client gets a truncated response, every byte of it correct
+        byte[] rest = Fixture.readUntilClose(in);
+        byte[] got = new byte[status.length + rest.length];
+        System.arraycopy(status, 0, got, 0, status.length);
+        System.arraycopy(rest, 0, got, status.length, rest.length);
+        int bodyStart = indexOf(got, bytes("\r\n\r\n")) + 4;
+        int received = got.length - bodyStart;
+        assertTrue(received < big.length, "truncated: " + received);
+        assertArrayEquals(java.util.Arrays.copyOf(big, received), java.util.Arrays.copyOfRange(got, bodyStart, got.length));
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
