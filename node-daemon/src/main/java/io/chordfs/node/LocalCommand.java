@@ -3,10 +3,10 @@ package io.chordfs.node;
 import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.cli.Args;
-import io.chordfs.core.net.ChordService;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,20 +18,27 @@ final class LocalCommand {
     static final String USAGE = """
             Usage: java -jar node-daemon.jar local [--nodes N] [options]
 
-            Runs a ring of N nodes in this process, on 127.0.0.11, 127.0.0.12, ... with the real
-            ports (any 127.x address binds on Linux without set-up), until Ctrl-C or SIGTERM.
+            Runs a ring of N storage nodes in this process, on 127.0.0.11, 127.0.0.12, ... with the
+            real ports 5057/5058/5059 (any 127.x address binds on Linux without set-up), until
+            Ctrl-C or SIGTERM. Each node keeps its files in DATA_ROOT/IP.
 
-              --nodes N           how many nodes (default 3)
-              --first-ip IP       address of the first node (default 127.0.0.11)
-              --port N            Chord RPC port of every node (default 5057)
-              --replicas R        replication factor (default 3)
-              --successors N      successor list length, at least R (default 5)
-              --stabilize-ms MS   period of stabilize and fix_fingers (default 500)
-              --help              this text
+              --nodes N                how many nodes (default 3)
+              --data-root DIR          where the nodes keep their files (default ./data)
+              --first-ip IP            address of the first node (default 127.0.0.11)
+              --port N                 Chord RPC port of every node; files on N+1, transfers on N+2 (default 5057)
+              --replicas R             replication factor (default 3)
+              --successors N           successor list length, at least R (default 5)
+              --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
+              --basic-auth U:P         HTTP basic auth for every request on the file port
+              --basic-auth-upload U:P  HTTP basic auth for uploads only
+              --cluster-secret S       secret node-to-node calls must carry
+              --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
+              --help                   this text
             """;
-    private static final Set<String> OPTIONS = Set.of("--nodes", "--first-ip", "--port", "--replicas",
-            "--successors", "--stabilize-ms");
+    private static final Set<String> OPTIONS = Set.of("--nodes", "--data-root", "--first-ip", "--port", "--replicas",
+            "--successors", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     private static final long CONVERGE_TIMEOUT_MS = 60_000;
+    private static final long JOIN_TIMEOUT_MS = 30_000;
 
     private LocalCommand() {}
 
@@ -41,49 +48,65 @@ final class LocalCommand {
             return 0;
         }
         Args args = Args.parse(argv, OPTIONS, Set.of());
+        if (!args.positional().isEmpty()) {
+            throw new Args.UsageException("unexpected argument '" + args.positional().get(0) + "'");
+        }
         int n = args.getInt("--nodes", 3, 1, 200);
-        int port = args.getInt("--port", RunCommand.DEFAULT_PORT, 0, 0xffff);
+        Path root = Path.of(args.get("--data-root", "data"));
         List<String> ips = loopbackIps(args.get("--first-ip", "127.0.0.11"), n);
+        List<NodeDaemon.Config> configs = new ArrayList<>();
+        for (String ip : ips) {
+            configs.add(RunCommand.config(args, ip, root.resolve(ip)));
+        }
 
-        List<ChordService> services = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> services.forEach(ChordService::close), "shutdown"));
+        List<NodeDaemon> nodes = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeDaemon::close), "shutdown"));
         try {
-            for (String ip : ips) {
-                ChordService s = ChordService.start(RunCommand.options(args, ip, port));
-                services.add(s);
-                if (services.size() == 1) {
-                    s.create().join();
+            for (NodeDaemon.Config config : configs) {
+                NodeDaemon node = NodeDaemon.start(config);
+                nodes.add(node);
+                if (nodes.size() == 1) {
+                    node.createRing();
                 } else {
-                    s.join(services.get(0).self().address()).join();
+                    node.join(nodes.get(0).self().address(), JOIN_TIMEOUT_MS);
                 }
             }
         } catch (IOException | RuntimeException e) {
             err.println("node-daemon: could not start the local ring: " + e.getMessage());
-            services.forEach(ChordService::close);
+            nodes.forEach(NodeDaemon::close);
             return 1;
         }
-        List<ChordNode> nodes = services.stream().map(ChordService::node).toList();
+        List<ChordNode> members = nodes.stream().map(d -> d.chord().node()).toList();
         long deadline = System.currentTimeMillis() + CONVERGE_TIMEOUT_MS;
-        while (!RingCheck.consistent(nodes, true)) {
+        while (!RingCheck.consistent(members, true)) {
             if (System.currentTimeMillis() > deadline) {
                 err.println("node-daemon: the ring did not converge within " + CONVERGE_TIMEOUT_MS / 1000 + " s");
-                services.forEach(ChordService::close);
+                nodes.forEach(NodeDaemon::close);
                 return 1;
             }
             sleep(50);
         }
-        out.println("ring ready: " + n + " nodes");
-        services.stream().map(ChordService::self).sorted(Comparator.comparingLong(r -> r.id()))
-                .forEach(r -> out.println("  " + r.ip() + ":" + r.port() + "  id " + r.id()));
-        out.println("Ask any node who owns a name:  java -jar fs-client/target/fs-client.jar lookup a.txt " + ips.get(0));
-        out.println("See the ring:                  java -jar fs-client/target/fs-client.jar ring " + ips.get(0));
-        out.println("Ctrl-C stops every node.");
+        printReady(out, nodes, root);
         try {
             new CountDownLatch(1).await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private static void printReady(PrintStream out, List<NodeDaemon> nodes, Path root) {
+        out.println("ring ready: " + nodes.size() + " nodes");
+        nodes.stream().sorted(Comparator.comparingLong(d -> d.self().id())).forEach(d -> out.println(
+                "  " + d.self().ip() + "  id " + d.self().id() + "  files http://" + d.self().ip() + ":"
+                        + PortLayout.http(d.self().port()) + "/  data " + d.store().dataDir().toAbsolutePath()));
+        String first = nodes.get(0).self().ip();
+        int http = PortLayout.http(nodes.get(0).self().port());
+        out.println("Data lives under " + root.toAbsolutePath() + ", one folder per node.");
+        out.println("Upload:   curl -F files=@a.txt http://" + first + ":" + http + "/upload");
+        out.println("Download: curl -O http://" + nodes.get(nodes.size() - 1).self().ip() + ":" + http + "/a.txt");
+        out.println("Ring:     java -jar fs-client/target/fs-client.jar ring " + first);
+        out.println("Ctrl-C stops every node.");
     }
 
     static List<String> loopbackIps(String first, int n) throws Args.UsageException {

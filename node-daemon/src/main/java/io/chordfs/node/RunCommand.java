@@ -4,37 +4,44 @@ import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordListener;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
-import io.chordfs.core.net.ChordService;
+import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Ring;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** {@code node-daemon run}: one node; joins a ring or starts a new one, leaves on SIGTERM. */
 final class RunCommand {
-    static final int DEFAULT_PORT = 5057;
     static final String USAGE = """
             Usage: java -jar node-daemon.jar run --ip IP [options]
 
-            Runs one ChordFS node. Without --join it starts a new ring.
+            Runs one ChordFS node: Chord RPC on IP:PORT, files over HTTP on PORT+1, node-to-node
+            transfers on PORT+2 (5057, 5058, 5059 by default). Without --join it starts a new ring.
 
-              --ip IP             address to listen on and to announce to peers (required)
-              --port N            Chord RPC port (default 5057)
-              --join HOST[:PORT]  join the ring of the node at HOST (port default 5057)
-              --id N              node id in [0, 2^32) (default: key of "IP:PORT")
-              --replicas R        replication factor (default 3)
-              --successors N      successor list length, at least R (default 5)
-              --stabilize-ms MS   period of stabilize and fix_fingers (default 500)
-              --help              this text
+              --ip IP                  address to listen on and to announce to peers (required)
+              --port N                 Chord RPC port; HTTP and transfers use the next two (default 5057)
+              --data-dir DIR           where files are stored (default ./data/IP)
+              --join HOST[:PORT]       join the ring of the node at HOST (port default 5057)
+              --id N                   node id in [0, 2^32) (default: key of "IP:PORT")
+              --replicas R             replication factor (default 3)
+              --successors N           successor list length, at least R (default 5)
+              --capacity SIZE          quota for stored bytes, e.g. 64MiB (default: the disk)
+              --basic-auth U:P         HTTP basic auth for every request on the file port
+              --basic-auth-upload U:P  HTTP basic auth for uploads only
+              --cluster-secret S       secret node-to-node calls must carry (or env CHORDFS_CLUSTER_SECRET)
+              --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
+              --help                   this text
 
             SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits.
             """;
-    private static final Set<String> OPTIONS = Set.of("--ip", "--port", "--join", "--id", "--replicas",
-            "--successors", "--stabilize-ms");
+    private static final Set<String> OPTIONS = Set.of("--ip", "--port", "--data-dir", "--join", "--id", "--replicas",
+            "--successors", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+    private static final long JOIN_TIMEOUT_MS = 30_000;
 
     private RunCommand() {}
 
@@ -47,35 +54,36 @@ final class RunCommand {
         if (!args.positional().isEmpty()) {
             throw new Args.UsageException("unexpected argument '" + args.positional().get(0) + "'");
         }
-        ChordService.Options options = options(args, args.require("--ip"), args.getInt("--port", DEFAULT_PORT, 0, 0xffff));
-        InetSocketAddress join = args.has("--join") ? HostPort.parse(args.get("--join", null), DEFAULT_PORT) : null;
+        String ip = args.require("--ip");
+        NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip)));
+        InetSocketAddress join = args.has("--join") ? HostPort.parse(args.get("--join", null), PortLayout.CHORD) : null;
 
-        ChordService service;
+        NodeDaemon node;
         try {
-            service = ChordService.start(options);
+            node = NodeDaemon.start(config);
         } catch (IOException e) {
-            err.println("node-daemon: cannot listen on " + options.bindIp() + ":" + options.port() + ": " + e.getMessage());
+            err.println("node-daemon: cannot start on " + ip + ": " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        service.setListener(new ChordListener() {
+        node.setListener(new ChordListener() {
             @Override
             public void killed() {
                 stopped.countDown();
             }
         });
-        Thread hook = new Thread(() -> leaveAndClose(service), "shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        out.println("node " + service.self() + " listening");
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shutdown"));
+        out.println("node " + node.self() + " listening; files on http://" + ip + ":"
+                + PortLayout.http(node.self().port()) + "/, data in " + config.dataDir().toAbsolutePath());
         if (join == null) {
-            service.create().join();
+            node.createRing();
             out.println("started a new ring");
-        } else {
-            Joiner.joinWithRetry(service, join, out);
+        } else if (!Joiner.joinWithRetry(node, join, JOIN_TIMEOUT_MS, out)) {
+            return 1;
         }
         try {
             stopped.await();
-            // The kill RPC's answer goes out before we exit: the hook then finds the node gone.
+            // The kill RPC's answer goes out before we exit; the shutdown hook then finds the node gone.
             TimeUnit.MILLISECONDS.sleep(200);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -83,17 +91,18 @@ final class RunCommand {
         return 0;
     }
 
-    static ChordService.Options options(Args args, String ip, int port) throws Args.UsageException {
+    /** The node's configuration from the options shared by {@code run} and {@code local}. */
+    static NodeDaemon.Config config(Args args, String ip, Path dataDir) throws Args.UsageException {
         int replicas = args.getInt("--replicas", ChordConfig.DEFAULT_REPLICAS, 1, 16);
         int successors = args.getInt("--successors", Math.max(ChordConfig.DEFAULT_SUCCESSORS, replicas), 1, 32);
         if (successors < replicas) {
             throw new Args.UsageException("--successors (" + successors + ") must be at least --replicas (" + replicas + ")");
         }
         int period = args.getInt("--stabilize-ms", 500, 10, 600_000);
+        int port = args.getInt("--port", PortLayout.CHORD, 1, 0xffff - 2);
         ChordConfig chord = ChordConfig.defaults().withReplication(successors, replicas).withPeriods(period, period);
-        ChordService.Options options = ChordService.Options.of(ip, port).withChord(chord);
+        Long id = null;
         if (args.has("--id")) {
-            long id;
             try {
                 id = Long.parseLong(args.get("--id", null));
             } catch (NumberFormatException e) {
@@ -102,17 +111,18 @@ final class RunCommand {
             if (!Ring.isId(id)) {
                 throw new Args.UsageException("--id must be in [0, 2^32)");
             }
-            options = options.withId(id);
         }
-        return options;
+        long capacity = args.has("--capacity") ? Sizes.parse(args.get("--capacity", null)) : 0;
+        String secret = args.get("--cluster-secret", System.getenv("CHORDFS_CLUSTER_SECRET"));
+        return new NodeDaemon.Config(ip, port, id, dataDir, chord, capacity,
+                credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"), secret);
     }
 
-    static void leaveAndClose(ChordService service) {
-        try {
-            service.leave().get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            System.err.println("node " + service.self() + ": could not tell the neighbours before stopping: " + e);
+    private static String credentials(Args args, String option) throws Args.UsageException {
+        String v = args.get(option, null);
+        if (v != null && v.indexOf(':') <= 0) {
+            throw new Args.UsageException(option + " must be USER:PASSWORD");
         }
-        service.close();
+        return v;
     }
 }

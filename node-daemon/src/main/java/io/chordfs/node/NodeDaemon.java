@@ -1,0 +1,185 @@
+package io.chordfs.node;
+
+import io.chordfs.core.chord.ChordConfig;
+import io.chordfs.core.chord.ChordListener;
+import io.chordfs.core.net.ChordService;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.node.http.FileServer;
+import io.chordfs.node.peer.JoinHandover;
+import io.chordfs.node.peer.PeerClient;
+import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.route.RingRouter;
+import io.chordfs.node.store.ObjectStore;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One storage node: the Chord ring member (port P), the file server (P + 1) and the
+ * node-to-node endpoint (P + 2) over one object store.
+ */
+public final class NodeDaemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NodeDaemon.class.getName());
+    private static final int PEER_THREADS = 8;
+
+    /**
+     * How a node runs.
+     *
+     * @param capacityBytes the quota for stored bytes; 0 counts against the file system
+     * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
+     */
+    public record Config(String ip, int port, Long id, Path dataDir, ChordConfig chord, long capacityBytes,
+                         String basicAuth, String basicAuthUpload, String clusterSecret) {
+        public Config {
+            Objects.requireNonNull(ip, "ip");
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(chord, "chord");
+        }
+
+        public static Config of(String ip, Path dataDir) {
+            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, null, null, null);
+        }
+
+        public Config withChord(ChordConfig c) {
+            return new Config(ip, port, id, dataDir, c, capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+        }
+
+        public Config withCapacity(long bytes) {
+            return new Config(ip, port, id, dataDir, chord, bytes, basicAuth, basicAuthUpload, clusterSecret);
+        }
+    }
+
+    private final ObjectStore store;
+    private final ChordService chord;
+    private final PeerClient peers;
+    private final PeerServer peerServer;
+    private final FileServer fileServer;
+
+    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, PeerServer peerServer, FileServer fileServer) {
+        this.store = store;
+        this.chord = chord;
+        this.peers = peers;
+        this.peerServer = peerServer;
+        this.fileServer = fileServer;
+    }
+
+    /** Opens the store and binds all three ports; the node is in no ring until create or join. */
+    public static NodeDaemon start(Config c) throws IOException {
+        // The JDK reads its HTTP server settings once, when the first server of the JVM starts.
+        FileServer.configureJdkHttpServer(FileServer.Options.defaults());
+        ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes());
+        ChordService chord = null;
+        PeerServer peerServer = null;
+        try {
+            ChordService.Options options = ChordService.Options.of(c.ip(), c.port()).withChord(c.chord());
+            chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
+            PeerClient peers = new PeerClient(c.clusterSecret());
+            RingRouter router = new RingRouter(chord, store, peers);
+            int port = chord.self().port();
+            peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store,
+                    new JoinHandover(chord, store, peers, router), c.clusterSecret(), PEER_THREADS);
+            FileServer files = FileServer.start(new InetSocketAddress(c.ip(), PortLayout.http(port)), store, router,
+                    FileServer.Options.defaults().withBasicAuth(c.basicAuth(), c.basicAuthUpload()));
+            return new NodeDaemon(store, chord, peers, peerServer, files);
+        } catch (IOException | RuntimeException e) {
+            if (peerServer != null) {
+                peerServer.close();
+            }
+            if (chord != null) {
+                chord.close();
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    public NodeRef self() {
+        return chord.self();
+    }
+
+    public ChordService chord() {
+        return chord;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public void setListener(ChordListener listener) {
+        chord.setListener(listener);
+    }
+
+    public void createRing() {
+        chord.create().join();
+    }
+
+    /**
+     * Joins the ring of the node at {@code via}, then asks the new successor for the objects
+     * this node now owns.
+     */
+    public void join(InetSocketAddress via, long timeoutMs) throws IOException {
+        try {
+            chord.join(via).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IOException("could not join through " + via.getHostString() + ":" + via.getPort() + ": "
+                    + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while joining");
+        }
+        awaitPredecessor(timeoutMs);
+        NodeRef successor = chord.node().successor();
+        try {
+            List<String> received = peers.notifyJoin(successor, chord.self());
+            LOG.log(System.Logger.Level.INFO, "{0}: joined; {1} handed over {2} objects", chord.self(), successor, received.size());
+        } catch (IOException e) {
+            // Not fatal: until the objects arrive, reads of them are answered from the successor.
+            LOG.log(System.Logger.Level.WARNING, "{0}: joined, but {1} did not hand over its objects: {2}",
+                    chord.self(), successor, e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until this node's predecessor has adopted it (and said so with notify): from then
+     * on lookups route to this node, so the successor can tell which objects are now ours.
+     */
+    private void awaitPredecessor(long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (chord.node().predecessor() == null) {
+            if (System.currentTimeMillis() > deadline) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: no predecessor adopted this node within {1} ms; "
+                        + "asking for the hand-over anyway", chord.self(), timeoutMs);
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Leaves the ring (telling the neighbours), then stops every server and closes the store. */
+    @Override
+    public void close() {
+        try {
+            chord.leave().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: could not tell the neighbours before stopping: {1}", chord.self(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        fileServer.close();
+        peerServer.close();
+        chord.close();
+        store.close();
+    }
+}

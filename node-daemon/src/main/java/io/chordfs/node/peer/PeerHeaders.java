@@ -1,0 +1,16 @@
+package io.chordfs.node.peer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Names on the node-to-node wire (port 5059). */
+final class PeerHeaders {
+    static final String SECRET = "X-ChordFS-Secret";
+    static final String VERSION = "X-ChordFS-Version";
+    static final String MODIFIED = "X-ChordFS-Modified";
+    static final String SHA256 = "X-ChordFS-Sha256";
+    static final String OBJECTS = "/objects";
+    static final String NOTIFY_JOIN = "/notify_join_system";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private PeerHeaders() {}
+}

@@ -1,0 +1,271 @@
+package io.chordfs.node.peer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
+import io.chordfs.node.PercentCodec;
+import io.chordfs.node.store.CorruptObjectException;
+import io.chordfs.node.store.Names;
+import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectReader;
+import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.StagedWrite;
+import io.chordfs.node.store.StoreFullException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node-to-node endpoint (port 5059): object transfer with metadata, listings by key range,
+ * and the teaching design's {@code POST /notify_join_system}. With a cluster secret, every call
+ * must carry it.
+ *
+ * <pre>
+ * PUT    /objects/NAME   body = bytes; X-ChordFS-Version/-Modified/-Sha256 optional  -> 200 meta JSON
+ * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
+ * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
+ * GET    /objects?from=A&amp;to=B  -> metadata of objects with keys in (A, B], tombstones included
+ * POST   /notify_join_system {"ip","port","id"} -> {"files": [names handed to the new node]}
+ * </pre>
+ */
+public final class PeerServer implements AutoCloseable {
+    /** What a node does when told that another node joined in front of it. */
+    @FunctionalInterface
+    public interface Handover {
+        List<String> handOver(NodeRef newNode) throws IOException;
+    }
+
+    private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
+    private static final int MAX_JSON_BYTES = 64 * 1024;
+
+    private final HttpServer server;
+    private final ThreadPoolExecutor pool;
+    private final ObjectStore store;
+    private final Handover handover;
+    private final byte[] secret;
+
+    private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, Handover handover, String secret) {
+        this.server = server;
+        this.pool = pool;
+        this.store = store;
+        this.handover = handover;
+        this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static PeerServer start(InetSocketAddress bind, ObjectStore store, Handover handover, String clusterSecret,
+                                   int threads) throws IOException {
+        HttpServer http = HttpServer.create(bind, 64);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(256), r -> {
+                    Thread t = new Thread(r, "peer-http-" + bind.getHostString());
+                    t.setDaemon(true);
+                    return t;
+                });
+        PeerServer s = new PeerServer(http, pool, store, handover, clusterSecret);
+        http.setExecutor(pool);
+        http.createContext("/", s::handle);
+        http.start();
+        return s;
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!authorized(ex)) {
+                respond(ex, 403, "a cluster secret is required");
+                return;
+            }
+            String path = ex.getRequestURI().getRawPath();
+            String method = ex.getRequestMethod();
+            if (path.equals(PeerHeaders.NOTIFY_JOIN) && method.equals("POST")) {
+                notifyJoin(ex);
+            } else if (path.equals(PeerHeaders.OBJECTS) && method.equals("GET")) {
+                list(ex);
+            } else if (path.startsWith(PeerHeaders.OBJECTS + "/")) {
+                String name = Names.check(PercentCodec.decodePath(path.substring(PeerHeaders.OBJECTS.length() + 1)));
+                switch (method) {
+                    case "PUT" -> put(ex, name);
+                    case "GET", "HEAD" -> get(ex, name, method.equals("HEAD"));
+                    case "DELETE" -> delete(ex, name);
+                    default -> respond(ex, 405, "method not allowed");
+                }
+            } else {
+                respond(ex, 404, "no such endpoint");
+            }
+        } catch (IllegalArgumentException e) {
+            respond(ex, 400, e.getMessage());
+        } catch (StoreFullException e) {
+            respond(ex, 507, e.getMessage());
+        } catch (CorruptObjectException e) {
+            respond(ex, 422, e.getMessage());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "peer " + server.getAddress() + ": " + ex.getRequestMethod() + " "
+                    + ex.getRequestURI() + " failed: " + e.getMessage());
+            respond(ex, 500, e.getMessage());
+        }
+    }
+
+    private boolean authorized(HttpExchange ex) {
+        if (secret == null) {
+            return true;
+        }
+        String given = ex.getRequestHeaders().getFirst(PeerHeaders.SECRET);
+        return given != null && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void put(HttpExchange ex, String name) throws IOException {
+        Long version = longHeader(ex, PeerHeaders.VERSION);
+        Long modified = longHeader(ex, PeerHeaders.MODIFIED);
+        String sha = ex.getRequestHeaders().getFirst(PeerHeaders.SHA256);
+        ObjectMeta meta;
+        try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
+            in.transferTo(w.out());
+            meta = w.commit(version != null ? version : store.nextVersion(),
+                    modified != null ? modified : System.currentTimeMillis(), sha);
+        }
+        respondJson(ex, 200, meta);
+    }
+
+    private void get(HttpExchange ex, String name, boolean headOnly) throws IOException {
+        ObjectReader reader;
+        try {
+            reader = store.read(name);
+        } catch (NoSuchFileException e) {
+            respond(ex, 404, "no object " + name);
+            return;
+        }
+        try (reader) {
+            ObjectMeta m = reader.meta();
+            ex.getResponseHeaders().set(PeerHeaders.VERSION, Long.toString(m.version()));
+            ex.getResponseHeaders().set(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
+            ex.getResponseHeaders().set(PeerHeaders.SHA256, m.sha256());
+            ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            if (headOnly) {
+                ex.getResponseHeaders().set("Content-Length", Long.toString(m.size()));
+                ex.sendResponseHeaders(200, -1);
+                return;
+            }
+            ex.sendResponseHeaders(200, m.size() == 0 ? -1 : m.size());
+            OutputStream out = ex.getResponseBody();
+            reader.copyTo(out, 0, m.size());
+            out.close();
+        }
+    }
+
+    /** With a version this records a tombstone even for an unknown name, so deletes travel too. */
+    private void delete(HttpExchange ex, String name) throws IOException {
+        Long version = longHeader(ex, PeerHeaders.VERSION);
+        Long modified = longHeader(ex, PeerHeaders.MODIFIED);
+        if (version == null) {
+            Optional<ObjectMeta> existing = store.meta(name);
+            if (existing.isEmpty() || existing.get().tombstone()) {
+                respond(ex, 404, "no object " + name);
+                return;
+            }
+        }
+        ObjectMeta meta = store.delete(name, version != null ? version : store.nextVersion(),
+                modified != null ? modified : System.currentTimeMillis());
+        respondJson(ex, 200, meta);
+    }
+
+    private void list(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        long from = Long.parseLong(q.getOrDefault("from", "0"));
+        long to = Long.parseLong(q.getOrDefault("to", "0"));
+        if (!Ring.isId(from) || !Ring.isId(to)) {
+            throw new IllegalArgumentException("from and to must be ids in [0, 2^32)");
+        }
+        List<ObjectMeta> out = new ArrayList<>();
+        for (ObjectMeta m : store.list()) {
+            if (Ring.inOpenClosed(m.key(), from, to)) {
+                out.add(m);
+            }
+        }
+        respondJson(ex, 200, out);
+    }
+
+    private void notifyJoin(HttpExchange ex) throws IOException {
+        JsonNode body;
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_JSON_BYTES + 1);
+            if (bytes.length > MAX_JSON_BYTES) {
+                throw new IllegalArgumentException("request body too large");
+            }
+            body = PeerHeaders.JSON.readTree(bytes);
+        }
+        if (body == null || !body.path("ip").isTextual() || !body.path("port").canConvertToInt()
+                || !body.path("id").canConvertToLong()) {
+            throw new IllegalArgumentException("expected {\"ip\": str, \"port\": int, \"id\": int}");
+        }
+        NodeRef node = new NodeRef(body.get("ip").asText(), body.get("port").asInt(), body.get("id").asLong());
+        List<String> files = handover.handOver(node);
+        respondJson(ex, 200, Map.of("files", files));
+    }
+
+    private static Long longHeader(HttpExchange ex, String name) {
+        String v = ex.getRequestHeaders().getFirst(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number");
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    q.put(pair.substring(0, eq), PercentCodec.decodePath(pair.substring(eq + 1)));
+                }
+            }
+        }
+        return q;
+    }
+
+    private static void respondJson(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = PeerHeaders.JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    private static void respond(HttpExchange ex, int status, String message) {
+        try {
+            byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+        } catch (IOException | IllegalStateException alreadyAnswered) {
+            // Headers were already sent (a failure mid-stream): closing the exchange aborts it.
+        }
+    }
+}

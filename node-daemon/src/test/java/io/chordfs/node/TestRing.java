@@ -1,0 +1,116 @@
+package io.chordfs.node;
+
+import io.chordfs.core.chord.ChordConfig;
+import io.chordfs.core.chord.RingCheck;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Storage nodes in one JVM, each on its own random 127.x.y.z address with the real port layout,
+ * so parallel test runs do not collide and every node looks like a production one.
+ */
+final class TestRing implements AutoCloseable {
+    static final ChordConfig FAST = ChordConfig.defaults().withPeriods(50, 50);
+
+    private final Path root;
+    private final List<NodeDaemon> nodes = new ArrayList<>();
+    private final String prefix;
+    private int next = 1;
+
+    TestRing(Path root) {
+        this.root = root;
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        this.prefix = "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
+    }
+
+    static TestRing start(Path root, int n) throws Exception {
+        TestRing ring = new TestRing(root);
+        for (int i = 0; i < n; i++) {
+            ring.add();
+        }
+        ring.awaitConsistent();
+        return ring;
+    }
+
+    /** Starts one more node and joins it (the first one creates the ring). */
+    NodeDaemon add() throws Exception {
+        return add(null);
+    }
+
+    /** As {@link #add()}, with the given node id (null: the default, key of "ip:port"). */
+    NodeDaemon add(Long id) throws Exception {
+        String ip = prefix + next++;
+        NodeDaemon.Config c = NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST);
+        NodeDaemon node = NodeDaemon.start(new NodeDaemon.Config(c.ip(), c.port(), id, c.dataDir(), c.chord(),
+                c.capacityBytes(), c.basicAuth(), c.basicAuthUpload(), c.clusterSecret()));
+        if (nodes.isEmpty()) {
+            node.createRing();
+        } else {
+            node.join(nodes.get(0).self().address(), 10_000);
+        }
+        nodes.add(node);
+        return node;
+    }
+
+    void awaitConsistent() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!RingCheck.consistent(nodes.stream().map(d -> d.chord().node()).toList(), true)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the ring did not converge");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The id halfway along the largest gap between members: a newcomer there takes a big share. */
+    long middleOfLargestGap() {
+        List<Long> ids = nodes.stream().map(d -> d.self().id()).sorted().toList();
+        long best = 0;
+        long bestGap = -1;
+        for (int i = 0; i < ids.size(); i++) {
+            long from = ids.get(i);
+            long gap = io.chordfs.core.ring.Ring.distance(from, ids.get((i + 1) % ids.size()));
+            if (ids.size() == 1) {
+                gap = io.chordfs.core.ring.Ring.SIZE - 1;
+            }
+            if (gap > bestGap) {
+                bestGap = gap;
+                best = io.chordfs.core.ring.Ring.add(from, gap / 2);
+            }
+        }
+        return best;
+    }
+
+    List<NodeDaemon> nodes() {
+        return nodes;
+    }
+
+    NodeDaemon owner(String name) {
+        long key = Keys.key(name);
+        List<NodeDaemon> sorted = new ArrayList<>(nodes);
+        sorted.sort(Comparator.comparingLong(d -> d.self().id()));
+        return sorted.stream().filter(d -> d.self().id() >= key).findFirst().orElse(sorted.get(0));
+    }
+
+    /** A node other than the owner of {@code name}. */
+    NodeDaemon notOwner(String name) {
+        NodeDaemon owner = owner(name);
+        return nodes.stream().filter(d -> d != owner).findFirst().orElseThrow();
+    }
+
+    static String httpBase(NodeDaemon d) {
+        NodeRef self = d.self();
+        return "http://" + self.ip() + ":" + PortLayout.http(self.port());
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(NodeDaemon::close);
+    }
+}
