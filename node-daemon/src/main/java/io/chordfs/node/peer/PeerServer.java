@@ -93,8 +93,8 @@ public final class PeerServer implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
+    private void handle(HttpExchange ex) {
+        try {
             if (!authorized(ex)) {
                 respond(ex, 403, "a cluster secret is required");
                 return;
@@ -126,6 +126,8 @@ public final class PeerServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "peer " + server.getAddress() + ": " + ex.getRequestMethod() + " "
                     + ex.getRequestURI() + " failed: " + e.getMessage());
             respond(ex, 500, e.getMessage());
+        } finally {
+            ex.close();
         }
     }
 

@@ -1,0 +1,97 @@
+package io.chordfs.node;
+
+import io.chordfs.node.store.ObjectReader;
+import io.chordfs.node.store.ObjectStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The daemon as separate processes: local mode, SIGTERM, and kill -9 in the middle of an upload. */
+class ProcessTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private static String randomPrefix() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
+    }
+
+    @Test
+    void localModeFormsARingServesFilesAndStopsOnSigterm(@TempDir Path dir) throws Exception {
+        String prefix = randomPrefix();
+        try (NodeProcess local = NodeProcess.start("local", "--nodes", "3", "--first-ip", prefix + "11",
+                "--data-root", dir.toString(), "--stabilize-ms", "100")) {
+            local.await("ring ready: 3 nodes", 60_000);
+            byte[] content = "hello from local mode".getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + prefix + "11:5058/hello.txt"))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), put.body());
+            HttpResponse<byte[]> get = http.send(HttpRequest.newBuilder(URI.create("http://" + prefix + "13:5058/hello.txt")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, get.statusCode());
+            assertArrayEquals(content, get.body());
+            try (Stream<Path> files = Files.walk(dir)) {
+                assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("hello.txt")), "the file is in a node's data dir");
+            }
+            local.process().destroy();
+            assertTrue(local.process().waitFor(20, TimeUnit.SECONDS), "SIGTERM stops every node");
+        }
+    }
+
+    @Test
+    void killDuringAnUploadLeavesNoPartialObjectAndKeepsAcknowledgedOnes(@TempDir Path dir) throws Exception {
+        String ip = randomPrefix() + "1";
+        Path data = dir.resolve("data");
+        byte[] done = new byte[3 << 20];
+        new Random(1).nextBytes(done);
+        try (NodeProcess node = NodeProcess.start("run", "--ip", ip, "--data-dir", data.toString())) {
+            node.await("started a new ring", 30_000);
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":5058/done.bin"))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(done)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), put.body());
+            try (Socket s = new Socket(ip, 5058)) {
+                OutputStream out = s.getOutputStream();
+                out.write(("PUT /partial.bin HTTP/1.1\r\nHost: " + ip + "\r\nContent-Length: 50000000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[1 << 20];
+                for (int i = 0; i < 10; i++) {
+                    out.write(chunk);
+                }
+                out.flush();
+                Thread.sleep(300);
+                node.process().destroyForcibly();
+                assertTrue(node.process().waitFor(10, TimeUnit.SECONDS));
+            }
+        }
+        try (ObjectStore store = ObjectStore.open(data, 0)) {
+            assertTrue(store.meta("partial.bin").isEmpty(), "an unacknowledged upload must not appear");
+            assertFalse(Files.exists(data.resolve("partial.bin")));
+            try (Stream<Path> tmp = Files.list(data.resolve(".chordfs").resolve("tmp"))) {
+                assertEquals(0, tmp.count(), "no temp files are left after recovery");
+            }
+            try (ObjectReader r = store.read("done.bin")) {
+                r.verify();
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                r.copyTo(out, 0, r.meta().size());
+                assertArrayEquals(done, out.toByteArray());
+            }
+        }
+    }
+}

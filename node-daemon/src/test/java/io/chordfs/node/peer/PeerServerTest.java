@@ -1,0 +1,121 @@
+package io.chordfs.node.peer;
+
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
+import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The node-to-node endpoint over real sockets. */
+class PeerServerTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<NodeRef> handedTo = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private String start(Path dir, String secret) throws Exception {
+        ObjectStore store = ObjectStore.open(dir, 0);
+        open.add(store);
+        PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", 0), store, n -> {
+            handedTo.add(n);
+            return List.of("moved.txt");
+        }, secret, 2);
+        open.add(0, server);
+        return "http://127.0.0.1:" + server.address().getPort();
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void objectsTravelWithTheirMetadata(@TempDir Path dir) throws Exception {
+        String base = start(dir, null);
+        HttpResponse<String> put = send(HttpRequest.newBuilder(URI.create(base + "/objects/a%20b.txt"))
+                .header("X-ChordFS-Version", "42").header("X-ChordFS-Modified", "1000")
+                .PUT(HttpRequest.BodyPublishers.ofString("hello")));
+        assertEquals(200, put.statusCode(), put.body());
+        ObjectMeta meta = PeerHeaders.JSON.readValue(put.body(), ObjectMeta.class);
+        assertEquals(42, meta.version());
+        assertEquals("a b.txt", meta.name());
+
+        HttpResponse<String> get = send(HttpRequest.newBuilder(URI.create(base + "/objects/a%20b.txt")));
+        assertEquals(200, get.statusCode());
+        assertEquals("hello", get.body());
+        assertEquals("42", get.headers().firstValue("X-ChordFS-Version").orElseThrow());
+        assertEquals(meta.sha256(), get.headers().firstValue("X-ChordFS-Sha256").orElseThrow());
+
+        // An older version loses; a checksum that does not match the bytes is refused.
+        send(HttpRequest.newBuilder(URI.create(base + "/objects/a%20b.txt")).header("X-ChordFS-Version", "41")
+                .PUT(HttpRequest.BodyPublishers.ofString("stale")));
+        assertEquals("hello", send(HttpRequest.newBuilder(URI.create(base + "/objects/a%20b.txt"))).body());
+        HttpResponse<String> bad = send(HttpRequest.newBuilder(URI.create(base + "/objects/c.txt"))
+                .header("X-ChordFS-Sha256", "00".repeat(32)).PUT(HttpRequest.BodyPublishers.ofString("x")));
+        assertEquals(422, bad.statusCode());
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/objects/c.txt"))).statusCode());
+
+        // A versioned delete records a tombstone even for a name never seen, so deletes travel.
+        HttpResponse<String> del = send(HttpRequest.newBuilder(URI.create(base + "/objects/gone.txt"))
+                .header("X-ChordFS-Version", "7").DELETE());
+        assertEquals(200, del.statusCode(), del.body());
+        assertTrue(PeerHeaders.JSON.readValue(del.body(), ObjectMeta.class).tombstone());
+
+        long k = Keys.key("a b.txt");
+        long before = Ring.add(k, Ring.MASK);
+        String around = send(HttpRequest.newBuilder(URI.create(base + "/objects?from=" + before + "&to=" + k))).body();
+        assertTrue(around.contains("a b.txt") && !around.contains("gone.txt"), around);
+        String whole = send(HttpRequest.newBuilder(URI.create(base + "/objects?from=" + k + "&to=" + k))).body();
+        assertTrue(whole.contains("a b.txt") && whole.contains("gone.txt"), "(k, k] is the whole ring: " + whole);
+        assertEquals(400, send(HttpRequest.newBuilder(URI.create(base + "/objects/..")).PUT(HttpRequest.BodyPublishers.ofString("x"))).statusCode());
+    }
+
+    @Test
+    void notifyJoinSystemTakesTheCourseScriptsJson(@TempDir Path dir) throws Exception {
+        String base = start(dir, null);
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ip\": \"10.0.0.5\", \"port\": 5057, \"id\": 123}")));
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"files\":[\"moved.txt\"]}", r.body());
+        assertEquals(List.of(new NodeRef("10.0.0.5", 5057, 123)), handedTo);
+        assertEquals(400, send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ip\": 5}"))).statusCode());
+    }
+
+    @Test
+    void withAClusterSecretEveryCallMustCarryIt(@TempDir Path dir) throws Exception {
+        String base = start(dir, "s3cret");
+        HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(base + "/objects/x")).PUT(HttpRequest.BodyPublishers.ofString("x"));
+        assertEquals(403, send(put).statusCode());
+        assertEquals(403, send(put.header("X-ChordFS-Secret", "wrong")).statusCode());
+        assertEquals(403, send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ip\": \"h\", \"port\": 1, \"id\": 1}"))).statusCode());
+        assertTrue(handedTo.isEmpty());
+        HttpResponse<String> ok = send(HttpRequest.newBuilder(URI.create(base + "/objects/x"))
+                .header("X-ChordFS-Secret", "s3cret").PUT(HttpRequest.BodyPublishers.ofString("x")));
+        assertEquals(200, ok.statusCode());
+        assertEquals("x", new String(send(HttpRequest.newBuilder(URI.create(base + "/objects/x"))
+                .header("X-ChordFS-Secret", "s3cret")).body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+    }
+}
