@@ -28,6 +28,8 @@ final class LocalCommand {
               --port N                 Chord RPC port of every node; files on N+1, transfers on N+2 (default 5057)
               --replicas R             replication factor (default 3)
               --successors N           successor list length, at least R (default 5)
+              --write-quorum W         copies durable before a write is acknowledged (default: all)
+              --repair-ms MS           period of the repair round (default 5000)
               --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
               --basic-auth U:P         HTTP basic auth for every request on the file port
               --basic-auth-upload U:P  HTTP basic auth for uploads only
@@ -36,7 +38,7 @@ final class LocalCommand {
               --help                   this text
             """;
     private static final Set<String> OPTIONS = Set.of("--nodes", "--data-root", "--first-ip", "--port", "--replicas",
-            "--successors", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+            "--successors", "--write-quorum", "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     private static final long CONVERGE_TIMEOUT_MS = 60_000;
     private static final long JOIN_TIMEOUT_MS = 30_000;
 

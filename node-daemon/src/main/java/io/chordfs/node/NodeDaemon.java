@@ -8,6 +8,8 @@ import io.chordfs.node.http.FileServer;
 import io.chordfs.node.peer.JoinHandover;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.replica.RepairLoop;
+import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
 
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 public final class NodeDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeDaemon.class.getName());
     private static final int PEER_THREADS = 8;
+    public static final long DEFAULT_REPAIR_MS = 5_000;
 
     /**
      * How a node runs.
@@ -34,8 +37,9 @@ public final class NodeDaemon implements AutoCloseable {
      * @param capacityBytes the quota for stored bytes; 0 counts against the file system
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
      */
-    public record Config(String ip, int port, Long id, Path dataDir, ChordConfig chord, long capacityBytes,
-                         String basicAuth, String basicAuthUpload, String clusterSecret) {
+    public record Config(String ip, int port, Long id, Path dataDir, ChordConfig chord, int writeQuorum,
+                         long repairPeriodMs, long capacityBytes, String basicAuth, String basicAuthUpload,
+                         String clusterSecret) {
         public Config {
             Objects.requireNonNull(ip, "ip");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -43,30 +47,60 @@ public final class NodeDaemon implements AutoCloseable {
         }
 
         public static Config of(String ip, Path dataDir) {
-            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, null, null, null);
+            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS, 0,
+                    null, null, null);
         }
 
         public Config withChord(ChordConfig c) {
-            return new Config(ip, port, id, dataDir, c, capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+            return new Config(ip, port, id, dataDir, c, writeQuorum, repairPeriodMs, capacityBytes, basicAuth,
+                    basicAuthUpload, clusterSecret);
         }
 
-        public Config withCapacity(long bytes) {
-            return new Config(ip, port, id, dataDir, chord, bytes, basicAuth, basicAuthUpload, clusterSecret);
+        public Config withId(Long nodeId) {
+            return new Config(ip, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, capacityBytes, basicAuth,
+                    basicAuthUpload, clusterSecret);
+        }
+
+        public Config withRepairPeriod(long ms) {
+            return new Config(ip, port, id, dataDir, chord, writeQuorum, ms, capacityBytes, basicAuth,
+                    basicAuthUpload, clusterSecret);
         }
     }
 
     private final ObjectStore store;
     private final ChordService chord;
     private final PeerClient peers;
+    private final Replicator replicator;
+    private final RepairLoop repair;
     private final PeerServer peerServer;
     private final FileServer fileServer;
+    private volatile Runnable onKilled = () -> { };
 
-    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, PeerServer peerServer, FileServer fileServer) {
+    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, RepairLoop repair,
+                       PeerServer peerServer, FileServer fileServer) {
         this.store = store;
         this.chord = chord;
         this.peers = peers;
+        this.replicator = replicator;
+        this.repair = repair;
         this.peerServer = peerServer;
         this.fileServer = fileServer;
+        chord.setListener(new ChordListener() {
+            @Override
+            public void successorsChanged(List<NodeRef> successors) {
+                repair.trigger();
+            }
+
+            @Override
+            public void predecessorChanged(NodeRef predecessor) {
+                repair.trigger();
+            }
+
+            @Override
+            public void killed() {
+                onKilled.run();
+            }
+        });
     }
 
     /** Opens the store and binds all three ports; the node is in no ring until create or join. */
@@ -75,21 +109,32 @@ public final class NodeDaemon implements AutoCloseable {
         FileServer.configureJdkHttpServer(FileServer.Options.defaults());
         ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes());
         ChordService chord = null;
+        Replicator replicator = null;
+        RepairLoop repair = null;
         PeerServer peerServer = null;
         try {
             ChordService.Options options = ChordService.Options.of(c.ip(), c.port()).withChord(c.chord());
             chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
             PeerClient peers = new PeerClient(c.clusterSecret());
-            RingRouter router = new RingRouter(chord, store, peers);
+            int replicas = c.chord().replicationFactor();
+            replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
+            RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);
+            repair = new RepairLoop(chord, store, peers, replicator, router, c.repairPeriodMs());
             int port = chord.self().port();
-            peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store,
+            peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), c.clusterSecret(), PEER_THREADS);
             FileServer files = FileServer.start(new InetSocketAddress(c.ip(), PortLayout.http(port)), store, router,
                     FileServer.Options.defaults().withBasicAuth(c.basicAuth(), c.basicAuthUpload()));
-            return new NodeDaemon(store, chord, peers, peerServer, files);
+            return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
         } catch (IOException | RuntimeException e) {
             if (peerServer != null) {
                 peerServer.close();
+            }
+            if (repair != null) {
+                repair.close();
+            }
+            if (replicator != null) {
+                replicator.close();
             }
             if (chord != null) {
                 chord.close();
@@ -111,8 +156,14 @@ public final class NodeDaemon implements AutoCloseable {
         return store;
     }
 
-    public void setListener(ChordListener listener) {
-        chord.setListener(listener);
+    /** Runs when a peer's {@code kill} RPC has made this node leave the ring. */
+    public void onKilled(Runnable action) {
+        onKilled = action;
+    }
+
+    /** Runs one repair round now, on the caller's thread (tests, and the operator's fsck). */
+    public void repairNow() throws IOException {
+        repair.round();
     }
 
     public void createRing() {
@@ -167,6 +218,16 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
+    /** Stops at once without telling anyone, as a crash would (tests). */
+    void crash() {
+        fileServer.close();
+        peerServer.close();
+        repair.close();
+        replicator.close();
+        chord.close();
+        store.close();
+    }
+
     /** Leaves the ring (telling the neighbours), then stops every server and closes the store. */
     @Override
     public void close() {
@@ -179,6 +240,8 @@ public final class NodeDaemon implements AutoCloseable {
         }
         fileServer.close();
         peerServer.close();
+        repair.close();
+        replicator.close();
         chord.close();
         store.close();
     }

@@ -1,7 +1,6 @@
 package io.chordfs.node;
 
 import io.chordfs.core.chord.ChordConfig;
-import io.chordfs.core.chord.ChordListener;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
 import io.chordfs.core.cli.Sizes;
@@ -30,6 +29,9 @@ final class RunCommand {
               --id N                   node id in [0, 2^32) (default: key of "IP:PORT")
               --replicas R             replication factor (default 3)
               --successors N           successor list length, at least R (default 5)
+              --write-quorum W         copies durable before a write is acknowledged
+                                       (default: every live member of the replica set)
+              --repair-ms MS           period of the repair round (default 5000)
               --capacity SIZE          quota for stored bytes, e.g. 64MiB (default: the disk)
               --basic-auth U:P         HTTP basic auth for every request on the file port
               --basic-auth-upload U:P  HTTP basic auth for uploads only
@@ -40,7 +42,7 @@ final class RunCommand {
             SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits.
             """;
     private static final Set<String> OPTIONS = Set.of("--ip", "--port", "--data-dir", "--join", "--id", "--replicas",
-            "--successors", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+            "--successors", "--write-quorum", "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     private static final long JOIN_TIMEOUT_MS = 30_000;
 
     private RunCommand() {}
@@ -66,12 +68,7 @@ final class RunCommand {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        node.setListener(new ChordListener() {
-            @Override
-            public void killed() {
-                stopped.countDown();
-            }
-        });
+        node.onKilled(stopped::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shutdown"));
         out.println("node " + node.self() + " listening; files on http://" + ip + ":"
                 + PortLayout.http(node.self().port()) + "/, data in " + config.dataDir().toAbsolutePath());
@@ -114,7 +111,9 @@ final class RunCommand {
         }
         long capacity = args.has("--capacity") ? Sizes.parse(args.get("--capacity", null)) : 0;
         String secret = args.get("--cluster-secret", System.getenv("CHORDFS_CLUSTER_SECRET"));
-        return new NodeDaemon.Config(ip, port, id, dataDir, chord, capacity,
+        int writeQuorum = args.getInt("--write-quorum", 0, 1, replicas);
+        int repairMs = args.getInt("--repair-ms", (int) NodeDaemon.DEFAULT_REPAIR_MS, 50, 3_600_000);
+        return new NodeDaemon.Config(ip, port, id, dataDir, chord, writeQuorum, repairMs, capacity,
                 credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"), secret);
     }
 

@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class TestRing implements AutoCloseable {
     static final ChordConfig FAST = ChordConfig.defaults().withPeriods(50, 50);
+    static final long REPAIR_MS = 200;
+    static final int R = FAST.replicationFactor();
 
     private final Path root;
     private final List<NodeDaemon> nodes = new ArrayList<>();
@@ -46,9 +48,8 @@ final class TestRing implements AutoCloseable {
     /** As {@link #add()}, with the given node id (null: the default, key of "ip:port"). */
     NodeDaemon add(Long id) throws Exception {
         String ip = prefix + next++;
-        NodeDaemon.Config c = NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST);
-        NodeDaemon node = NodeDaemon.start(new NodeDaemon.Config(c.ip(), c.port(), id, c.dataDir(), c.chord(),
-                c.capacityBytes(), c.basicAuth(), c.basicAuthUpload(), c.clusterSecret()));
+        NodeDaemon node = NodeDaemon.start(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST).withId(id)
+                .withRepairPeriod(REPAIR_MS));
         if (nodes.isEmpty()) {
             node.createRing();
         } else {
@@ -56,6 +57,12 @@ final class TestRing implements AutoCloseable {
         }
         nodes.add(node);
         return node;
+    }
+
+    /** Stops a node abruptly: no goodbye to its neighbours, its data left behind. */
+    void crash(NodeDaemon node) {
+        nodes.remove(node);
+        node.crash();
     }
 
     void awaitConsistent() throws InterruptedException {
@@ -96,6 +103,24 @@ final class TestRing implements AutoCloseable {
         List<NodeDaemon> sorted = new ArrayList<>(nodes);
         sorted.sort(Comparator.comparingLong(d -> d.self().id()));
         return sorted.stream().filter(d -> d.self().id() >= key).findFirst().orElse(sorted.get(0));
+    }
+
+    /** The ground truth: the first R distinct nodes from the owner, in ring order. */
+    List<NodeDaemon> replicaSet(String name) {
+        List<NodeDaemon> sorted = new ArrayList<>(nodes);
+        sorted.sort(Comparator.comparingLong(d -> d.self().id()));
+        int first = sorted.indexOf(owner(name));
+        List<NodeDaemon> set = new ArrayList<>();
+        for (int i = 0; i < Math.min(R, sorted.size()); i++) {
+            set.add(sorted.get((first + i) % sorted.size()));
+        }
+        return set;
+    }
+
+    /** A node outside the replica set of {@code name} (the ring must have more than R nodes). */
+    NodeDaemon outsider(String name) {
+        List<NodeDaemon> set = replicaSet(name);
+        return nodes.stream().filter(d -> !set.contains(d)).findFirst().orElseThrow();
     }
 
     /** A node other than the owner of {@code name}. */

@@ -11,10 +11,12 @@ import io.chordfs.node.store.ObjectStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * When a node joins in front of this one, it now owns part of what this node holds: each such
- * object (and tombstone) is copied to it, and dropped here only once it has confirmed the copy.
+ * object (and tombstone) is copied to it at once, so it can serve them. Whether this node keeps
+ * its copy is the repair loop's call: it drops a copy only once the whole replica set has it.
  */
 public final class JoinHandover implements PeerServer.Handover {
     private static final System.Logger LOG = System.getLogger(JoinHandover.class.getName());
@@ -31,16 +33,14 @@ public final class JoinHandover implements PeerServer.Handover {
         this.router = router;
     }
 
-    /** Copies one object (or tombstone) to the new node and drops it here once confirmed. */
+    /** Copies one object (or tombstone) to the new node; true once the new node confirmed it. */
     private boolean handOne(NodeRef newNode, ObjectMeta m) throws IOException {
         if (m.tombstone()) {
-            ObjectMeta confirmed = peers.delete(newNode, m.name(), m.version(), m.modifiedMillis()).orElse(null);
-            return confirmed != null && confirmed.version() >= m.version() && store.forget(m.name(), m.version());
+            Optional<ObjectMeta> confirmed = peers.delete(newNode, m.name(), m.version(), m.modifiedMillis());
+            return confirmed.isPresent() && confirmed.get().version() >= m.version();
         }
         try (ObjectReader reader = store.read(m.name())) {
-            ObjectMeta sent = reader.meta();
-            ObjectMeta confirmed = peers.copy(newNode, reader);
-            return confirmed.version() >= sent.version() && store.forget(sent.name(), sent.version());
+            return peers.copy(newNode, reader).version() >= reader.meta().version();
         }
     }
 
@@ -65,7 +65,7 @@ public final class JoinHandover implements PeerServer.Handover {
                 LOG.log(System.Logger.Level.WARNING, "{0}: could not hand {1} to {2}: {3}", self, m.name(), newNode, e.getMessage());
             }
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: handed {1} objects to the new node {2}", self, moved.size(), newNode);
+        LOG.log(System.Logger.Level.INFO, "{0}: copied {1} objects to the new node {2}", self, moved.size(), newNode);
         return moved;
     }
 }

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.PercentCodec;
+import io.chordfs.node.route.RingUnavailableException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.Names;
 import io.chordfs.node.store.ObjectMeta;
@@ -44,6 +45,14 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class PeerServer implements AutoCloseable {
+    /** Writes that this node makes as the owner of a name: it versions and replicates them. */
+    public interface OwnerWrites {
+        ObjectMeta write(StagedWrite staged) throws IOException;
+
+        /** A new tombstone; empty when the name is absent or already deleted. */
+        Optional<ObjectMeta> delete(String name) throws IOException;
+    }
+
     /** What a node does when told that another node joined in front of it. */
     @FunctionalInterface
     public interface Handover {
@@ -56,19 +65,22 @@ public final class PeerServer implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor pool;
     private final ObjectStore store;
+    private final OwnerWrites owner;
     private final Handover handover;
     private final byte[] secret;
 
-    private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, Handover handover, String secret) {
+    private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
+                       Handover handover, String secret) {
         this.server = server;
         this.pool = pool;
         this.store = store;
+        this.owner = owner;
         this.handover = handover;
         this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
-    public static PeerServer start(InetSocketAddress bind, ObjectStore store, Handover handover, String clusterSecret,
-                                   int threads) throws IOException {
+    public static PeerServer start(InetSocketAddress bind, ObjectStore store, OwnerWrites owner, Handover handover,
+                                   String clusterSecret, int threads) throws IOException {
         HttpServer http = HttpServer.create(bind, 64);
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(256), r -> {
@@ -76,7 +88,7 @@ public final class PeerServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        PeerServer s = new PeerServer(http, pool, store, handover, clusterSecret);
+        PeerServer s = new PeerServer(http, pool, store, owner, handover, clusterSecret);
         http.setExecutor(pool);
         http.createContext("/", s::handle);
         http.start();
@@ -120,6 +132,8 @@ public final class PeerServer implements AutoCloseable {
             respond(ex, 400, e.getMessage());
         } catch (StoreFullException e) {
             respond(ex, 507, e.getMessage());
+        } catch (RingUnavailableException e) {
+            respond(ex, 503, e.getMessage());
         } catch (CorruptObjectException e) {
             respond(ex, 422, e.getMessage());
         } catch (IOException e) {
@@ -146,8 +160,15 @@ public final class PeerServer implements AutoCloseable {
         ObjectMeta meta;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
             in.transferTo(w.out());
-            meta = w.commit(version != null ? version : store.nextVersion(),
-                    modified != null ? modified : System.currentTimeMillis(), sha);
+            if (version != null) {
+                meta = w.commit(version, modified != null ? modified : System.currentTimeMillis(), sha);
+            } else {
+                // A client's write forwarded to us, the owner: we version and replicate it.
+                if (sha != null && !sha.equals(w.sha256())) {
+                    throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
+                }
+                meta = owner.write(w);
+            }
         }
         respondJson(ex, 200, meta);
     }
@@ -178,20 +199,20 @@ public final class PeerServer implements AutoCloseable {
         }
     }
 
-    /** With a version this records a tombstone even for an unknown name, so deletes travel too. */
+    /**
+     * With a version this records a replica's tombstone, even for an unknown name, so deletes
+     * travel too; without one it is a client's delete forwarded to us, the owner.
+     */
     private void delete(HttpExchange ex, String name) throws IOException {
         Long version = longHeader(ex, PeerHeaders.VERSION);
         Long modified = longHeader(ex, PeerHeaders.MODIFIED);
-        if (version == null) {
-            Optional<ObjectMeta> existing = store.meta(name);
-            if (existing.isEmpty() || existing.get().tombstone()) {
-                respond(ex, 404, "no object " + name);
-                return;
-            }
+        Optional<ObjectMeta> meta = version == null ? owner.delete(name)
+                : Optional.of(store.delete(name, version, modified != null ? modified : System.currentTimeMillis()));
+        if (meta.isEmpty()) {
+            respond(ex, 404, "no object " + name);
+        } else {
+            respondJson(ex, 200, meta.get());
         }
-        ObjectMeta meta = store.delete(name, version != null ? version : store.nextVersion(),
-                modified != null ? modified : System.currentTimeMillis());
-        respondJson(ex, 200, meta);
     }
 
     private void list(HttpExchange ex) throws IOException {

@@ -3,7 +3,10 @@ package io.chordfs.node.route;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
 import io.chordfs.node.peer.PeerClient;
+import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
@@ -11,15 +14,20 @@ import io.chordfs.node.store.StagedWrite;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Places objects by the ring: a name belongs to successor(key(name)). Uploads that reach another
- * node are streamed to the owner; reads of names this node does not hold are proxied from the
- * owner, so a client may talk to any node.
+ * Places objects by the ring: a name belongs to successor(key(name)), its owner, and is kept on
+ * the first R distinct nodes from there, its replica set. Writes that reach another node are
+ * streamed to the owner, which replicates them; reads are served by this node when it holds a
+ * good copy, else by the owner, else by the rest of the replica set, so a client may talk to
+ * any node and a dead or damaged copy does not fail a read.
  */
 public final class RingRouter implements ObjectRouter {
     private static final long LOOKUP_TIMEOUT_MS = 10_000;
@@ -28,13 +36,16 @@ public final class RingRouter implements ObjectRouter {
     private final ChordService chord;
     private final ObjectStore store;
     private final PeerClient peers;
-    private final LocalRouter local;
+    private final PeerServer.OwnerWrites ownerWrites;
+    private final int replicas;
 
-    public RingRouter(ChordService chord, ObjectStore store, PeerClient peers) {
+    public RingRouter(ChordService chord, ObjectStore store, PeerClient peers, PeerServer.OwnerWrites ownerWrites,
+                      int replicas) {
         this.chord = chord;
         this.store = store;
         this.peers = peers;
-        this.local = new LocalRouter(store);
+        this.ownerWrites = ownerWrites;
+        this.replicas = replicas;
     }
 
     /** The node that owns {@code key} now, as the ring says. */
@@ -50,15 +61,26 @@ public final class RingRouter implements ObjectRouter {
         }
     }
 
+    /** The replica set of {@code key}: its owner and the next distinct nodes, R in all at most. */
+    public List<NodeRef> replicaSet(long key) throws RingUnavailableException {
+        List<NodeRef> set = new ArrayList<>(replicas);
+        NodeRef at = owner(key);
+        while (set.size() < replicas && !set.contains(at)) {
+            set.add(at);
+            at = owner(Ring.add(at.id(), 1));
+        }
+        return set;
+    }
+
     @Override
     public ObjectMeta commit(StagedWrite staged) throws IOException {
         NodeRef owner = owner(Keys.key(staged.name()));
         if (owner.equals(chord.self())) {
-            return local.commit(staged);
+            return ownerWrites.write(staged);
         }
         try (staged) {
             ObjectMeta meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size()));
-            LOG.log(System.Logger.Level.INFO, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
+            LOG.log(System.Logger.Level.DEBUG, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
                     chord.self(), staged.name(), staged.size(), owner);
             return meta;
         }
@@ -66,24 +88,45 @@ public final class RingRouter implements ObjectRouter {
 
     @Override
     public Optional<ObjectSource> open(String name) throws IOException {
-        Optional<ObjectSource> here = local.open(name);
-        if (here.isPresent()) {
-            return here;
+        try {
+            return Optional.of(store.read(name));
+        } catch (NoSuchFileException | CorruptObjectException notHere) {
+            // Absent, deleted here, or damaged: the replica set decides.
         }
-        NodeRef owner = owner(Keys.key(name));
-        // A node that just joined may not have received its objects yet: its successor still has them.
-        NodeRef holder = owner.equals(chord.self()) ? chord.node().successor() : owner;
+        long key = Keys.key(name);
+        NodeRef owner = owner(key);
+        Optional<ObjectSource> found = openAt(owner, name);
+        if (found.isPresent()) {
+            return found;
+        }
+        for (NodeRef holder : replicaSet(key)) {
+            if (!holder.equals(owner)) {
+                found = openAt(holder, name);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<ObjectSource> openAt(NodeRef holder, String name) {
         if (holder.equals(chord.self())) {
             return Optional.empty();
         }
-        return reachable(holder, () -> peers.open(holder, name));
+        try {
+            return peers.open(holder, name);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} could not serve {2}: {3}", chord.self(), holder, name, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     @Override
     public boolean delete(String name) throws IOException {
         NodeRef owner = owner(Keys.key(name));
         if (owner.equals(chord.self())) {
-            return local.delete(name);
+            return ownerWrites.delete(name).isPresent();
         }
         return reachable(owner, () -> peers.delete(owner, name, null, null)).isPresent();
     }

@@ -3,7 +3,7 @@ package io.chordfs.node.route;
 import java.io.IOException;
 
 /** The ring could not say where a name lives, or its owner did not answer: 503, try again. */
-public final class RingUnavailableException extends IOException {
+public class RingUnavailableException extends IOException {
     public RingUnavailableException(String message) {
         super(message);
     }

@@ -38,7 +38,18 @@ class PeerServerTest {
     private String start(Path dir, String secret) throws Exception {
         ObjectStore store = ObjectStore.open(dir, 0);
         open.add(store);
-        PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", 0), store, n -> {
+        PeerServer.OwnerWrites owner = new PeerServer.OwnerWrites() {
+            @Override
+            public ObjectMeta write(io.chordfs.node.store.StagedWrite staged) throws java.io.IOException {
+                return staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+            }
+
+            @Override
+            public java.util.Optional<ObjectMeta> delete(String name) throws java.io.IOException {
+                return java.util.Optional.of(store.delete(name, store.nextVersion(), System.currentTimeMillis()));
+            }
+        };
+        PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", 0), store, owner, n -> {
             handedTo.add(n);
             return List.of("moved.txt");
         }, secret, 2);

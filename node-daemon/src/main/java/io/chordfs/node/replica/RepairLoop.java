@@ -1,0 +1,220 @@
+package io.chordfs.node.replica;
+
+import io.chordfs.core.net.ChordService;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
+import io.chordfs.node.peer.PeerClient;
+import io.chordfs.node.route.ObjectSource;
+import io.chordfs.node.route.RingRouter;
+import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.StagedWrite;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Keeps R copies of everything without being asked: on a period, and at once when the successor
+ * list changes, this node
+ * <ol>
+ * <li>makes every member of its replica set hold the newest version of each key it owns
+ *     (pushing what they lack, pulling what they have newer),</li>
+ * <li>replaces its own corrupt copies from a good replica, and</li>
+ * <li>drops copies of keys whose replica set it has left, but only once every member of that set
+ *     has confirmed a version at least as new.</li>
+ * </ol>
+ * A round compares full listings of the owned range; digests are the next step.
+ */
+public final class RepairLoop implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RepairLoop.class.getName());
+
+    private final ChordService chord;
+    private final ObjectStore store;
+    private final PeerClient peers;
+    private final Replicator replicator;
+    private final RingRouter router;
+    private final ScheduledThreadPoolExecutor timer;
+    private final AtomicBoolean queued = new AtomicBoolean();
+
+    public RepairLoop(ChordService chord, ObjectStore store, PeerClient peers, Replicator replicator, RingRouter router,
+                      long periodMs) {
+        this.chord = chord;
+        this.store = store;
+        this.peers = peers;
+        this.replicator = replicator;
+        this.router = router;
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "repair-" + chord.self().ip());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::roundSafely, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks for a round as soon as possible (rounds never overlap; requests coalesce). */
+    public void trigger() {
+        if (queued.compareAndSet(false, true)) {
+            timer.execute(() -> {
+                queued.set(false);
+                roundSafely();
+            });
+        }
+    }
+
+    private void roundSafely() {
+        try {
+            round();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: repair round stopped early: {1}", chord.self(), e.toString());
+        }
+    }
+
+    /** One pass over everything this node holds. */
+    public void round() throws IOException {
+        NodeRef self = chord.self();
+        NodeRef pred = chord.node().predecessor();
+        if (pred == null || !chord.node().inRing()) {
+            return;
+        }
+        Map<String, ObjectMeta> owned = new HashMap<>();
+        for (ObjectMeta m : store.list()) {
+            if (Ring.inOpenClosed(m.key(), pred.id(), self.id())) {
+                owned.put(m.name(), m);
+            }
+        }
+        for (NodeRef target : replicator.targets()) {
+            syncOwnedRange(target, pred, owned);
+        }
+        for (String name : store.corruptNames()) {
+            replaceCorrupt(name);
+        }
+        Map<NodeRef, List<NodeRef>> sets = new HashMap<>();
+        for (ObjectMeta m : store.list()) {
+            if (!Ring.inOpenClosed(m.key(), pred.id(), self.id())) {
+                dropIfNotReplicatedHere(m, sets);
+            }
+        }
+    }
+
+    private void syncOwnedRange(NodeRef target, NodeRef pred, Map<String, ObjectMeta> owned) {
+        Map<String, ObjectMeta> theirs = new HashMap<>();
+        try {
+            for (ObjectMeta r : peers.list(target, pred.id(), chord.self().id())) {
+                theirs.put(r.name(), r);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.INFO, "{0}: cannot compare with {1}: {2}", chord.self(), target, e.getMessage());
+            return;
+        }
+        int pushed = 0;
+        int pulled = 0;
+        for (ObjectMeta m : owned.values()) {
+            ObjectMeta r = theirs.get(m.name());
+            if (r == null || m.version() > r.version()) {
+                pushed += attempt(() -> replicator.push(target, m), "push " + m.name() + " to " + target);
+            }
+        }
+        for (ObjectMeta r : theirs.values()) {
+            ObjectMeta m = owned.get(r.name());
+            if (m == null || r.version() > m.version()) {
+                pulled += attempt(() -> pull(target, r), "pull " + r.name() + " from " + target);
+            }
+        }
+        if (pushed + pulled > 0) {
+            LOG.log(System.Logger.Level.INFO, "{0}: repair with {1}: pushed {2}, pulled {3}", chord.self(), target, pushed, pulled);
+        }
+    }
+
+    /** Copies {@code r}'s object (or tombstone) from {@code holder} into the local store. */
+    private ObjectMeta pull(NodeRef holder, ObjectMeta r) throws IOException {
+        if (r.tombstone()) {
+            return store.delete(r.name(), r.version(), r.modifiedMillis());
+        }
+        Optional<ObjectSource> source = peers.open(holder, r.name());
+        if (source.isEmpty()) {
+            throw new IOException(holder + " no longer has " + r.name());
+        }
+        try (ObjectSource s = source.get(); StagedWrite w = store.stage(r.name())) {
+            ObjectMeta m = s.meta();
+            s.copyTo(w.out(), 0, m.size());
+            return w.commit(m.version(), m.modifiedMillis(), m.sha256());
+        }
+    }
+
+    private void replaceCorrupt(String name) {
+        Optional<ObjectMeta> bad = store.meta(name);
+        if (bad.isEmpty()) {
+            return;
+        }
+        try {
+            for (NodeRef holder : router.replicaSet(bad.get().key())) {
+                if (!holder.equals(chord.self()) && attempt(() -> pull(holder, bad.get()), "repair " + name + " from " + holder) == 1) {
+                    LOG.log(System.Logger.Level.INFO, "{0}: replaced the corrupt copy of {1} from {2}", chord.self(), name, holder);
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.INFO, "{0}: cannot repair {1} yet: {2}", chord.self(), name, e.getMessage());
+        }
+    }
+
+    private void dropIfNotReplicatedHere(ObjectMeta m, Map<NodeRef, List<NodeRef>> sets) throws IOException {
+        NodeRef owner = router.owner(m.key());
+        List<NodeRef> set = sets.get(owner);
+        if (set == null) {
+            set = router.replicaSet(m.key());
+            sets.put(owner, set);
+        }
+        if (set.contains(chord.self())) {
+            return;
+        }
+        for (NodeRef holder : set) {
+            if (!confirmed(holder, m) && attempt(() -> replicator.push(holder, m), "hand " + m.name() + " to " + holder) == 0) {
+                return;
+            }
+        }
+        if (store.forget(m.name(), m.version())) {
+            LOG.log(System.Logger.Level.INFO, "{0}: dropped {1}: its replica set {2} holds it", chord.self(), m.name(), set);
+        }
+    }
+
+    /** True when {@code holder} has {@code m}'s version of its object or a newer one. */
+    private boolean confirmed(NodeRef holder, ObjectMeta m) {
+        try {
+            for (ObjectMeta r : peers.list(holder, Ring.add(m.key(), Ring.MASK), m.key())) {
+                if (r.name().equals(m.name())) {
+                    return r.version() >= m.version();
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: {1} did not confirm {2}: {3}", chord.self(), holder, m.name(), e.getMessage());
+        }
+        return false;
+    }
+
+    private interface Step {
+        ObjectMeta run() throws IOException;
+    }
+
+    /** Runs one transfer; 1 when it worked, 0 (logged) when it did not. */
+    private int attempt(Step step, String what) {
+        try {
+            step.run();
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "{0}: could not {1}: {2}", chord.self(), what, e.getMessage());
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,8 @@
+package io.chordfs.node.route;
+
+/** Fewer copies than the write quorum became durable: the client gets 503 and may retry. */
+public final class QuorumException extends RingUnavailableException {
+    public QuorumException(String message) {
+        super(message);
+    }
+}
