@@ -62,7 +62,7 @@ final class LocalCommand {
         }
 
         List<NodeDaemon> nodes = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeDaemon::close), "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> nodes.forEach(NodeDaemon::halt), "shutdown"));
         try {
             for (NodeDaemon.Config config : configs) {
                 NodeDaemon node = NodeDaemon.start(config);
@@ -75,7 +75,7 @@ final class LocalCommand {
             }
         } catch (IOException | RuntimeException e) {
             err.println("node-daemon: could not start the local ring: " + e.getMessage());
-            nodes.forEach(NodeDaemon::close);
+            nodes.forEach(NodeDaemon::halt);
             return 1;
         }
         List<ChordNode> members = nodes.stream().map(d -> d.chord().node()).toList();
@@ -83,7 +83,7 @@ final class LocalCommand {
         while (!RingCheck.consistent(members, true)) {
             if (System.currentTimeMillis() > deadline) {
                 err.println("node-daemon: the ring did not converge within " + CONVERGE_TIMEOUT_MS / 1000 + " s");
-                nodes.forEach(NodeDaemon::close);
+                nodes.forEach(NodeDaemon::halt);
                 return 1;
             }
             sleep(50);

@@ -8,6 +8,7 @@ import io.chordfs.node.http.FileServer;
 import io.chordfs.node.peer.JoinHandover;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.replica.Drain;
 import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.route.RingRouter;
@@ -30,6 +31,9 @@ public final class NodeDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeDaemon.class.getName());
     private static final int PEER_THREADS = 8;
     public static final long DEFAULT_REPAIR_MS = 5_000;
+    public static final long DEFAULT_DRAIN_MS = 120_000;
+    /** Long enough for any replica that missed a delete to come back and learn of it. */
+    public static final long DEFAULT_TOMBSTONE_TTL_MS = 7L * 24 * 3600 * 1000;
 
     /**
      * How a node runs.
@@ -38,8 +42,8 @@ public final class NodeDaemon implements AutoCloseable {
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
      */
     public record Config(String ip, int port, Long id, Path dataDir, ChordConfig chord, int writeQuorum,
-                         long repairPeriodMs, long capacityBytes, String basicAuth, String basicAuthUpload,
-                         String clusterSecret) {
+                         long repairPeriodMs, long tombstoneTtlMs, long capacityBytes, String basicAuth,
+                         String basicAuthUpload, String clusterSecret) {
         public Config {
             Objects.requireNonNull(ip, "ip");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -47,22 +51,27 @@ public final class NodeDaemon implements AutoCloseable {
         }
 
         public static Config of(String ip, Path dataDir) {
-            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS, 0,
+            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS, DEFAULT_TOMBSTONE_TTL_MS, 0,
                     null, null, null);
         }
 
         public Config withChord(ChordConfig c) {
-            return new Config(ip, port, id, dataDir, c, writeQuorum, repairPeriodMs, capacityBytes, basicAuth,
+            return new Config(ip, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs, capacityBytes, basicAuth,
                     basicAuthUpload, clusterSecret);
         }
 
         public Config withId(Long nodeId) {
-            return new Config(ip, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, capacityBytes, basicAuth,
+            return new Config(ip, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs, capacityBytes, basicAuth,
+                    basicAuthUpload, clusterSecret);
+        }
+
+        public Config withTombstoneTtl(long ms) {
+            return new Config(ip, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes, basicAuth,
                     basicAuthUpload, clusterSecret);
         }
 
         public Config withRepairPeriod(long ms) {
-            return new Config(ip, port, id, dataDir, chord, writeQuorum, ms, capacityBytes, basicAuth,
+            return new Config(ip, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes, basicAuth,
                     basicAuthUpload, clusterSecret);
         }
     }
@@ -119,7 +128,8 @@ public final class NodeDaemon implements AutoCloseable {
             int replicas = c.chord().replicationFactor();
             replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
             RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);
-            repair = new RepairLoop(chord, store, peers, replicator, router, c.repairPeriodMs());
+            repair = new RepairLoop(chord, store, peers, replicator, router, c.repairPeriodMs(), c.tombstoneTtlMs());
+            router.onDamage(repair::trigger);
             int port = chord.self().port();
             peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), c.clusterSecret(), PEER_THREADS);
@@ -218,8 +228,8 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
-    /** Stops at once without telling anyone, as a crash would (tests). */
-    void crash() {
+    /** Stops at once: no hand-over, no goodbye; the data stays on disk (a crash, or local mode's Ctrl-C). */
+    public void halt() {
         fileServer.close();
         peerServer.close();
         repair.close();
@@ -228,9 +238,16 @@ public final class NodeDaemon implements AutoCloseable {
         store.close();
     }
 
-    /** Leaves the ring (telling the neighbours), then stops every server and closes the store. */
-    @Override
-    public void close() {
+    /**
+     * The graceful leave: refuses new writes, leaves the ring telling the neighbours, hands every
+     * object to the nodes that now hold its key (bounded by {@code drainMillis}), then stops.
+     * Leaving first makes the heirs members of the new replica sets before the copies arrive, so
+     * none of them drops a copy as not its own; until the hand-over ends, this node's disk still
+     * holds one, so every key has R copies throughout.
+     */
+    public void leaveAndClose(long drainMillis) {
+        replicator.refuseWrites();
+        repair.close();
         try {
             chord.leave().get(5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -238,11 +255,17 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        fileServer.close();
-        peerServer.close();
-        repair.close();
-        replicator.close();
-        chord.close();
-        store.close();
+        int left = new Drain(chord, store, peers, replicator).run(System.currentTimeMillis() + drainMillis);
+        if (left > 0) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1} objects were not handed over; their other replicas still hold them",
+                    chord.self(), left);
+        }
+        halt();
+    }
+
+    /** {@link #leaveAndClose(long)} with the default hand-over time. */
+    @Override
+    public void close() {
+        leaveAndClose(DEFAULT_DRAIN_MS);
     }
 }

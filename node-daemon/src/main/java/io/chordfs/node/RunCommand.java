@@ -113,7 +113,8 @@ final class RunCommand {
         String secret = args.get("--cluster-secret", System.getenv("CHORDFS_CLUSTER_SECRET"));
         int writeQuorum = args.getInt("--write-quorum", 0, 1, replicas);
         int repairMs = args.getInt("--repair-ms", (int) NodeDaemon.DEFAULT_REPAIR_MS, 50, 3_600_000);
-        return new NodeDaemon.Config(ip, port, id, dataDir, chord, writeQuorum, repairMs, capacity,
+        return new NodeDaemon.Config(ip, port, id, dataDir, chord, writeQuorum, repairMs,
+                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity,
                 credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"), secret);
     }
 

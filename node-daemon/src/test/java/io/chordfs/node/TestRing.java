@@ -24,6 +24,7 @@ final class TestRing implements AutoCloseable {
     private final List<NodeDaemon> nodes = new ArrayList<>();
     private final String prefix;
     private int next = 1;
+    private long tombstoneTtlMs = NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS;
 
     TestRing(Path root) {
         this.root = root;
@@ -32,7 +33,12 @@ final class TestRing implements AutoCloseable {
     }
 
     static TestRing start(Path root, int n) throws Exception {
+        return start(root, n, NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS);
+    }
+
+    static TestRing start(Path root, int n, long tombstoneTtlMs) throws Exception {
         TestRing ring = new TestRing(root);
+        ring.tombstoneTtlMs = tombstoneTtlMs;
         for (int i = 0; i < n; i++) {
             ring.add();
         }
@@ -47,9 +53,17 @@ final class TestRing implements AutoCloseable {
 
     /** As {@link #add()}, with the given node id (null: the default, key of "ip:port"). */
     NodeDaemon add(Long id) throws Exception {
-        String ip = prefix + next++;
+        return start(prefix + next++, id);
+    }
+
+    /** Starts a node again on the address, id and data directory of one that was stopped. */
+    NodeDaemon restart(NodeDaemon old) throws Exception {
+        return start(old.self().ip(), old.self().id());
+    }
+
+    private NodeDaemon start(String ip, Long id) throws Exception {
         NodeDaemon node = NodeDaemon.start(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST).withId(id)
-                .withRepairPeriod(REPAIR_MS));
+                .withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs));
         if (nodes.isEmpty()) {
             node.createRing();
         } else {
@@ -62,7 +76,13 @@ final class TestRing implements AutoCloseable {
     /** Stops a node abruptly: no goodbye to its neighbours, its data left behind. */
     void crash(NodeDaemon node) {
         nodes.remove(node);
-        node.crash();
+        node.halt();
+    }
+
+    /** The graceful leave: hand-over, goodbye, stop. */
+    void leave(NodeDaemon node) {
+        nodes.remove(node);
+        node.close();
     }
 
     void awaitConsistent() throws InterruptedException {
@@ -136,6 +156,6 @@ final class TestRing implements AutoCloseable {
 
     @Override
     public void close() {
-        nodes.forEach(NodeDaemon::close);
+        nodes.forEach(NodeDaemon::halt);
     }
 }

@@ -39,6 +39,7 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
     private final int replicas;
     private final int writeQuorum;
     private final ThreadPoolExecutor pool;
+    private volatile boolean refusing;
 
     /**
      * @param writeQuorum copies that must be durable before a write is acknowledged; 0 means
@@ -63,21 +64,32 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
 
     /** The rest of this node's replica set: its first R - 1 distinct successors. */
     public List<NodeRef> targets() {
+        return successors(replicas - 1);
+    }
+
+    /** The first {@code n} distinct nodes of the successor list, this node left out. */
+    public List<NodeRef> successors(int n) {
         Set<NodeRef> out = new LinkedHashSet<>();
         NodeRef self = chord.self();
-        for (NodeRef n : chord.node().successors()) {
-            if (out.size() == replicas - 1) {
+        for (NodeRef s : chord.node().successors()) {
+            if (out.size() == n) {
                 break;
             }
-            if (!n.equals(self)) {
-                out.add(n);
+            if (!s.equals(self)) {
+                out.add(s);
             }
         }
         return new ArrayList<>(out);
     }
 
+    /** From now on, writes as owner are refused (503): this node is leaving. */
+    public void refuseWrites() {
+        refusing = true;
+    }
+
     @Override
     public ObjectMeta write(StagedWrite staged) throws IOException {
+        refuseIfLeaving();
         ObjectMeta meta = staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
         replicate(meta);
         return meta;
@@ -85,6 +97,7 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
 
     @Override
     public Optional<ObjectMeta> delete(String name) throws IOException {
+        refuseIfLeaving();
         Optional<ObjectMeta> cur = store.meta(name);
         if (cur.isEmpty() || cur.get().tombstone()) {
             return Optional.empty();
@@ -92,6 +105,12 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         ObjectMeta meta = store.delete(name, store.nextVersion(), System.currentTimeMillis());
         replicate(meta);
         return Optional.of(meta);
+    }
+
+    private void refuseIfLeaving() throws QuorumException {
+        if (refusing) {
+            throw new QuorumException(chord.self() + " is leaving the ring; try again in a moment");
+        }
     }
 
     /** Copies {@code meta}'s version to every target at once; fails unless the quorum is reached. */
@@ -125,7 +144,7 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
     }
 
     /** Makes {@code target} hold {@code meta}'s version (or a newer one) of its object. */
-    ObjectMeta push(NodeRef target, ObjectMeta meta) throws IOException {
+    public ObjectMeta push(NodeRef target, ObjectMeta meta) throws IOException {
         if (meta.tombstone()) {
             return peers.delete(target, meta.name(), meta.version(), meta.modifiedMillis())
                     .orElseThrow(() -> new IOException(target + " did not record the tombstone of " + meta.name()));

@@ -8,6 +8,7 @@ import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RingRouter implements ObjectRouter {
     private static final long LOOKUP_TIMEOUT_MS = 10_000;
+    /** Objects up to the client's default chunk size are verified whole before they are served. */
+    private static final long VERIFY_WHOLE_BYTES = 8L << 20;
     private static final System.Logger LOG = System.getLogger(RingRouter.class.getName());
 
     private final ChordService chord;
@@ -38,6 +41,7 @@ public final class RingRouter implements ObjectRouter {
     private final PeerClient peers;
     private final PeerServer.OwnerWrites ownerWrites;
     private final int replicas;
+    private volatile Runnable onDamage = () -> { };
 
     public RingRouter(ChordService chord, ObjectStore store, PeerClient peers, PeerServer.OwnerWrites ownerWrites,
                       int replicas) {
@@ -46,6 +50,11 @@ public final class RingRouter implements ObjectRouter {
         this.peers = peers;
         this.ownerWrites = ownerWrites;
         this.replicas = replicas;
+    }
+
+    /** Runs when a read finds a local copy damaged, so the repair loop replaces it soon. */
+    public void onDamage(Runnable action) {
+        onDamage = action;
     }
 
     /** The node that owns {@code key} now, as the ring says. */
@@ -89,9 +98,12 @@ public final class RingRouter implements ObjectRouter {
     @Override
     public Optional<ObjectSource> open(String name) throws IOException {
         try {
-            return Optional.of(store.read(name));
-        } catch (NoSuchFileException | CorruptObjectException notHere) {
-            // Absent, deleted here, or damaged: the replica set decides.
+            return Optional.of(verifiedLocal(name));
+        } catch (NoSuchFileException notHere) {
+            // Absent or deleted here: the replica set decides.
+        } catch (CorruptObjectException damaged) {
+            // Read repair: serve from another replica now, replace this copy soon.
+            onDamage.run();
         }
         long key = Keys.key(name);
         NodeRef owner = owner(key);
@@ -108,6 +120,27 @@ public final class RingRouter implements ObjectRouter {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The local copy, checked whole first when it is small (a chunk), so damage sends the read to
+     * another replica instead of cutting the response; larger copies are checked block by block
+     * as they stream.
+     */
+    private ObjectReader verifiedLocal(String name) throws IOException {
+        if (store.isCorrupt(name)) {
+            throw new CorruptObjectException("the local copy of " + name + " is known to be damaged");
+        }
+        ObjectReader reader = store.read(name);
+        if (reader.meta().size() <= VERIFY_WHOLE_BYTES) {
+            try {
+                reader.verify();
+            } catch (IOException e) {
+                reader.close();
+                throw e;
+            }
+        }
+        return reader;
     }
 
     private Optional<ObjectSource> openAt(NodeRef holder, String name) {
