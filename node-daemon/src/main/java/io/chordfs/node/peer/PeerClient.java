@@ -125,6 +125,17 @@ public final class PeerClient {
         return PeerHeaders.JSON.readValue(r.body(), new TypeReference<List<ObjectMeta>>() {});
     }
 
+    /** The bucket digests of (from, to] on {@code node} (see {@link io.chordfs.node.store.RangeDigest}). */
+    public List<String> digest(NodeRef node, long from, long to, int buckets) throws IOException {
+        HttpRequest req = request(node, PeerHeaders.DIGEST + "?from=" + from + "&to=" + to + "&buckets=" + buckets)
+                .timeout(CALL_TIMEOUT).GET().build();
+        HttpResponse<String> r = send(node, req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw unexpected(node, "digest", r);
+        }
+        return PeerHeaders.JSON.readValue(r.body(), new TypeReference<List<String>>() {});
+    }
+
     /** Tells {@code successor} that {@code self} joined: it hands over what self now owns. */
     public List<String> notifyJoin(NodeRef successor, NodeRef self) throws IOException {
         String body = PeerHeaders.JSON.writeValueAsString(Map.of("ip", self.ip(), "port", self.port(), "id", self.id()));

@@ -9,6 +9,7 @@ final class PeerHeaders {
     static final String MODIFIED = "X-ChordFS-Modified";
     static final String SHA256 = "X-ChordFS-Sha256";
     static final String OBJECTS = "/objects";
+    static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";
     static final ObjectMapper JSON = new ObjectMapper();
 

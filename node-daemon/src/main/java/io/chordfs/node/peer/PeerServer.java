@@ -9,6 +9,7 @@ import io.chordfs.node.PercentCodec;
 import io.chordfs.node.route.RingUnavailableException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.Names;
+import io.chordfs.node.store.RangeDigest;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
@@ -41,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
  * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
  * GET    /objects?from=A&amp;to=B  -> metadata of objects with keys in (A, B], tombstones included
+ * GET    /digest?from=A&amp;to=B&amp;buckets=N -> N bucket digests of (A, B] (see RangeDigest)
  * POST   /notify_join_system {"ip","port","id"} -> {"files": [names handed to the new node]}
  * </pre>
  */
@@ -61,6 +63,7 @@ public final class PeerServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
     private static final int MAX_JSON_BYTES = 64 * 1024;
+    private static final int MAX_BUCKETS = 4096;
 
     private final HttpServer server;
     private final ThreadPoolExecutor pool;
@@ -117,6 +120,8 @@ public final class PeerServer implements AutoCloseable {
                 notifyJoin(ex);
             } else if (path.equals(PeerHeaders.OBJECTS) && method.equals("GET")) {
                 list(ex);
+            } else if (path.equals(PeerHeaders.DIGEST) && method.equals("GET")) {
+                digest(ex);
             } else if (path.startsWith(PeerHeaders.OBJECTS + "/")) {
                 String name = Names.check(PercentCodec.decodePath(path.substring(PeerHeaders.OBJECTS.length() + 1)));
                 switch (method) {
@@ -216,19 +221,34 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private void list(HttpExchange ex) throws IOException {
+        long[] range = range(ex);
+        List<ObjectMeta> out = new ArrayList<>();
+        for (ObjectMeta m : store.list()) {
+            if (Ring.inOpenClosed(m.key(), range[0], range[1])) {
+                out.add(m);
+            }
+        }
+        respondJson(ex, 200, out);
+    }
+
+    private void digest(HttpExchange ex) throws IOException {
+        long[] range = range(ex);
+        int buckets = Integer.parseInt(query(ex.getRequestURI().getRawQuery()).getOrDefault("buckets", "64"));
+        if (buckets < 1 || buckets > MAX_BUCKETS) {
+            throw new IllegalArgumentException("buckets must be between 1 and " + MAX_BUCKETS);
+        }
+        respondJson(ex, 200, RangeDigest.of(store.list(), range[0], range[1], buckets));
+    }
+
+    /** The (from, to] of a listing or digest request. */
+    private static long[] range(HttpExchange ex) {
         Map<String, String> q = query(ex.getRequestURI().getRawQuery());
         long from = Long.parseLong(q.getOrDefault("from", "0"));
         long to = Long.parseLong(q.getOrDefault("to", "0"));
         if (!Ring.isId(from) || !Ring.isId(to)) {
             throw new IllegalArgumentException("from and to must be ids in [0, 2^32)");
         }
-        List<ObjectMeta> out = new ArrayList<>();
-        for (ObjectMeta m : store.list()) {
-            if (Ring.inOpenClosed(m.key(), from, to)) {
-                out.add(m);
-            }
-        }
-        respondJson(ex, 200, out);
+        return new long[] {from, to};
     }
 
     private void notifyJoin(HttpExchange ex) throws IOException {

@@ -10,6 +10,7 @@ import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.RangeDigest;
 import io.chordfs.node.store.StagedWrite;
 
 import java.io.IOException;
@@ -33,12 +34,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>drops copies of keys whose replica set it has left, but only once every member of that set
  *     has confirmed a version at least as new.</li>
  * </ol>
- * A round compares full listings of the owned range; digests are the next step.
+ * Replicas compare the owned range by bucket digests and list only the buckets that differ.
  */
 public final class RepairLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RepairLoop.class.getName());
     /** The scrubber's rate limit: with the default period, about 13 MB/s of re-reading. */
     static final long SCRUB_BYTES_PER_ROUND = 64L << 20;
+    private static final int DIGEST_BUCKETS = 64;
 
     private final ChordService chord;
     private final ObjectStore store;
@@ -146,29 +148,45 @@ public final class RepairLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Anti-entropy with one replica over the owned range: compare bucket digests, then list and
+     * reconcile only the buckets that differ.
+     */
     private void syncOwnedRange(NodeRef target, NodeRef pred, Map<String, ObjectMeta> owned) {
-        Map<String, ObjectMeta> theirs = new HashMap<>();
+        long from = pred.id();
+        long to = chord.self().id();
+        List<ObjectMeta> mine = List.copyOf(owned.values());
+        List<String> ours = RangeDigest.of(mine, from, to, DIGEST_BUCKETS);
+        int pushed = 0;
+        int pulled = 0;
         try {
-            for (ObjectMeta r : peers.list(target, pred.id(), chord.self().id())) {
-                theirs.put(r.name(), r);
+            List<String> theirs = peers.digest(target, from, to, DIGEST_BUCKETS);
+            for (int b = 0; b < DIGEST_BUCKETS; b++) {
+                if (ours.get(b).equals(theirs.get(b))) {
+                    continue;
+                }
+                long lo = RangeDigest.bucketStart(from, to, DIGEST_BUCKETS, b);
+                long hi = b + 1 == DIGEST_BUCKETS ? to : RangeDigest.bucketStart(from, to, DIGEST_BUCKETS, b + 1);
+                Map<String, ObjectMeta> remote = new HashMap<>();
+                for (ObjectMeta r : peers.list(target, lo, hi)) {
+                    remote.put(r.name(), r);
+                }
+                for (ObjectMeta m : mine) {
+                    ObjectMeta r = remote.get(m.name());
+                    if (Ring.inOpenClosed(m.key(), lo, hi) && (r == null || m.version() > r.version())) {
+                        pushed += attempt(() -> replicator.push(target, m), "push " + m.name() + " to " + target);
+                    }
+                }
+                for (ObjectMeta r : remote.values()) {
+                    ObjectMeta m = owned.get(r.name());
+                    if (m == null || r.version() > m.version()) {
+                        pulled += attempt(() -> pull(target, r), "pull " + r.name() + " from " + target);
+                    }
+                }
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.INFO, "{0}: cannot compare with {1}: {2}", chord.self(), target, e.getMessage());
             return;
-        }
-        int pushed = 0;
-        int pulled = 0;
-        for (ObjectMeta m : owned.values()) {
-            ObjectMeta r = theirs.get(m.name());
-            if (r == null || m.version() > r.version()) {
-                pushed += attempt(() -> replicator.push(target, m), "push " + m.name() + " to " + target);
-            }
-        }
-        for (ObjectMeta r : theirs.values()) {
-            ObjectMeta m = owned.get(r.name());
-            if (m == null || r.version() > m.version()) {
-                pulled += attempt(() -> pull(target, r), "pull " + r.name() + " from " + target);
-            }
         }
         if (pushed + pulled > 0) {
             LOG.log(System.Logger.Level.INFO, "{0}: repair with {1}: pushed {2}, pulled {3}", chord.self(), target, pushed, pulled);
