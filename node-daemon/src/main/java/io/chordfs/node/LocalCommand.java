@@ -20,25 +20,13 @@ final class LocalCommand {
 
             Runs a ring of N storage nodes in this process, on 127.0.0.11, 127.0.0.12, ... with the
             real ports 5057/5058/5059 (any 127.x address binds on Linux without set-up), until
-            Ctrl-C or SIGTERM. Each node keeps its files in DATA_ROOT/IP.
+            Ctrl-C or SIGTERM, which stop every node at once (the data stays in DATA_ROOT/IP).
 
               --nodes N                how many nodes (default 3)
               --data-root DIR          where the nodes keep their files (default ./data)
               --first-ip IP            address of the first node (default 127.0.0.11)
-              --port N                 Chord RPC port of every node; files on N+1, transfers on N+2 (default 5057)
-              --replicas R             replication factor (default 3)
-              --successors N           successor list length, at least R (default 5)
-              --write-quorum W         copies durable before a write is acknowledged (default: all)
-              --repair-ms MS           period of the repair round (default 5000)
-              --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
-              --basic-auth U:P         HTTP basic auth for every request on the file port
-              --basic-auth-upload U:P  HTTP basic auth for uploads only
-              --cluster-secret S       secret node-to-node calls must carry
-              --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
-              --help                   this text
-            """;
-    private static final Set<String> OPTIONS = Set.of("--nodes", "--data-root", "--first-ip", "--port", "--replicas",
-            "--successors", "--write-quorum", "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+            """ + RunCommand.NODE_OPTIONS_HELP;
+    private static final Set<String> OPTIONS = RunCommand.with(RunCommand.NODE_OPTIONS, "--nodes", "--data-root", "--first-ip");
     private static final long CONVERGE_TIMEOUT_MS = 60_000;
     private static final long JOIN_TIMEOUT_MS = 30_000;
 

@@ -16,6 +16,23 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code node-daemon run}: one node; joins a ring or starts a new one, leaves on SIGTERM. */
 final class RunCommand {
+    /** The options every node takes, in {@code run} and in {@code local}. */
+    static final String NODE_OPTIONS_HELP = """
+              --port N                 Chord RPC port; HTTP and transfers use the next two (default 5057)
+              --replicas R             replication factor (default 3)
+              --successors N           successor list length, at least R (default 5)
+              --write-quorum W         copies durable before a write is acknowledged
+                                       (default: every live member of the replica set)
+              --repair-ms MS           period of the repair round (default 5000)
+              --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
+              --basic-auth U:P         HTTP basic auth for every request on the file port
+              --basic-auth-upload U:P  HTTP basic auth for uploads only
+              --cluster-secret S       secret node-to-node calls must carry (or env CHORDFS_CLUSTER_SECRET)
+              --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
+              --help                   this text
+            """;
+    static final Set<String> NODE_OPTIONS = Set.of("--port", "--replicas", "--successors", "--write-quorum",
+            "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     static final String USAGE = """
             Usage: java -jar node-daemon.jar run --ip IP [options]
 
@@ -23,26 +40,15 @@ final class RunCommand {
             transfers on PORT+2 (5057, 5058, 5059 by default). Without --join it starts a new ring.
 
               --ip IP                  address to listen on and to announce to peers (required)
-              --port N                 Chord RPC port; HTTP and transfers use the next two (default 5057)
               --data-dir DIR           where files are stored (default ./data/IP)
               --join HOST[:PORT]       join the ring of the node at HOST (port default 5057)
               --id N                   node id in [0, 2^32) (default: key of "IP:PORT")
-              --replicas R             replication factor (default 3)
-              --successors N           successor list length, at least R (default 5)
-              --write-quorum W         copies durable before a write is acknowledged
-                                       (default: every live member of the replica set)
-              --repair-ms MS           period of the repair round (default 5000)
-              --capacity SIZE          quota for stored bytes, e.g. 64MiB (default: the disk)
-              --basic-auth U:P         HTTP basic auth for every request on the file port
-              --basic-auth-upload U:P  HTTP basic auth for uploads only
-              --cluster-secret S       secret node-to-node calls must carry (or env CHORDFS_CLUSTER_SECRET)
-              --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
-              --help                   this text
+            """ + NODE_OPTIONS_HELP + """
 
-            SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits.
+            SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits: it
+            stops taking writes and hands its data to the nodes that will hold it first.
             """;
-    private static final Set<String> OPTIONS = Set.of("--ip", "--port", "--data-dir", "--join", "--id", "--replicas",
-            "--successors", "--write-quorum", "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+    private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--data-dir", "--join", "--id");
     private static final long JOIN_TIMEOUT_MS = 30_000;
 
     private RunCommand() {}
@@ -86,6 +92,12 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    static Set<String> with(Set<String> base, String... more) {
+        Set<String> all = new java.util.HashSet<>(base);
+        all.addAll(Set.of(more));
+        return Set.copyOf(all);
     }
 
     /** The node's configuration from the options shared by {@code run} and {@code local}. */
