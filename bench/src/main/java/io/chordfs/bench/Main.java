@@ -10,11 +10,14 @@ public final class Main {
     private static final String USAGE = """
             Usage: java -jar bench/target/bench.jar <benchmark> [args]
 
-              hops [N ...]              simulated rings (default 10 100 1000 10000): mean and p99 lookup
+              hops [N ...]              simulated rings (default 10 100 1000 10000): mean and max lookup
                                         hops next to (1/2)·log2 N, and simulation cost
               rpc [SECONDS]             find_successor on one node over loopback: p50/p99 latency and
                                         throughput with 1 and with 8 concurrent clients (default 5 s each)
-            """;
+              repair [--size 1GiB] [--object 8MiB] [--nodes 5]
+                                        a ring holding --size: time from an abrupt death to R copies,
+                                        and bytes moved per second when a node joins, under reads
+            """ + StorageBench.USAGE;
 
     private Main() {}
 
@@ -28,6 +31,8 @@ public final class Main {
         switch (argv[0]) {
             case "hops" -> HopsBench.run(rest);
             case "rpc" -> RpcBench.run(rest);
+            case "repair" -> RepairBench.run(rest);
+            case "storage" -> StorageBench.run(rest);
             default -> {
                 System.err.println("bench: unknown benchmark '" + argv[0] + "'");
                 System.exit(2);

@@ -133,6 +133,10 @@ public final class ObjectStore implements AutoCloseable {
     private final Path metaDir;
     private final Path tmpDir;
     private final Path pendingDir;
+    /** Concurrent commits share their directory fsyncs (group commit). */
+    private final GroupSync pendingSync;
+    private final GroupSync dataSync;
+    private final GroupSync metaSync;
     private final long quota;
     private final Disk disk;
     private final long diskReserve;
@@ -172,6 +176,9 @@ public final class ObjectStore implements AutoCloseable {
         this.metaDir = sysDir.resolve(META_DIR);
         this.tmpDir = sysDir.resolve(TMP_DIR);
         this.pendingDir = sysDir.resolve(PENDING_DIR);
+        this.pendingSync = new GroupSync(pendingDir);
+        this.dataSync = new GroupSync(dataDir);
+        this.metaSync = new GroupSync(metaDir);
         this.quota = quota;
         this.disk = disk;
         for (int i = 0; i < STRIPES; i++) {
@@ -287,7 +294,7 @@ public final class ObjectStore implements AutoCloseable {
             Path intent = pendingDir.resolve(mf);
             try {
                 writeDurably(intent, MetaCodec.encode(meta));
-                fsyncDir(pendingDir);
+                pendingSync.sync();
             } catch (IOException | RuntimeException e) {
                 deleteQuietly(intent);
                 throw noSpace(e, "writing the metadata of '" + name + "'");
@@ -301,10 +308,10 @@ public final class ObjectStore implements AutoCloseable {
             }
             // The new bytes are visible now; from here on the intent on disk is what makes them whole.
             try {
-                fsyncDir(dataDir);
+                dataSync.sync();
                 faults.at("commit.data-renamed");
                 Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-                fsyncDir(metaDir);
+                metaSync.sync();
                 faults.at("commit.meta-renamed");
             } catch (IOException | RuntimeException e) {
                 index.put(name, new Entry(meta, "commit of version " + version + " was interrupted (" + e
@@ -362,7 +369,7 @@ public final class ObjectStore implements AutoCloseable {
             Path intent = pendingDir.resolve(mf);
             try {
                 writeDurably(intent, MetaCodec.encode(tomb));
-                fsyncDir(pendingDir);
+                pendingSync.sync();
             } catch (IOException | RuntimeException e) {
                 deleteQuietly(intent);
                 throw noSpace(e, "writing the tombstone of '" + name + "'");
@@ -375,10 +382,10 @@ public final class ObjectStore implements AutoCloseable {
                 throw e;
             }
             try {
-                fsyncDir(dataDir);
+                dataSync.sync();
                 faults.at("delete.unlinked");
                 Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-                fsyncDir(metaDir);
+                metaSync.sync();
             } catch (IOException | RuntimeException e) {
                 // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
                 index.put(name, new Entry(tomb));

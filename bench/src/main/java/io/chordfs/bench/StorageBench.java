@@ -1,0 +1,878 @@
+package io.chordfs.bench;
+
+import io.chordfs.core.cli.Args;
+import io.chordfs.core.cli.Sizes;
+import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.PortLayout;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * One ChordFS node (in this JVM, fsync and checksums on as always) side by side with Python
+ * {@code uploadserver} (a child process) on the same disk, driven by the same java.net.http
+ * clients over loopback: a large upload and download (MB/s) and many 4 KiB files uploaded and
+ * downloaded by concurrent clients (files/s). Prints machine facts, then one table with the ratio
+ * to uploadserver next to the goals of issue 3.
+ *
+ * <p>Each measurement runs ChordFS first, then uploadserver, each after a {@code sync}, so neither
+ * pays for the other's dirty pages. Both servers are up during the whole run (idle when not measured).
+ * Under each result a line tells where the machine's CPU went meanwhile ({@link CpuMeter}): on a
+ * small machine the client, the JIT and other work compete with the server being measured.
+ */
+final class StorageBench {
+    static final String USAGE = """
+              storage [--size 1GiB] [--small 2000] [--clients 16] [--rounds 2] [--dir DIR]
+                      [--python PATH] [--keep]
+                                        one ChordFS node vs Python uploadserver on the same disk:
+                                        upload and download of one --size file (MB/s), --small 4 KiB
+                                        files up and down with --clients concurrent clients (files/s),
+                                        best of --rounds, ratio next to the issue's goals, and where
+                                        the CPU went; data under DIR (default: the temp dir, deleted
+                                        at the end unless --keep); PATH: <repo>/.venv/bin/python
+            """;
+
+    private static final int SMALL_BYTES = 4096;
+    private static final long WARM_LARGE = 64L << 20;
+    private static final int WARM_SMALL = 500;
+    private static final int WARM_ROUNDS = 4;
+    private static final double WARM_JIT_CORES = 0.1;
+    private static final int CHUNK = 1 << 20;
+    private static final long FSYNC_PROBE_BYTES = 256L << 20;
+    private static final Duration TIMEOUT = Duration.ofMinutes(15);
+
+    private StorageBench() {}
+
+    private record Options(long size, String sizeText, int small, int clients, int rounds, Path dir, Path python,
+                           boolean keep) {
+        String command() {
+            return "java -jar bench/target/bench.jar storage --size " + sizeText + " --small " + small
+                    + " --clients " + clients + " --rounds " + rounds + (dir == null ? "" : " --dir " + dir);
+        }
+    }
+
+    /**
+     * One server under test: {@code client} for the large files, {@code clients.get(c)} for the
+     * c-th concurrent small-file client (each its own HttpClient and connection pool);
+     * {@code child}: the uploadserver process (whose log helps when it fails).
+     */
+    private record Server(String label, URI base, HttpClient client, List<HttpClient> clients, boolean child) {
+        HttpRequest.Builder request(String path, Duration timeout) {
+            return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
+        }
+    }
+
+    /** A measured value, or why there is none. */
+    private record Cell(double value, String error, CpuMeter.Use cpu) {
+        static Cell of(double v, CpuMeter.Use cpu) {
+            return new Cell(v, null, cpu);
+        }
+
+        static Cell failed(String why) {
+            return new Cell(Double.NaN, why, null);
+        }
+
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    /** Concurrent small-file phase: wall time, per-request latencies, failures, retried requests. */
+    private record Phase(long nanos, long[] latencies, int errors, String firstError, int retries, CpuMeter.Use cpu) {
+        double perSecond() {
+            return (latencies.length - errors) / (nanos / 1e9);
+        }
+
+        Cell cell() {
+            return errors == 0 ? Cell.of(perSecond(), cpu)
+                    : Cell.failed(errors + " of " + latencies.length + " failed, first: " + firstError);
+        }
+
+        double percentileMs(double p) {
+            long[] s = latencies.clone();
+            Arrays.sort(s);
+            return s[Math.min(s.length - 1, (int) (s.length * p))] / 1e6;
+        }
+    }
+
+    /** The largest value, or the first failure. */
+    private static Cell best(Cell[] rounds) {
+        Cell best = null;
+        for (Cell c : rounds) {
+            if (!c.ok()) {
+                return c;
+            }
+            if (best == null || c.value() > best.value()) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** The fastest round, or the first with failures. */
+    private static Phase best(Phase[] rounds) {
+        Phase best = null;
+        for (Phase p : rounds) {
+            if (p.errors() > 0) {
+                return p;
+            }
+            if (best == null || p.perSecond() > best.perSecond()) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** Request i, sent by client number c; counts the retries it needed. */
+    @FunctionalInterface
+    private interface Op {
+        void run(int i, int c, AtomicInteger retries) throws Exception;
+    }
+
+    // ------------------------------------------------------------------------------------ main
+
+    static void run(String[] argv) throws Exception {
+        Options o;
+        try {
+            o = parse(argv);
+        } catch (Args.UsageException e) {
+            System.err.println("bench storage: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!Files.isExecutable(o.python())) {
+            System.err.println("bench storage: no Python venv at " + o.python()
+                    + ": run scripts/setup-python (in the repository root) first, or give --python");
+            System.exit(2);
+        }
+        String pyVersions = pythonVersions(o.python());
+        if (pyVersions == null) {
+            System.err.println("bench storage: " + o.python() + " cannot import uploadserver:"
+                    + " run scripts/setup-python (in the repository root) first");
+            System.exit(2);
+        }
+
+        Path base = o.dir() != null ? o.dir() : Path.of(System.getProperty("java.io.tmpdir"));
+        Files.createDirectories(base);
+        long needed = (2 + 2L * o.rounds()) * o.size() + FSYNC_PROBE_BYTES + (2 + 2L * WARM_ROUNDS) * WARM_LARGE
+                + 2L * (o.rounds() + WARM_ROUNDS) * o.small() * (SMALL_BYTES + 4096);
+        long usable = Files.getFileStore(base).getUsableSpace();
+        if (usable < needed) {
+            System.err.println("bench storage: " + base + " has " + Sizes.format(usable) + " free, needs about "
+                    + Sizes.format(needed) + " (source, download copy and one stored copy per server and round)");
+            System.exit(2);
+        }
+        Path work = Files.createTempDirectory(base, "chordfs-bench-");
+        Process uploadserver = null;
+        NodeDaemon node = null;
+        AtomicReference<Process> toKill = new AtomicReference<>();
+        boolean keep = o.keep();
+        Thread hook = new Thread(() -> { // Ctrl-C
+            Process p = toKill.get();
+            if (p != null) {
+                p.destroyForcibly();
+                if (!keep) {
+                    deleteTree(work);
+                }
+            }
+        }, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Path src = Files.createDirectories(work.resolve("client"));
+            Path ourData = work.resolve("chordfs-data");
+            Path theirData = Files.createDirectories(work.resolve("uploadserver-data"));
+
+            double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            printMachine(work, pyVersions, loadBefore);
+            printFsync(Files.createDirectories(work.resolve("fsync-probe")));
+
+            Path big = src.resolve("big.bin");
+            long t0 = System.nanoTime();
+            byte[] bigSha = generate(big, o.size());
+            sync();
+            System.out.printf(Locale.ROOT, "generated %s of random bytes in %.1f s (streamed to %s)%n",
+                    Sizes.format(o.size()), (System.nanoTime() - t0) / 1e9, big);
+
+            node = startNode(ourData);
+            Server ours = new Server("ChordFS", URI.create("http://" + node.self().ip() + ":"
+                    + PortLayout.http(node.self().port())), client(), clients(o.clients()), false);
+            int port = freePort();
+            uploadserver = startUploadserver(o.python(), theirData, port, work.resolve("uploadserver.log"));
+            toKill.set(uploadserver);
+            Server theirs = new Server("uploadserver", URI.create("http://127.0.0.1:" + port), client(),
+                    clients(o.clients()), true);
+            awaitUp(theirs, uploadserver, work.resolve("uploadserver.log"));
+            CpuMeter meter = new CpuMeter(uploadserver.pid());
+            System.out.println("servers: ChordFS node " + ours.base() + " (in this JVM, data " + ourData + "), "
+                    + "uploadserver " + theirs.base() + " (pid " + uploadserver.pid() + ", data " + theirData + ")");
+
+            String run = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+            byte[][] smallContent = new byte[o.small()][];
+            for (int i = 0; i < o.small(); i++) {
+                smallContent[i] = new byte[SMALL_BYTES];
+                new SplittableRandom(i * 31L + run.hashCode()).nextBytes(smallContent[i]);
+            }
+
+            // Warm-up, the same on both servers: connections, first requests, and the JIT of this JVM
+            // (the client's code, and the in-process node's, which a long-running daemon has compiled).
+            // Rounds until the JIT compilers use little CPU, or at most WARM_ROUNDS.
+            Path warm = src.resolve("warm.bin");
+            byte[] warmSha = generate(warm, WARM_LARGE);
+            byte[][] warmSmall = Arrays.copyOf(smallContent, Math.min(WARM_SMALL, o.small()));
+            int warmRounds = 0;
+            double jit;
+            do {
+                CpuMeter.Snapshot before = meter.snapshot();
+                for (Server s : List.of(ours, theirs)) {
+                    String w = "warm-" + run + "-" + warmRounds;
+                    Cell up = uploadLarge(s, warm, w + ".bin", WARM_LARGE, meter);
+                    Cell down = downloadLarge(s, w + ".bin", WARM_LARGE, warmSha, src.resolve("warm-copy.bin"), meter);
+                    Phase pu = smallUploads(s, w + "-", warmSmall, o.clients(), meter);
+                    Phase pd = smallDownloads(s, w + "-", warmSmall, o.clients(), meter);
+                    List<String> bad = Stream.of(up, down, pu.cell(), pd.cell()).filter(c -> !c.ok()).map(Cell::error).toList();
+                    if (!bad.isEmpty()) {
+                        if (s.child()) {
+                            System.err.println(tail(work.resolve("uploadserver.log"), 30));
+                        }
+                        throw new IOException(s.label() + " failed during warm-up: " + bad.get(0));
+                    }
+                }
+                jit = meter.since(before).jit();
+                warmRounds++;
+            } while (jit > WARM_JIT_CORES && warmRounds < WARM_ROUNDS);
+            System.out.printf(Locale.ROOT, "warmed up: %d round(s) of %s up and down and %d small files up and down on each"
+                    + " server; JIT compilers used %.2f cores in the last%n", warmRounds, Sizes.format(WARM_LARGE),
+                    warmSmall.length, jit);
+
+            // Rounds; the order of the two servers alternates; the table takes each server's best round.
+            List<Server> servers = List.of(ours, theirs);
+            Cell[][] upload = new Cell[2][o.rounds()];
+            Cell[][] download = new Cell[2][o.rounds()];
+            Phase[][] smallUp = new Phase[2][o.rounds()];
+            Phase[][] smallDown = new Phase[2][o.rounds()];
+            for (int r = 0; r < o.rounds(); r++) {
+                int[] order = r % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0};
+                String bigName = "big-" + run + "-" + r + ".bin";
+                String smallPrefix = "small-" + run + "-" + r + "-";
+                String round = "round " + (r + 1) + ": ";
+                for (int k : order) {
+                    sync();
+                    upload[k][r] = uploadLarge(servers.get(k), big, bigName, o.size(), meter);
+                    progress(round + "upload " + Sizes.format(o.size()), servers.get(k), upload[k][r], "MB/s");
+                }
+                for (int k : order) {
+                    sync();
+                    download[k][r] = downloadLarge(servers.get(k), bigName, o.size(), bigSha, src.resolve("big-copy.bin"), meter);
+                    progress(round + "download " + Sizes.format(o.size()), servers.get(k), download[k][r], "MB/s");
+                }
+                for (int k : order) {
+                    sync();
+                    smallUp[k][r] = smallUploads(servers.get(k), smallPrefix, smallContent, o.clients(), meter);
+                    progress(round + "upload " + o.small() + " x 4 KiB", servers.get(k), smallUp[k][r].cell(),
+                            "files/s" + retried(smallUp[k][r]));
+                }
+                for (int k : order) {
+                    sync();
+                    smallDown[k][r] = smallDownloads(servers.get(k), smallPrefix, smallContent, o.clients(), meter);
+                    progress(round + "download " + o.small() + " x 4 KiB", servers.get(k), smallDown[k][r].cell(),
+                            "files/s" + retried(smallDown[k][r]));
+                }
+            }
+            double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-42s %10s %13s %8s %6s  %s%n", "metric", "ChordFS", "uploadserver", "ratio", "goal", "verdict");
+            String sz = Sizes.format(o.size()).replace(".0 ", " ");
+            Phase[] bestUp = {best(smallUp[0]), best(smallUp[1])};
+            Phase[] bestDown = {best(smallDown[0]), best(smallDown[1])};
+            row("upload " + sz + " (MB/s)", new Cell[] {best(upload[0]), best(upload[1])}, 2);
+            row("download " + sz + ", SHA-256 checked (MB/s)", new Cell[] {best(download[0]), best(download[1])}, 1);
+            row("upload 4 KiB, " + o.clients() + " clients (files/s)", new Cell[] {bestUp[0].cell(), bestUp[1].cell()}, 5);
+            row("download 4 KiB, " + o.clients() + " clients (files/s)", new Cell[] {bestDown[0].cell(), bestDown[1].cell()}, 5);
+            System.out.println();
+            System.out.printf(Locale.ROOT, "small-file latency p50 / p99 (ms): upload ChordFS %.1f / %.1f, uploadserver %.1f / %.1f;"
+                            + " download ChordFS %.1f / %.1f, uploadserver %.1f / %.1f%n",
+                    bestUp[0].percentileMs(0.5), bestUp[0].percentileMs(0.99), bestUp[1].percentileMs(0.5), bestUp[1].percentileMs(0.99),
+                    bestDown[0].percentileMs(0.5), bestDown[0].percentileMs(0.99), bestDown[1].percentileMs(0.5), bestDown[1].percentileMs(0.99));
+            System.out.println("Each value is the server's best of " + o.rounds() + " round(s) (a failed round fails it);"
+                    + " MB = 10^6 bytes; ratio = ChordFS / uploadserver.");
+            System.out.println("ChordFS fsyncs and checksums every write (acknowledged after fsync); uploadserver never fsyncs.");
+            System.out.println("Client, ChordFS node and uploadserver share this machine's "
+                    + Runtime.getRuntime().availableProcessors() + " cores; ChordFS runs in the client's JVM.");
+            System.out.printf(Locale.ROOT, "load average: %.2f at start, %.2f at end (other work on the machine skews the numbers)%n",
+                    loadBefore, loadAfter);
+            System.out.println("command: " + o.command());
+        } finally {
+            if (node != null) {
+                node.close();
+            }
+            if (uploadserver != null) {
+                uploadserver.destroy();
+                if (!uploadserver.waitFor(5, TimeUnit.SECONDS)) {
+                    uploadserver.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            toKill.set(null);
+            if (o.keep()) {
+                System.out.println("kept " + work);
+            } else {
+                deleteTree(work);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+
+    private static Options parse(String[] argv) throws Args.UsageException {
+        Args a = Args.parse(argv, Set.of("--size", "--small", "--clients", "--rounds", "--dir", "--python"),
+                Set.of("--keep"));
+        if (!a.positional().isEmpty()) {
+            throw new Args.UsageException("unexpected argument '" + a.positional().get(0) + "'");
+        }
+        String sizeText = a.get("--size", "1GiB");
+        long size = Sizes.parse(sizeText);
+        if (size < 1) {
+            throw new Args.UsageException("--size must be at least 1 byte");
+        }
+        int small = a.getInt("--small", 2000, 1, 10_000_000);
+        int clients = a.getInt("--clients", 16, 1, 1024);
+        int rounds = a.getInt("--rounds", 2, 1, 100);
+        Path dir = a.has("--dir") ? Path.of(a.get("--dir", null)).toAbsolutePath() : null;
+        Path python = a.has("--python") ? Path.of(a.get("--python", null)) : defaultPython();
+        return new Options(size, sizeText, small, clients, rounds, dir, python, a.has("--keep"));
+    }
+
+    /** {@code <repo>/.venv/bin/python}: the repo holds bench/target/bench.jar, else the working directory. */
+    private static Path defaultPython() {
+        try {
+            Path jar = Path.of(StorageBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path repo = jar.getParent() == null ? null : jar.getParent().getParent();
+            if (repo != null && repo.getParent() != null) {
+                Path p = repo.getParent().resolve(".venv/bin/python");
+                if (Files.exists(p)) {
+                    return p;
+                }
+            }
+        } catch (Exception e) {
+            // fall through
+        }
+        return Path.of(".venv/bin/python").toAbsolutePath();
+    }
+
+    // ------------------------------------------------------------------------------- the servers
+
+    private static List<HttpClient> clients(int n) {
+        List<HttpClient> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(client());
+        }
+        return list;
+    }
+
+    /**
+     * {@code send}, retried (at most twice, counted) when the server closed the connection before
+     * any byte of a response: uploadserver answers HTTP/1.0 and closes every connection, but
+     * without "Connection: close", so java.net.http (JDK 17) may pool the connection and send the
+     * next request on it before it notices the close. The server never saw that request.
+     */
+    private static <T> HttpResponse<T> send(HttpClient client, HttpRequest req, HttpResponse.BodyHandler<T> handler,
+                                            AtomicInteger retries) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.send(req, handler);
+            } catch (IOException e) {
+                if (attempt > 2 || e.getMessage() == null || !e.getMessage().contains("header parser received no bytes")) {
+                    throw e;
+                }
+                retries.incrementAndGet();
+            }
+        }
+    }
+
+    private static HttpClient client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** A node on a random 127.77.x.y (ports 5057-5059), alone in a new ring. */
+    private static NodeDaemon startNode(Path dataDir) throws IOException {
+        BindException last = null;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            String ip = "127.77." + r.nextInt(1, 255) + "." + r.nextInt(1, 255);
+            try {
+                NodeDaemon node = NodeDaemon.start(NodeDaemon.Config.of(ip, dataDir));
+                node.createRing();
+                return node;
+            } catch (BindException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Process startUploadserver(Path python, Path dir, int port, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(python.toString(), "-m", "uploadserver", "--bind", "127.0.0.1",
+                "--directory", dir.toString(), Integer.toString(port));
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(log.toFile());
+        pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+        return pb.start();
+    }
+
+    private static void awaitUp(Server s, Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        HttpRequest req = s.request("/upload", Duration.ofSeconds(2)).build();
+        while (true) {
+            if (!p.isAlive()) {
+                throw new IOException("uploadserver exited with " + p.exitValue() + ": " + Files.readString(log).strip());
+            }
+            try {
+                if (s.client().send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("uploadserver did not answer within 20 s: " + Files.readString(log).strip());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** "3.11.7, uploadserver 6.0.5", or null when uploadserver cannot be imported. */
+    private static String pythonVersions(Path python) throws Exception {
+        Process p = new ProcessBuilder(python.toString(), "-c",
+                "import sys, importlib.metadata as m, uploadserver; print(sys.version.split()[0], m.version('uploadserver'))")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            return null;
+        }
+        String[] parts = out.split(" ");
+        return parts.length == 2 ? "Python " + parts[0] + ", uploadserver " + parts[1] : out;
+    }
+
+    // ------------------------------------------------------------------------------ large files
+
+    private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private static String boundary() {
+        return "----chordfs-bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    }
+
+    private static byte[] partHead(String boundary, String name) {
+        return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name + "\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] partTail(String boundary) {
+        return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** POST /upload with the file streamed from disk (multipart head, FileInputStream, tail); MB/s. */
+    private static Cell uploadLarge(Server s, Path file, String name, long size, CpuMeter meter) {
+        String b = boundary();
+        byte[] head = partHead(b, name);
+        byte[] tail = partTail(b);
+        HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(() -> {
+            try {
+                return new SequenceInputStream(Collections.enumeration(List.<InputStream>of(
+                        new ByteArrayInputStream(head), new FileInputStream(file.toFile()), new ByteArrayInputStream(tail))));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        HttpRequest req = s.request("/upload", TIMEOUT)
+                .header("Content-Type", "multipart/form-data; boundary=" + b)
+                .POST(HttpRequest.BodyPublishers.fromPublisher(stream, head.length + size + tail.length)).build();
+        try {
+            CpuMeter.Snapshot cpu = meter.snapshot();
+            long t = System.nanoTime();
+            HttpResponse<String> r = s.client().send(req, HttpResponse.BodyHandlers.ofString());
+            long nanos = System.nanoTime() - t;
+            CpuMeter.Use use = meter.since(cpu);
+            if (r.statusCode() != 204) {
+                return Cell.failed("POST /upload: " + r.statusCode() + " " + abbreviate(r.body()));
+            }
+            return Cell.of(size / 1e6 / (nanos / 1e9), use);
+        } catch (Exception e) {
+            return Cell.failed("POST /upload: " + e);
+        }
+    }
+
+    /** GET /name into a file (timed), then its size and SHA-256 checked (not timed); MB/s. */
+    private static Cell downloadLarge(Server s, String name, long size, byte[] sha, Path target, CpuMeter meter) {
+        HttpRequest req = s.request("/" + name, TIMEOUT).build();
+        try {
+            Files.deleteIfExists(target);
+            CpuMeter.Snapshot cpu = meter.snapshot();
+            long t = System.nanoTime();
+            HttpResponse<Path> r = s.client().send(req, HttpResponse.BodyHandlers.ofFile(target));
+            long nanos = System.nanoTime() - t;
+            CpuMeter.Use use = meter.since(cpu);
+            if (r.statusCode() != 200) {
+                return Cell.failed("GET /" + name + ": " + r.statusCode());
+            }
+            long got = Files.size(target);
+            if (got != size) {
+                return Cell.failed("GET /" + name + ": " + got + " bytes, expected " + size);
+            }
+            if (!Arrays.equals(sha256(target), sha)) {
+                return Cell.failed("GET /" + name + ": SHA-256 mismatch");
+            }
+            return Cell.of(size / 1e6 / (nanos / 1e9), use);
+        } catch (Exception e) {
+            return Cell.failed("GET /" + name + ": " + e);
+        } finally {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException e) {
+                // left for deleteTree
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ small files
+
+    private static Phase smallUploads(Server s, String prefix, byte[][] content, int clients, CpuMeter meter)
+            throws InterruptedException {
+        return concurrent(content.length, clients, meter, (i, c, retries) -> {
+            String b = boundary();
+            byte[] head = partHead(b, prefix + i + ".bin");
+            byte[] tail = partTail(b);
+            byte[] body = new byte[head.length + content[i].length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(content[i], 0, body, head.length, content[i].length);
+            System.arraycopy(tail, 0, body, head.length + content[i].length, tail.length);
+            HttpRequest req = s.request("/upload", Duration.ofSeconds(60))
+                    .header("Content-Type", "multipart/form-data; boundary=" + b)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpResponse<String> r;
+            try {
+                r = send(s.clients().get(c), req, HttpResponse.BodyHandlers.ofString(), retries);
+            } catch (IOException e) {
+                throw new IOException("POST /upload of " + prefix + i + ".bin: " + chain(e), e);
+            }
+            if (r.statusCode() != 204) {
+                throw new IOException("POST /upload: " + r.statusCode() + " " + abbreviate(r.body()));
+            }
+        });
+    }
+
+    private static Phase smallDownloads(Server s, String prefix, byte[][] content, int clients, CpuMeter meter)
+            throws InterruptedException {
+        return concurrent(content.length, clients, meter, (i, c, retries) -> {
+            String name = prefix + i + ".bin";
+            HttpRequest req = s.request("/" + name, Duration.ofSeconds(60)).build();
+            HttpResponse<byte[]> r;
+            try {
+                r = send(s.clients().get(c), req, HttpResponse.BodyHandlers.ofByteArray(), retries);
+            } catch (IOException e) {
+                throw new IOException("GET /" + name + ": " + chain(e), e);
+            }
+            if (r.statusCode() != 200) {
+                throw new IOException("GET /" + name + ": " + r.statusCode());
+            }
+            if (!Arrays.equals(r.body(), content[i])) {
+                throw new IOException("GET /" + name + ": wrong content (" + r.body().length + " bytes)");
+            }
+        });
+    }
+
+    /** Requests 0..n-1 taken in order by {@code clients} threads, each doing one at a time; meter may be null. */
+    private static Phase concurrent(int n, int clients, CpuMeter meter, Op op) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        AtomicInteger retries = new AtomicInteger();
+        long[] latencies = new long[n];
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < Math.min(clients, n); c++) {
+            int client = c;
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i; (i = next.getAndIncrement()) < n; ) {
+                    long t0 = System.nanoTime();
+                    try {
+                        op.run(i, client, retries);
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                        firstError.compareAndSet(null, e.toString());
+                    }
+                    latencies[i] = System.nanoTime() - t0;
+                }
+                CpuMeter.clientThreadDone();
+            }, "bench-client-" + c);
+            t.start();
+            threads.add(t);
+        }
+        CpuMeter.Snapshot cpu = meter == null ? null : meter.snapshot();
+        long t0 = System.nanoTime();
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        long nanos = System.nanoTime() - t0;
+        return new Phase(nanos, latencies, errors.get(), firstError.get(), retries.get(), cpu == null ? null : meter.since(cpu));
+    }
+
+    // --------------------------------------------------------------------------- machine facts
+
+    private static void printMachine(Path work, String pyVersions, double load) throws IOException {
+        String cpu = "";
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            cpu = lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> " (" + l.substring(l.indexOf(':') + 1).strip() + ")").orElse("");
+        } catch (IOException | UncheckedIOException e) {
+            // not Linux
+        }
+        long ram = 0;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            ram = os.getTotalMemorySize();
+        }
+        FileStore fs = Files.getFileStore(work);
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores" + cpu + ", "
+                + Sizes.format(ram) + " RAM, " + System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        System.out.println("java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+                + ", max heap " + Sizes.format(Runtime.getRuntime().maxMemory()) + "; " + pyVersions);
+        System.out.println("disk: " + work + " on " + fs.name() + " (" + fs.type() + "), "
+                + Sizes.format(fs.getUsableSpace()) + " free");
+        System.out.printf(Locale.ROOT, "load average at start: %.2f (other work may be running on this machine)%n", load);
+    }
+
+    /** The disk's fsync write bandwidth, and how many small fsynced files it takes per second. */
+    private static void printFsync(Path dir) throws Exception {
+        Path f = dir.resolve("probe.bin");
+        sync();
+        double end = writeAndForce(f, FSYNC_PROBE_BYTES, 0);
+        Files.delete(f);
+        sync();
+        double every = writeAndForce(f, FSYNC_PROBE_BYTES, 4L << 20);
+        Files.delete(f);
+        sync();
+        Phase one = smallFsyncs(dir, 200, 1);
+        Phase many = smallFsyncs(dir, 800, 16);
+        System.out.printf(Locale.ROOT, "fsync: %s written then one force: %.0f MB/s; force every 4 MiB: %.0f MB/s;"
+                        + " 4 KiB file create+write+fsync: %.0f/s with 1 thread (p50 %.2f ms), %.0f/s with 16 threads%n",
+                Sizes.format(FSYNC_PROBE_BYTES), end, every, one.perSecond(), one.percentileMs(0.5), many.perSecond());
+    }
+
+    private static double writeAndForce(Path f, long total, long every) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+        byte[] bytes = new byte[CHUNK];
+        new SplittableRandom(7).nextBytes(bytes);
+        buf.put(bytes).flip();
+        long t = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            long written = 0;
+            while (written < total) {
+                buf.rewind();
+                while (buf.hasRemaining()) {
+                    written += ch.write(buf);
+                }
+                if (every > 0 && written % every == 0) {
+                    ch.force(true);
+                }
+            }
+            ch.force(true);
+        }
+        return total / 1e6 / ((System.nanoTime() - t) / 1e9);
+    }
+
+    private static Phase smallFsyncs(Path dir, int n, int threads) throws IOException, InterruptedException {
+        byte[] bytes = new byte[SMALL_BYTES];
+        new SplittableRandom(11).nextBytes(bytes);
+        Phase p = concurrent(n, threads, null, (i, c, retries) -> {
+            try (FileChannel ch = FileChannel.open(dir.resolve("small-" + threads + "-" + i), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+        });
+        if (p.errors() > 0) {
+            throw new IOException("fsync probe failed: " + p.firstError());
+        }
+        return p;
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    /** Writes {@code size} random bytes to {@code f} a chunk at a time; returns their SHA-256. */
+    private static byte[] generate(Path f, long size) throws IOException {
+        MessageDigest sha = sha256();
+        byte[] chunk = new byte[CHUNK];
+        SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(chunk);
+            for (long left = size; left > 0; ) {
+                int n = (int) Math.min(CHUNK, left);
+                random.nextBytes(chunk);
+                sha.update(chunk, 0, n);
+                buf.clear().limit(n);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                left -= n;
+            }
+        }
+        return sha.digest();
+    }
+
+    private static byte[] sha256(Path f) throws IOException {
+        MessageDigest sha = sha256();
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            while (ch.read(buf.clear()) >= 0) {
+                sha.update(buf.flip());
+            }
+        }
+        return sha.digest();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Flushes every dirty page of the machine, so a measurement does not pay for earlier writes. */
+    private static void sync() {
+        try {
+            Process p = new ProcessBuilder("sync").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(120, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no sync(1): measurements may then include writeback of earlier phases
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void progress(String what, Server s, Cell c, String unit) {
+        System.out.printf(Locale.ROOT, "  %-34s %-13s %s%n", what, s.label(),
+                c.ok() ? String.format(Locale.ROOT, "%.1f %s", c.value(), unit) : "FAILED: " + c.error());
+        if (c.cpu() != null) {
+            System.out.println("      " + c.cpu());
+        }
+    }
+
+    private static void row(String metric, Cell[] c, double goal) {
+        String ours = c[0].ok() ? String.format(Locale.ROOT, "%.1f", c[0].value()) : "failed";
+        String theirs = c[1].ok() ? String.format(Locale.ROOT, "%.1f", c[1].value()) : "failed";
+        String ratio = "";
+        String verdict = "";
+        if (c[0].ok() && c[1].ok()) {
+            double r = c[0].value() / c[1].value();
+            ratio = String.format(Locale.ROOT, "%.2fx", r);
+            verdict = r >= goal ? "met"
+                    : String.format(Locale.ROOT, "MISSED: %.0f%% of the goal, ChordFS needs %.1f (+%.0f%%)",
+                    100 * r / goal, goal * c[1].value(), 100 * (goal * c[1].value() / c[0].value() - 1));
+        } else {
+            verdict = "no ratio: " + (c[0].ok() ? c[1].error() : c[0].error());
+        }
+        System.out.printf(Locale.ROOT, "%-42s %10s %13s %8s %6s  %s%n", metric, ours, theirs, ratio,
+                String.format(Locale.ROOT, ">= %.0fx", goal), verdict);
+    }
+
+    private static String retried(Phase p) {
+        return p.retries() == 0 ? "" : " (" + p.retries() + " requests resent: connection closed before any response byte)";
+    }
+
+    private static String chain(Throwable e) {
+        StringBuilder b = new StringBuilder(e.toString());
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            b.append(" <- ").append(c);
+        }
+        return b.toString();
+    }
+
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String abbreviate(String s) {
+        String t = s == null ? "" : s.replaceAll("\\s+", " ").strip();
+        return t.length() > 200 ? t.substring(0, 200) + "..." : t;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    System.err.println("bench storage: could not delete " + p + ": " + e.getMessage());
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("bench storage: could not clean up " + root + ": " + e.getMessage());
+        }
+    }
+}
