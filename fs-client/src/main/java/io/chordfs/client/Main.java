@@ -31,11 +31,33 @@ public final class Main {
             Usage: java -jar fs-client.jar <command> [arguments]
 
             Commands:
+              upload FILE IP[:PORT] [--name NAME] [--chunk-size 8MiB] [--parallel 4]
+                                      store FILE (under its base name, or NAME); a file larger than one
+                                      chunk is split into NAME_chunk_1.. placed on their own owners, and a
+                                      manifest under NAME is written last (the commit point). Rerunning an
+                                      interrupted upload skips chunks already stored with the same SHA-256.
+              download NAME IP[:PORT] [-o PATH] [--parallel 4]
+                                      fetch NAME into PATH (a file, or a directory; default ./NAME): chunks in
+                                      parallel, each and the whole file checked against the manifest, written
+                                      to .NAME.chordfs-part and renamed into place. A rerun resumes it.
+              verify NAME IP[:PORT]   fetch every chunk and check every checksum, writing nothing
+              ls IP[:PORT]            every file in the ring with size, time and chunk count
+              stat NAME IP[:PORT]     the manifest of NAME, each chunk's owner and the nodes holding a good
+                                      copy (exit 1 when a chunk has none)
+              rm NAME IP[:PORT]       delete NAME: the manifest first, then its chunks
               ring IP[:PORT]          the ring's nodes in ring order: address, id, share of the key space
               lookup NAME IP[:PORT]   the key of NAME and the node that owns it
 
-            IP is any node of the ring; PORT is its Chord RPC port (default 5057).
-            Exit codes: 0 done, 1 the ring could not answer, 2 wrong usage.
+            Any node answers a plain GET of a chunked NAME (curl, browsers) with the whole file; the
+            manifest itself (JSON, first key "chordfs_manifest") with the header X-ChordFS-Raw: 1 or ?raw=1.
+            A chunked upload writes chunks of up to --chunk-size (raised if the manifest would exceed 1 MiB);
+            memory is about --parallel x chunk size.
+
+            Options: --quiet (no progress, no result line), --json (results as JSON on stdout).
+            Progress (bytes, rate, ETA) goes to stderr when it is a terminal.
+            IP is any node of the ring; PORT is its Chord RPC port (default 5057; files on PORT+1).
+            Exit codes: 0 done; 1 failure (a node unreachable, no such file, a chunk missing or corrupt
+            everywhere, the ring full, not authorised), with one line on stderr; 2 wrong usage.
             """;
     /** A walk round the ring stops here even if it never gets back to its start. */
     private static final int MAX_RING_SIZE = 100_000;
@@ -53,9 +75,18 @@ public final class Main {
             return argv.length == 0 ? 2 : 0;
         }
         try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
-            Args args = Args.parse(Arrays.copyOfRange(argv, 1, argv.length), Set.of(), Set.of());
+            String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
+            for (int i = 0; i < rest.length; i++) {
+                if (rest[i].equals("-o")) {
+                    rest[i] = "--output";
+                }
+            }
+            Args args = Args.parse(rest, Set.of("--name", "--chunk-size", "--parallel", "--output"),
+                    Set.of("--quiet", "--json"));
             List<String> words = args.positional();
             switch (argv[0]) {
+                case "upload", "download", "verify", "ls", "stat", "rm":
+                    return Commands.run(argv[0], args, out, err);
                 case "ring":
                     expect(words, 1, "ring IP[:PORT]");
                     return ring(client, HostPort.parse(words.get(0), CHORD_PORT), out);

@@ -11,6 +11,7 @@ import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.Names;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 import io.chordfs.node.store.StoreFullException;
@@ -226,6 +227,8 @@ public final class FileServer implements AutoCloseable {
     private final ThreadPoolExecutor overflow;
     private final IoWatchdog watchdog;
     private final String node;
+    /** Chunked files (fs-client's manifests) are answered assembled; see {@link ChunkedFiles}. */
+    private final ChunkedFiles chunked;
 
     private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, Options options,
                        ThreadPoolExecutor workers, ThreadPoolExecutor overflow, IoWatchdog watchdog) {
@@ -240,6 +243,7 @@ public final class FileServer implements AutoCloseable {
         this.watchdog = watchdog;
         InetSocketAddress a = server.getAddress();
         this.node = a.getAddress().getHostAddress() + ":" + a.getPort();
+        this.chunked = new ChunkedFiles(router, node);
     }
 
     /** Binds {@code bind} (port 0: any free port) and starts serving. */
@@ -568,7 +572,11 @@ public final class FileServer implements AutoCloseable {
             error(c, 404, "File not found", false);
             return;
         }
-        try (ObjectSource src = opened.get()) {
+        try (ObjectSource stored = opened.get();
+             ObjectSource src = chunked.serveIfManifest(c.ex, c.out, c.head(), stored, name)) {
+            if (src == null) {
+                return; // a manifest: ChunkedFiles answered with the assembled file
+            }
             ObjectMeta meta = src.meta();
             long size = meta.size();
             String etag = "\"" + meta.sha256() + "\"";
@@ -588,7 +596,7 @@ public final class FileServer implements AutoCloseable {
                 error(c, 416, "Requested range not satisfiable", false);
                 return;
             }
-            if (range == null && knownCorrupt(meta)) {
+            if (range == null && src instanceof ObjectReader && knownCorrupt(meta)) {
                 corrupt(c, name, new CorruptObjectException("the store already knows it is damaged"));
                 return;
             }
@@ -700,7 +708,7 @@ public final class FileServer implements AutoCloseable {
     }
 
     /**
-     * True when {@code meta} is the version in the local store and the store already knows that
+     * For a local copy: true when {@code meta} is the version in the local store and the store already knows that
      * copy has a bad block: a whole-object read would fail part way, so answer 500 before the
      * status line instead. (Ranges of intact blocks are still served.)
      */

@@ -1,0 +1,140 @@
+package io.chordfs.client;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The manifest of a chunked file, stored under the file's own name as the commit point of an
+ * upload. JSON whose first key is {@code "chordfs_manifest":1}, written with no whitespace, so a
+ * stored object is recognised as a manifest by its first bytes, {@link #MAGIC}:
+ * <pre>{"chordfs_manifest":1,"name":"f","size":N,"chunk_size":C,"chunks":[{"name":"f_chunk_1","size":C,"sha256":"…"},…],"sha256":"…","created":"2026-…Z"}</pre>
+ * A plain (unchunked) object whose bytes happen to start with the magic and parse as a valid
+ * manifest is read as one: an accepted, documented ambiguity.
+ */
+public record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256, String created) {
+    public static final String MAGIC = "{\"chordfs_manifest\":";
+    static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A manifest is never larger than this: nodes read objects up to this size into memory to
+     * recognise manifests (ChunkedFiles.MAX_MANIFEST in node-daemon, the same value).
+     */
+    public static final long MAX_BYTES = 1L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record Chunk(String name, long size, String sha256) {}
+
+    public Manifest {
+        chunks = List.copyOf(chunks);
+    }
+
+    public static String chunkName(String name, int i) {
+        return name + "_chunk_" + i;
+    }
+
+    /** The most chunks a manifest for {@code name} can list within {@link #MAX_BYTES} (a safe bound). */
+    static long maxChunks(String name) {
+        long nb = 2L * name.getBytes(StandardCharsets.UTF_8).length; // JSON escaping at most doubles it
+        return (MAX_BYTES - nb - 400) / (nb + 150);
+    }
+
+    /** Offset of chunk {@code i} (0-based) in the file. */
+    long offset(int i) {
+        return i * chunkSize;
+    }
+
+    static boolean hasMagic(byte[] head, int len) {
+        if (len < MAGIC_BYTES.length) {
+            return false;
+        }
+        for (int i = 0; i < MAGIC_BYTES.length; i++) {
+            if (head[i] != MAGIC_BYTES[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public byte[] toJson() {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+                g.writeStartObject();
+                g.writeNumberField("chordfs_manifest", 1);
+                g.writeStringField("name", name);
+                g.writeNumberField("size", size);
+                g.writeNumberField("chunk_size", chunkSize);
+                g.writeArrayFieldStart("chunks");
+                for (Chunk c : chunks) {
+                    g.writeStartObject();
+                    g.writeStringField("name", c.name());
+                    g.writeNumberField("size", c.size());
+                    g.writeStringField("sha256", c.sha256());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeStringField("sha256", sha256);
+                g.writeStringField("created", created);
+                g.writeEndObject();
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses and checks a manifest: chunk sizes add up to the size, every chunk but the last is
+     * exactly chunk_size, chunk names are {@code <name>_chunk_<i>}. Throws IOException otherwise.
+     */
+    public static Manifest parse(byte[] bytes) throws IOException {
+        if (!hasMagic(bytes, bytes.length)) {
+            throw new IOException("not a manifest");
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IOException("bad manifest: " + e.getMessage());
+        }
+        if (n == null || n.path("chordfs_manifest").asInt() != 1 || !n.path("chunks").isArray()
+                || !n.path("name").isTextual() || !n.path("sha256").isTextual()) {
+            throw new IOException("bad manifest: missing or unsupported fields");
+        }
+        String name = n.get("name").asText();
+        long size = n.path("size").asLong(-1);
+        long chunkSize = n.path("chunk_size").asLong(-1);
+        if (size < 0 || chunkSize < 1) {
+            throw new IOException("bad manifest: size or chunk_size");
+        }
+        List<Chunk> chunks = new ArrayList<>();
+        long total = 0;
+        int i = 0;
+        for (JsonNode c : n.get("chunks")) {
+            i++;
+            Chunk ch = new Chunk(c.path("name").asText(), c.path("size").asLong(-1), c.path("sha256").asText());
+            if (!ch.name().equals(chunkName(name, i)) || ch.size() < 0 || ch.size() > chunkSize
+                    || ch.sha256().length() != 64) {
+                throw new IOException("bad manifest: chunk " + i);
+            }
+            chunks.add(ch);
+            total += ch.size();
+        }
+        for (int k = 0; k + 1 < chunks.size(); k++) {
+            if (chunks.get(k).size() != chunkSize) {
+                throw new IOException("bad manifest: chunk " + (k + 1) + " is not chunk_size long");
+            }
+        }
+        if (total != size) {
+            throw new IOException("bad manifest: chunks add up to " + total + ", not " + size);
+        }
+        return new Manifest(name, size, chunkSize, chunks, n.get("sha256").asText(), n.path("created").asText(""));
+    }
+}

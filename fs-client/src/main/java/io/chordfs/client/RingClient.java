@@ -1,0 +1,206 @@
+package io.chordfs.client;
+
+import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.Wire;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcError;
+import io.chordfs.core.rpc.RpcLimits;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The client's view of a ring: owner lookups over Chord RPC on the entry node, and the HTTP file
+ * API (RPC port + 1) of any node. Thread-safe.
+ */
+final class RingClient implements AutoCloseable {
+    /** Request header asking a node for the stored bytes of a name, not the assembled chunked file. */
+    static final String RAW_HEADER = "X-ChordFS-Raw";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    final InetSocketAddress entry;
+    private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    RingClient(InetSocketAddress entry) {
+        this.entry = entry;
+    }
+
+    NodeRef entryNode() {
+        return NodeRef.of(entry.getHostString(), entry.getPort());
+    }
+
+    /** The node that owns {@code name}, asked of the entry node. */
+    NodeRef owner(String name) throws ClientException {
+        return rpcNode(entry, ChordNode.FIND_SUCCESSOR, List.of(Keys.key(name)));
+    }
+
+    NodeRef info(InetSocketAddress at) throws ClientException {
+        return rpcNode(at, ChordNode.GET_INFO, List.of());
+    }
+
+    NodeRef successor(NodeRef of) throws ClientException {
+        return rpcNode(of.address(), ChordNode.GET_SUCCESSOR, List.of());
+    }
+
+    /**
+     * Up to {@code n} successors of {@code node} (where its replicas live), asked of that node;
+     * empty when it does not answer.
+     */
+    List<NodeRef> replicasAfter(NodeRef node, int n) {
+        List<NodeRef> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            try {
+                NodeRef s = rpcNode(node.address(), ChordNode.GET_SUCCESSOR, List.of((long) i));
+                if (s.isNone() || s.equals(node) || out.contains(s)) {
+                    break;
+                }
+                out.add(s);
+            } catch (ClientException e) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    private NodeRef rpcNode(InetSocketAddress at, String method, List<?> params) throws ClientException {
+        try {
+            return Wire.parseNode("answer", rpc.callSync(at, method, params));
+        } catch (TimeoutException e) {
+            throw new ClientException("node " + at.getHostString() + ":" + at.getPort() + " did not answer " + method);
+        } catch (RpcError e) {
+            throw new ClientException("node " + at.getHostString() + ":" + at.getPort() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new ClientException("cannot reach node " + at.getHostString() + ":" + at.getPort() + " ("
+                    + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted");
+        }
+    }
+
+    static URI uri(NodeRef node, String name) {
+        String enc = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return URI.create("http://" + node.ip() + ":" + (node.port() + 1) + "/" + enc);
+    }
+
+    static String where(NodeRef n) {
+        return n.ip() + ":" + (n.port() + 1);
+    }
+
+    HttpRequest.Builder request(NodeRef node, String name) {
+        return HttpRequest.newBuilder(uri(node, name)).timeout(TIMEOUT);
+    }
+
+    <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        try {
+            return http.send(req, handler);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } catch (ConnectException e) {
+            throw new IOException("cannot connect to " + req.uri().getHost() + ":" + req.uri().getPort(), e);
+        } catch (HttpTimeoutException e) {
+            throw new IOException("no answer in time from " + req.uri().getHost() + ":" + req.uri().getPort(), e);
+        }
+    }
+
+    /** PUT bytes; throws with the status on failure. */
+    void put(NodeRef node, String name, HttpRequest.BodyPublisher body) throws IOException {
+        HttpResponse<String> r = send(request(node, name).PUT(body).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201 && r.statusCode() != 204) {
+            throw new IOException(status("PUT " + name + " to " + where(node), r.statusCode()));
+        }
+    }
+
+    /** The stored ETag (SHA-256) of {@code name} on {@code node}, raw; empty when absent. */
+    Optional<String> etag(NodeRef node, String name) throws IOException {
+        HttpResponse<Void> r = send(request(node, name).header(RAW_HEADER, "1").method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            throw new IOException(status("HEAD " + name + " on " + where(node), r.statusCode()));
+        }
+        return r.headers().firstValue("ETag").map(t -> t.replace("\"", ""));
+    }
+
+    /** GET raw, as a stream; empty when 404. The caller closes the stream. */
+    Optional<HttpResponse<InputStream>> getRaw(NodeRef node, String name) throws IOException {
+        HttpResponse<InputStream> r = send(request(node, name).header(RAW_HEADER, "1").GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() == 404) {
+            r.body().close();
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            r.body().close();
+            throw new IOException(status("GET " + name + " from " + where(node), r.statusCode()));
+        }
+        return Optional.of(r);
+    }
+
+    /** DELETE; false when the node answered 404. */
+    boolean delete(NodeRef node, String name) throws IOException {
+        HttpResponse<Void> r = send(request(node, name).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 404) {
+            return false;
+        }
+        if (r.statusCode() != 204 && r.statusCode() != 200) {
+            throw new IOException(status("DELETE " + name + " on " + where(node), r.statusCode()));
+        }
+        return true;
+    }
+
+    /** GET / as JSON: the node's local objects. */
+    String listing(NodeRef node) throws IOException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/")).timeout(TIMEOUT)
+                .header("Accept", "application/json").GET().build();
+        HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException(status("listing of " + where(node), r.statusCode()));
+        }
+        return r.body();
+    }
+
+    static HttpRequest.BodyPublisher ofFile(Path p) throws IOException {
+        return HttpRequest.BodyPublishers.ofFile(p);
+    }
+
+    static String status(String what, int code) {
+        String why = switch (code) {
+            case 401, 403 -> "not authorised";
+            case 507 -> "the ring is full";
+            case 503 -> "the ring cannot place it right now";
+            case 413 -> "too large";
+            case 500 -> "the node could not serve it (a corrupt copy?)";
+            case 502 -> "a chunk of it is missing or corrupt";
+            case 400 -> "bad name";
+            default -> "HTTP " + code;
+        };
+        return what + ": " + why + " (" + code + ")";
+    }
+
+    @Override
+    public void close() {
+        rpc.close();
+    }
+}

@@ -1,0 +1,713 @@
+package io.chordfs.client;
+
+import io.chordfs.core.ring.NodeRef;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Chunked, parallel, verified upload, download and verify.
+ *
+ * <p>Upload: a file no larger than one chunk is PUT as one plain object under its name. A larger
+ * one is cut into chunks {@code <name>_chunk_<i>} (i from 1); the main thread reads each chunk
+ * with positional reads into one of {@code parallel} buffers (memory ≈ parallel × chunk size)
+ * and feeds the whole-file SHA-256; a pool of {@code parallel} threads hashes each chunk, asks
+ * the entry node for the chunk's owner and PUTs it there (through the entry node, which forwards,
+ * if the owner cannot be reached). A chunk whose owner already holds the same SHA-256 (HEAD, ETag)
+ * is skipped: that is how an interrupted upload resumes. The {@link Manifest} is written last,
+ * under the name: the commit point. Then chunks of the previous version beyond the new count are
+ * deleted.
+ *
+ * <p>Download: GET of the name with {@link RingClient#RAW_HEADER} (the stored bytes, not the
+ * node-assembled file). A plain object is streamed to the temp file and checked against its ETag.
+ * A manifest: chunks are fetched in parallel from their owners (falling back to the entry node,
+ * which proxies), streamed with positional writes into {@code .<name>.chordfs-part} beside the
+ * target while hashing, each checked against the manifest; then the whole file's SHA-256; fsync;
+ * atomic rename. A part file left by an interrupted download is reused: chunks whose bytes there
+ * already match the manifest are not fetched again. A chunk missing or corrupt on every source is
+ * an error naming it; the part file is then deleted and no output file appears.
+ *
+ * <p>Concurrent uploads of one name: the last manifest wins, but both uploads write the same
+ * chunk names, so a chunk may hold the other upload's bytes; a read then fails its checksum
+ * (an error, never wrong data) until the name is uploaded again.
+ */
+final class Transfers {
+    static final long MAX_CHUNK = 256L << 20;
+    private static final int IO_BUF = 256 * 1024;
+
+    private Transfers() {}
+
+    record UploadResult(String name, long size, int chunks, int uploaded, int skipped, String sha256) {}
+
+    record DownloadResult(String name, long size, int chunks, int fetched, int reused, String sha256, Path path) {}
+
+    // ---------------------------------------------------------------------------------- upload
+
+    static UploadResult upload(RingClient ring, Path file, String name, long chunkSize, int parallel, Progress progress)
+            throws ClientException {
+        checkName(name);
+        if (chunkSize < 1 || chunkSize > MAX_CHUNK) {
+            throw new ClientException("chunk size must be 1 B to 256 MiB");
+        }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + file + ": " + e.getMessage());
+        }
+        Optional<Manifest> old = manifestOf(ring, name);
+        UploadResult result;
+        if (size <= chunkSize) {
+            String sha;
+            try {
+                sha = sha256(file);
+                progress.add(size);
+            } catch (IOException e) {
+                throw new ClientException("cannot read " + file + ": " + e.getMessage());
+            }
+            putWithFallback(ring, name, () -> RingClient.ofFile(file));
+            result = new UploadResult(name, size, 0, 1, 0, sha);
+        } else {
+            long n = (size + chunkSize - 1) / chunkSize;
+            long maxChunks = Manifest.maxChunks(name);
+            if (n > maxChunks) {
+                // the manifest must stay within Manifest.MAX_BYTES: larger chunks, in whole MiB
+                long mib = 1L << 20;
+                chunkSize = ((size + maxChunks - 1) / maxChunks + mib - 1) / mib * mib;
+                if (chunkSize > MAX_CHUNK) {
+                    throw new ClientException(name + ": too large for one manifest even with 256 MiB chunks");
+                }
+                n = (size + chunkSize - 1) / chunkSize;
+            }
+            checkName(Manifest.chunkName(name, (int) n));
+            result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress);
+        }
+        progress.finish();
+        // The new version is committed; chunks the old manifest had beyond the new count go.
+        if (old.isPresent()) {
+            for (int i = result.chunks() + 1; i <= old.get().chunks().size(); i++) {
+                String c = Manifest.chunkName(name, i);
+                try {
+                    deleteWithFallback(ring, c);
+                } catch (ClientException | IOException e) {
+                    // an orphan chunk, not a broken file: the manifest no longer names it
+                }
+            }
+        }
+        return result;
+    }
+
+    private static UploadResult uploadChunks(RingClient ring, Path file, String name, long size, long chunkSize, int n,
+                                             int parallel, Progress progress) throws ClientException {
+        BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(parallel);
+        for (int i = 0; i < parallel; i++) {
+            buffers.add(new byte[(int) chunkSize]);
+        }
+        Manifest.Chunk[] chunks = new Manifest.Chunk[n];
+        AtomicInteger skipped = new AtomicInteger();
+        List<Future<?>> futures = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+            Thread t = new Thread(r, "upload");
+            t.setDaemon(true);
+            return t;
+        });
+        MessageDigest whole = digest();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int i = 0; i < n; i++) {
+                byte[] buf = buffers.take();
+                failFast(futures);
+                long off = (long) i * chunkSize;
+                int len = (int) Math.min(chunkSize, size - off);
+                readFully(ch, buf, len, off, file);
+                whole.update(buf, 0, len);
+                int index = i;
+                String cname = Manifest.chunkName(name, i + 1);
+                futures.add(pool.submit(() -> {
+                    try {
+                        MessageDigest d = digest();
+                        d.update(buf, 0, len);
+                        String sha = HexFormat.of().formatHex(d.digest());
+                        chunks[index] = new Manifest.Chunk(cname, len, sha);
+                        if (!alreadyThere(ring, cname, sha)) {
+                            putWithFallback(ring, cname, () -> HttpRequest.BodyPublishers.ofByteArray(buf, 0, len));
+                        } else {
+                            skipped.incrementAndGet();
+                        }
+                        progress.add(len);
+                        return null;
+                    } finally {
+                        buffers.add(buf);
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + file + ": " + e.getMessage());
+        } catch (ExecutionException e) {
+            throw asClient(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+        String sha = HexFormat.of().formatHex(whole.digest());
+        Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        byte[] json = m.toJson();
+        if (json.length > Manifest.MAX_BYTES) {
+            throw new ClientException(name + ": the manifest would be " + json.length + " bytes; use a larger --chunk-size");
+        }
+        putWithFallback(ring, name, () -> HttpRequest.BodyPublishers.ofByteArray(json));
+        return new UploadResult(name, size, n, n - skipped.get(), skipped.get(), sha);
+    }
+
+    private static void failFast(List<Future<?>> futures) throws ExecutionException, InterruptedException {
+        for (Future<?> f : futures) {
+            if (f.isDone()) {
+                f.get();
+            }
+        }
+    }
+
+    private static boolean alreadyThere(RingClient ring, String cname, String sha) {
+        try {
+            return ring.etag(ring.owner(cname), cname).map(sha::equals).orElse(false);
+        } catch (IOException | ClientException e) {
+            return false;
+        }
+    }
+
+    interface Body {
+        HttpRequest.BodyPublisher get() throws IOException;
+    }
+
+    /** PUT to the owner; if that fails for a reason other than a definite answer, through the entry node. */
+    static void putWithFallback(RingClient ring, String name, Body body) throws ClientException {
+        IOException first;
+        try {
+            NodeRef owner = ring.owner(name);
+            ring.put(owner, name, body.get());
+            return;
+        } catch (IOException e) {
+            first = e;
+        }
+        try {
+            ring.put(ring.entryNode(), name, body.get());
+        } catch (IOException e) {
+            throw new ClientException("cannot store " + name + ": " + e.getMessage()
+                    + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));
+        }
+    }
+
+    static boolean deleteWithFallback(RingClient ring, String name) throws ClientException, IOException {
+        try {
+            return ring.delete(ring.owner(name), name);
+        } catch (IOException e) {
+            return ring.delete(ring.entryNode(), name);
+        }
+    }
+
+    // -------------------------------------------------------------------------------- download
+
+    /** The raw object under {@code name}: from its owner, else through the entry node; empty if absent. */
+    static Optional<HttpResponse<InputStream>> openRaw(RingClient ring, String name) throws ClientException {
+        IOException first;
+        try {
+            return ring.getRaw(ring.owner(name), name);
+        } catch (IOException e) {
+            first = e;
+        }
+        try {
+            return ring.getRaw(ring.entryNode(), name);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + name + ": " + e.getMessage() + " (owner: " + first.getMessage() + ")");
+        }
+    }
+
+    /** What is stored under {@code name}: a manifest, or (as {@code plain}) a plain object. */
+    record Stored(Manifest manifest, HttpResponse<InputStream> plain, byte[] head) {}
+
+    static Optional<Stored> stored(RingClient ring, String name) throws ClientException {
+        Optional<HttpResponse<InputStream>> r = openRaw(ring, name);
+        if (r.isEmpty()) {
+            return Optional.empty();
+        }
+        HttpResponse<InputStream> resp = r.get();
+        long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+        try {
+            byte[] head = resp.body().readNBytes(Manifest.MAGIC_BYTES.length);
+            if (Manifest.hasMagic(head, head.length) && len >= 0 && len <= Manifest.MAX_BYTES) {
+                byte[] rest = resp.body().readNBytes((int) len - head.length);
+                byte[] all = new byte[head.length + rest.length];
+                System.arraycopy(head, 0, all, 0, head.length);
+                System.arraycopy(rest, 0, all, head.length, rest.length);
+                resp.body().close();
+                try {
+                    return Optional.of(new Stored(Manifest.parse(all), null, null));
+                } catch (IOException e) {
+                    // starts like a manifest but is not one: a plain object; serve it from memory
+                    return Optional.of(new Stored(null, replay(resp, all), all));
+                }
+            }
+            return Optional.of(new Stored(null, resp, head));
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static HttpResponse<InputStream> replay(HttpResponse<InputStream> r, byte[] all) {
+        return new HttpResponse<>() {
+            public int statusCode() { return r.statusCode(); }
+            public HttpRequest request() { return r.request(); }
+            public Optional<HttpResponse<InputStream>> previousResponse() { return Optional.empty(); }
+            public java.net.http.HttpHeaders headers() { return r.headers(); }
+            public InputStream body() { return InputStream.nullInputStream(); }
+            public Optional<javax.net.ssl.SSLSession> sslSession() { return Optional.empty(); }
+            public java.net.URI uri() { return r.uri(); }
+            public java.net.http.HttpClient.Version version() { return r.version(); }
+        };
+    }
+
+    static Optional<Manifest> manifestOf(RingClient ring, String name) throws ClientException {
+        Optional<Stored> s = stored(ring, name);
+        if (s.isPresent() && s.get().plain() != null) {
+            try {
+                s.get().plain().body().close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+        return s.map(Stored::manifest);
+    }
+
+    /** Where {@code -o PATH} puts NAME: PATH itself, or PATH/NAME when PATH is a directory; default ./NAME. */
+    static Path target(String name, String output) {
+        if (output == null) {
+            return Path.of(name).toAbsolutePath();
+        }
+        Path p = Path.of(output).toAbsolutePath();
+        return Files.isDirectory(p) ? p.resolve(name) : p;
+    }
+
+    static Path partFile(Path target) {
+        return target.resolveSibling("." + target.getFileName() + ".chordfs-part");
+    }
+
+    /** A chunk that no source could give intact: permanent, so the part file is removed. */
+    static final class ChunkException extends ClientException {
+        ChunkException(String message) {
+            super(message);
+        }
+    }
+
+    static DownloadResult download(RingClient ring, String name, Path target, int parallel, Progress progress)
+            throws ClientException {
+        checkName(name);
+        Optional<Stored> s = stored(ring, name);
+        if (s.isEmpty()) {
+            throw new ClientException("no such file: " + name);
+        }
+        Path part = partFile(target);
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new ClientException("cannot create " + target.getParent() + ": " + e.getMessage());
+        }
+        boolean done = false;
+        boolean keepPart = false;
+        try {
+            DownloadResult r;
+            progress.total(s.get().manifest() != null ? s.get().manifest().size()
+                    : s.get().plain().headers().firstValueAsLong("Content-Length").orElse(0));
+            if (s.get().manifest() == null) {
+                r = downloadPlain(name, s.get(), part, target, progress);
+            } else {
+                try {
+                    r = downloadChunks(ring, s.get().manifest(), part, target, parallel, progress);
+                } catch (ChunkException e) {
+                    throw e;
+                } catch (ClientException e) {
+                    keepPart = true; // unreachable nodes and the like: a rerun resumes from the part file
+                    throw e;
+                }
+            }
+            done = true;
+            progress.finish();
+            return r;
+        } finally {
+            if (!done && !keepPart) {
+                try {
+                    Files.deleteIfExists(part);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    private static DownloadResult downloadPlain(String name, Stored s, Path part, Path target, Progress progress)
+            throws ClientException {
+        HttpResponse<InputStream> r = s.plain();
+        String etag = r.headers().firstValue("ETag").map(t -> t.replace("\"", "")).orElse(null);
+        MessageDigest d = digest();
+        long n = 0;
+        try (InputStream in = r.body();
+             FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] head = s.head();
+            d.update(head);
+            writeFully(ch, head, head.length, 0);
+            n = head.length;
+            progress.add(n);
+            byte[] buf = new byte[IO_BUF];
+            int k;
+            while ((k = in.read(buf)) > 0) {
+                d.update(buf, 0, k);
+                writeFully(ch, buf, k, n);
+                n += k;
+                progress.add(k);
+            }
+            long expected = r.headers().firstValueAsLong("Content-Length").orElse(n);
+            if (n != expected) {
+                throw new ClientException(name + ": got " + n + " of " + expected + " bytes");
+            }
+            String sha = HexFormat.of().formatHex(d.digest());
+            if (etag != null && etag.length() == 64 && !etag.equals(sha)) {
+                throw new ClientException(name + " is corrupt: its SHA-256 does not match the node's ETag");
+            }
+            ch.force(true);
+            ch.close();
+            moveIntoPlace(part, target);
+            return new DownloadResult(name, n, 0, 1, 0, sha, target);
+        } catch (IOException e) {
+            throw new ClientException("download of " + name + " failed: " + e.getMessage());
+        }
+    }
+
+    private static DownloadResult downloadChunks(RingClient ring, Manifest m, Path part, Path target, int parallel,
+                                                 Progress progress) throws ClientException {
+        int n = m.chunks().size();
+        boolean[] have = new boolean[n];
+        int reused = 0;
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            long existing = ch.size();
+            if (existing > 0) {
+                byte[] buf = new byte[IO_BUF];
+                for (int i = 0; i < n; i++) {
+                    Manifest.Chunk c = m.chunks().get(i);
+                    long off = m.offset(i);
+                    if (off + c.size() <= existing && sha256(ch, off, c.size(), buf).equals(c.sha256())) {
+                        have[i] = true;
+                        reused++;
+                        progress.add(c.size());
+                    }
+                }
+            }
+            if (existing > m.size()) {
+                ch.truncate(m.size());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
+                Thread t = new Thread(r, "download");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    if (have[i]) {
+                        continue;
+                    }
+                    int index = i;
+                    futures.add(pool.submit(() -> {
+                        fetchChunk(ring, m, index, (buf, len, pos) -> writeFully(ch, buf, len, pos), progress);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get();
+                }
+            } catch (ExecutionException e) {
+                throw asClient(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClientException("interrupted");
+            } finally {
+                pool.shutdownNow();
+            }
+            if (ch.size() < m.size()) {
+                ch.truncate(m.size()); // only an empty tail can be missing here (size 0 files)
+            }
+            String sha = sha256(ch, 0, m.size(), new byte[IO_BUF]);
+            if (!sha.equals(m.sha256())) {
+                throw new ChunkException(m.name() + " is corrupt: every chunk matched but the whole file's SHA-256 does not");
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            throw new ClientException("download of " + m.name() + " failed: " + e.getMessage());
+        }
+        try {
+            moveIntoPlace(part, target);
+        } catch (IOException e) {
+            throw new ClientException("cannot write " + target + ": " + e.getMessage());
+        }
+        return new DownloadResult(m.name(), m.size(), n, n - reused, reused, m.sha256(), target);
+    }
+
+    interface Sink {
+        void write(byte[] buf, int len, long filePos) throws IOException;
+    }
+
+    /**
+     * Fetches chunk {@code i}: from its owner, then through the entry node; every attempt streams
+     * into the sink while hashing and must give exactly the manifest's size and SHA-256.
+     */
+    static void fetchChunk(RingClient ring, Manifest m, int i, Sink sink, Progress progress) throws ClientException {
+        Manifest.Chunk c = m.chunks().get(i);
+        List<String> problems = new ArrayList<>();
+        boolean corrupt = false;
+        List<NodeRef> sources = new ArrayList<>();
+        NodeRef owner = null;
+        try {
+            owner = ring.owner(c.name());
+            sources.add(owner);
+        } catch (ClientException e) {
+            problems.add(e.getMessage());
+        }
+        boolean extended = false;
+        byte[] buf = new byte[IO_BUF];
+        for (int s = 0; ; s++) {
+            if (s == sources.size()) {
+                if (extended) {
+                    break;
+                }
+                // the owner failed: its successors hold the replicas; the entry node proxies last
+                extended = true;
+                if (owner != null) {
+                    for (NodeRef r : ring.replicasAfter(owner, 2)) {
+                        if (!sources.contains(r)) {
+                            sources.add(r);
+                        }
+                    }
+                }
+                if (!sources.contains(ring.entryNode())) {
+                    sources.add(ring.entryNode());
+                }
+                if (s == sources.size()) {
+                    break;
+                }
+            }
+            NodeRef src = sources.get(s);
+            long counted = 0;
+            try {
+                Optional<HttpResponse<InputStream>> r = ring.getRaw(src, c.name());
+                if (r.isEmpty()) {
+                    problems.add("missing on " + RingClient.where(src));
+                } else {
+                    MessageDigest d = digest();
+                    long got = 0;
+                    long base = m.offset(i);
+                    try (InputStream in = r.get().body()) {
+                        int k;
+                        while ((k = in.read(buf, 0, (int) Math.min(buf.length, c.size() - got + 1))) > 0) {
+                            if (got + k > c.size()) {
+                                break;
+                            }
+                            d.update(buf, 0, k);
+                            sink.write(buf, k, base + got);
+                            got += k;
+                            counted += k;
+                            progress.add(k);
+                        }
+                    }
+                    if (got == c.size() && HexFormat.of().formatHex(d.digest()).equals(c.sha256())) {
+                        return;
+                    }
+                    corrupt = true;
+                    problems.add("corrupt on " + RingClient.where(src) + " (" + got + " bytes, checksum mismatch)");
+                }
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().contains("(500)")) {
+                    corrupt = true; // a node refuses to serve a copy that fails its checksum
+                }
+                problems.add(RingClient.where(src) + ": " + e.getMessage());
+            }
+            progress.add(-counted);
+        }
+        String what = corrupt ? "corrupt" : "missing";
+        throw new ChunkException("chunk " + c.name() + " of " + m.name() + " is " + what + " everywhere ("
+                + String.join("; ", problems) + ")");
+    }
+
+    /** Fetches every chunk in order, checking each and the whole file; writes nothing. */
+    static DownloadResult verify(RingClient ring, String name, Progress progress) throws ClientException {
+        checkName(name);
+        Optional<Stored> s = stored(ring, name);
+        if (s.isEmpty()) {
+            throw new ClientException("no such file: " + name);
+        }
+        if (s.get().manifest() == null) {
+            Path nowhere = null;
+            HttpResponse<InputStream> r = s.get().plain();
+            String etag = r.headers().firstValue("ETag").map(t -> t.replace("\"", "")).orElse("");
+            MessageDigest d = digest();
+            d.update(s.get().head());
+            long n = s.get().head().length;
+            try (InputStream in = r.body()) {
+                byte[] buf = new byte[IO_BUF];
+                int k;
+                while ((k = in.read(buf)) > 0) {
+                    d.update(buf, 0, k);
+                    n += k;
+                    progress.add(k);
+                }
+            } catch (IOException e) {
+                throw new ClientException("cannot read " + name + ": " + e.getMessage());
+            }
+            String sha = HexFormat.of().formatHex(d.digest());
+            if (!sha.equals(etag)) {
+                throw new ChunkException(name + " is corrupt: SHA-256 " + sha + ", expected " + etag);
+            }
+            progress.finish();
+            return new DownloadResult(name, n, 0, 1, 0, sha, nowhere);
+        }
+        Manifest m = s.get().manifest();
+        MessageDigest whole = digest();
+        for (int i = 0; i < m.chunks().size(); i++) {
+            MessageDigest before = clone(whole);
+            MessageDigest[] cur = {before};
+            long start = m.offset(i);
+            fetchChunk(ring, m, i, (buf, len, pos) -> {
+                if (pos == start) {
+                    cur[0] = clone(before); // a new attempt starts from the digest before this chunk
+                }
+                cur[0].update(buf, 0, len);
+            }, progress);
+            whole = cur[0];
+        }
+        String sha = HexFormat.of().formatHex(whole.digest());
+        if (!sha.equals(m.sha256())) {
+            throw new ChunkException(name + " is corrupt: the whole file's SHA-256 does not match the manifest");
+        }
+        progress.finish();
+        return new DownloadResult(name, m.size(), m.chunks().size(), m.chunks().size(), 0, sha, null);
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    /** The name rules of the nodes (1-255 UTF-8 bytes, no '/', '\', control characters, not . or ..). */
+    static void checkName(String name) throws ClientException {
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < 1 || bytes > 255) {
+            throw new ClientException("bad name '" + name + "': must be 1 to 255 UTF-8 bytes (" + bytes + ")");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw new ClientException("bad name '" + name + "'");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+                throw new ClientException("bad name '" + name + "': no '/', '\\' or control characters");
+            }
+        }
+    }
+
+    static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static MessageDigest clone(MessageDigest d) {
+        try {
+            return (MessageDigest) d.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return sha256(ch, 0, ch.size(), new byte[IO_BUF]);
+        }
+    }
+
+    static String sha256(FileChannel ch, long off, long len, byte[] buf) throws IOException {
+        MessageDigest d = digest();
+        long done = 0;
+        while (done < len) {
+            int k = (int) Math.min(buf.length, len - done);
+            readFully(ch, buf, k, off + done, null);
+            d.update(buf, 0, k);
+            done += k;
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    static void readFully(FileChannel ch, byte[] buf, int len, long pos, Path file) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+        while (bb.hasRemaining()) {
+            int k = ch.read(bb, pos + bb.position());
+            if (k < 0) {
+                throw new IOException((file == null ? "file" : file.toString()) + " ended early (changed while reading?)");
+            }
+        }
+    }
+
+    static void writeFully(FileChannel ch, byte[] buf, int len, long pos) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+        while (bb.hasRemaining()) {
+            ch.write(bb, pos + bb.position());
+        }
+    }
+
+    private static void moveIntoPlace(Path part, Path target) throws IOException {
+        try {
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel dir = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException ignored) {
+            // not every file system lets a directory be fsynced
+        }
+    }
+
+    private static ClientException asClient(Throwable t) {
+        if (t instanceof ClientException c) {
+            return c;
+        }
+        return new ClientException(t.getMessage() == null ? t.toString() : t.getMessage(), t);
+    }
+}

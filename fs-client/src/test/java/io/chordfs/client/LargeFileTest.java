@@ -1,0 +1,59 @@
+package io.chordfs.client;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The client streams: a child JVM with a 64 MiB heap moves a file four times its heap, both ways. */
+class LargeFileTest {
+    static final long SIZE = 256L << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileFourTimesTheHeapGoesUpAndDownThroughA64MiBClient() throws Exception {
+        Path f = dir.resolve("big.bin");
+        byte[] block = new byte[1 << 20];
+        try (OutputStream o = Files.newOutputStream(f)) {
+            for (long i = 0; i < SIZE / block.length; i++) {
+                new Random(i).nextBytes(block);
+                o.write(block);
+            }
+            o.write(block, 0, 12345); // not a whole number of chunks
+        }
+        String sha = Transfers.sha256(f);
+        try (Nodes ring = Nodes.start(dir.resolve("nodes"), 3)) {
+            String entry = ring.ip(1);
+            String up = child("upload", f.toString(), entry, "--chunk-size", "4MiB", "--parallel", "4");
+            assertTrue(up.contains("in 65 chunks (65 sent, 0 already there)") && up.contains(sha), up);
+            Path got = dir.resolve("got.bin");
+            String down = child("download", "big.bin", entry, "-o", got.toString(), "--parallel", "4");
+            assertTrue(down.contains("65 chunks (65 fetched, 0 reused)"), down);
+            assertEquals(Files.size(f), Files.size(got));
+            assertEquals(sha, Transfers.sha256(got));
+        }
+    }
+
+    private String child(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("child.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child finished in time");
+        assertEquals(0, p.exitValue(), Files.readString(log));
+        return Files.readString(log);
+    }
+}
