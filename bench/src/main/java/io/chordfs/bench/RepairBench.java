@@ -25,7 +25,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * object is on exactly its replica set again and the bytes moved per second.
  */
 final class RepairBench {
+    private static final long REPAIR_MS = 1_000;
+
     private RepairBench() {}
 
     static void run(String[] argv) throws Exception {
@@ -43,14 +44,9 @@ final class RepairBench {
         int objectSize = (int) Sizes.parse(args.get("--object", "8MiB"));
         int n = args.getInt("--nodes", 5, 4, 32);
         Path root = Files.createTempDirectory(Path.of(args.get("--dir", System.getProperty("java.io.tmpdir"))), "chordfs-repair");
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        String prefix = "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
-        List<NodeDaemon> nodes = new ArrayList<>();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        try {
-            for (int i = 0; i < n; i++) {
-                nodes.add(start(nodes, prefix + (i + 1), root, null));
-            }
+        try (BenchRing ring = BenchRing.start(root, n, REPAIR_MS)) {
+            List<NodeDaemon> nodes = ring.nodes();
             int count = (int) Math.max(1, size / objectSize);
             List<String> names = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -111,8 +107,7 @@ final class RepairBench {
                     repairSeconds, lost * objectSize / repairSeconds / 1e6, (System.nanoTime() - t1) / 1e9);
 
             long t2 = System.nanoTime();
-            NodeDaemon joiner = start(nodes, prefix + (n + 1), root, middleOfLargestGap(nodes));
-            nodes.add(joiner);
+            NodeDaemon joiner = ring.add(middleOfLargestGap(nodes), REPAIR_MS);
             long moved = names.stream().filter(name -> replicaSet(nodes, name).contains(joiner)).count();
             await(nodes, names, false);
             double joinSeconds = (System.nanoTime() - t2) / 1e9;
@@ -124,21 +119,10 @@ final class RepairBench {
             System.out.printf(Locale.ROOT, "reads while repairing: %d served, %d failed%n", reads.get(), failedReads.get());
             System.out.println("command: java -jar bench/target/bench.jar repair " + String.join(" ", argv));
         } finally {
-            nodes.forEach(NodeDaemon::halt);
             try (var walk = Files.walk(root)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-    }
-
-    private static NodeDaemon start(List<NodeDaemon> ring, String ip, Path root, Long id) throws Exception {
-        NodeDaemon node = NodeDaemon.start(NodeDaemon.Config.of(ip, root.resolve(ip)).withId(id).withRepairPeriod(1_000));
-        if (ring.isEmpty()) {
-            node.createRing();
-        } else {
-            node.join(ring.get(0).self().address(), 30_000);
-        }
-        return node;
     }
 
     private static URI url(NodeDaemon d, String name) {
