@@ -46,26 +46,34 @@ final class Admin {
     static Map<String, Entry> objects(RingClient ring) throws ClientException {
         Map<String, Entry> all = new TreeMap<>();
         for (NodeRef n : members(ring)) {
-            String body;
-            try {
-                body = ring.listing(n);
-            } catch (IOException e) {
-                throw new ClientException("cannot list " + RingClient.where(n) + ": " + e.getMessage());
-            }
-            try {
-                for (JsonNode o : JSON.readTree(body)) {
-                    Entry e = new Entry(o.path("name").asText(), o.path("size").asLong(), o.path("modified").asText(),
-                            o.path("sha256").asText(), o.path("version").asLong());
-                    Entry had = all.get(e.name());
-                    if (had == null || had.version() < e.version()) {
-                        all.put(e.name(), e);
-                    }
+            for (Entry e : listing(ring, n)) {
+                Entry had = all.get(e.name());
+                if (had == null || had.version() < e.version()) {
+                    all.put(e.name(), e);
                 }
-            } catch (IOException e) {
-                throw new ClientException("bad listing from " + RingClient.where(n) + ": " + e.getMessage());
             }
         }
         return all;
+    }
+
+    /** The live objects one node holds. */
+    static List<Entry> listing(RingClient ring, NodeRef n) throws ClientException {
+        String body;
+        try {
+            body = ring.listing(n);
+        } catch (IOException e) {
+            throw new ClientException("cannot list " + RingClient.where(n) + ": " + e.getMessage());
+        }
+        List<Entry> out = new ArrayList<>();
+        try {
+            for (JsonNode o : JSON.readTree(body)) {
+                out.add(new Entry(o.path("name").asText(), o.path("size").asLong(), o.path("modified").asText(),
+                        o.path("sha256").asText(), o.path("version").asLong()));
+            }
+        } catch (IOException e) {
+            throw new ClientException("bad listing from " + RingClient.where(n) + ": " + e.getMessage());
+        }
+        return out;
     }
 
     /**

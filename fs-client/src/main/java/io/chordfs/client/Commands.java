@@ -33,6 +33,7 @@ final class Commands {
             case "upload" -> expect(w, 2, "upload FILE IP[:PORT] [--name NAME] [--chunk-size 8MiB] [--parallel N]");
             case "download" -> expect(w, 2, "download NAME IP[:PORT] [-o PATH]");
             case "ls" -> expect(w, 1, "ls IP[:PORT]");
+            case "fsck" -> expect(w, 1, "fsck IP[:PORT] [--replicas 3]");
             default -> expect(w, 2, cmd + " NAME IP[:PORT]");
         }
         var entry = HostPort.parse(w.get(w.size() - 1), Main.CHORD_PORT);
@@ -127,6 +128,24 @@ final class Commands {
                         }
                     }
                     return s.chunks().stream().allMatch(c -> c.state().equals("ok")) ? 0 : 1;
+                }
+                case "fsck": {
+                    List<Fsck.Health> all = Fsck.check(ring, args.getInt("--replicas", 3, 1, 16));
+                    List<Fsck.Health> bad = all.stream().filter(h -> !h.healthy()).toList();
+                    if (json) {
+                        out.println(JSON.valueToTree(all).toString());
+                    } else if (!quiet) {
+                        for (Fsck.Health h : bad) {
+                            out.printf(Locale.ROOT, "%s (key %d, version %d): replicas %s%s%s%s%n", h.name(), h.key(),
+                                    h.version(), String.join(" ", h.replicaSet()),
+                                    h.missing().isEmpty() ? "" : "; missing on " + String.join(" ", h.missing()),
+                                    h.stale().isEmpty() ? "" : "; older version on " + String.join(" ", h.stale()),
+                                    h.extra().isEmpty() ? "" : "; extra copy on " + String.join(" ", h.extra()));
+                        }
+                        out.println(all.size() - bad.size() + " of " + all.size() + " objects have their newest version on"
+                                + " exactly their replica set" + (bad.isEmpty() ? "" : "; " + bad.size() + " do not"));
+                    }
+                    return bad.isEmpty() ? 0 : 1;
                 }
                 case "rm": {
                     int n = Admin.rm(ring, w.get(0));

@@ -45,6 +45,11 @@ public final class Main {
               stat NAME IP[:PORT]     the manifest of NAME, each chunk's owner and the nodes holding a good
                                       copy (exit 1 when a chunk has none)
               rm NAME IP[:PORT]       delete NAME: the manifest first, then its chunks
+              fsck IP[:PORT] [--replicas 3]
+                                      check the replication invariant: every object's newest version on
+                                      exactly its R replicas (the first R nodes from its owner); lists the
+                                      objects that are not, with the nodes missing them or holding extras
+                                      (exit 1 when any)
               ring IP[:PORT]          the ring's nodes in ring order: address, id, share of the key space
               lookup NAME IP[:PORT]   the key of NAME and the node that owns it
 
@@ -81,11 +86,11 @@ public final class Main {
                     rest[i] = "--output";
                 }
             }
-            Args args = Args.parse(rest, Set.of("--name", "--chunk-size", "--parallel", "--output"),
+            Args args = Args.parse(rest, Set.of("--name", "--chunk-size", "--parallel", "--output", "--replicas"),
                     Set.of("--quiet", "--json"));
             List<String> words = args.positional();
             switch (argv[0]) {
-                case "upload", "download", "verify", "ls", "stat", "rm":
+                case "upload", "download", "verify", "ls", "stat", "rm", "fsck":
                     return Commands.run(argv[0], args, out, err);
                 case "ring":
                     expect(words, 1, "ring IP[:PORT]");
