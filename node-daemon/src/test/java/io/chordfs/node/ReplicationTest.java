@@ -82,18 +82,30 @@ class ReplicationTest {
     }
 
     @Test
-    void aDeletedFileStaysDeletedWhenAStaleReplicaReturns(@TempDir Path dir) throws Exception {
+    void aStaleReplicaThatReturnsConvergesToDeletesAndNewerVersions(@TempDir Path dir) throws Exception {
         try (TestRing ring = TestRing.start(dir, 5)) {
             assertEquals(204, NodeHttp.upload(ring.nodes().get(0), "d.txt", "doomed".getBytes(StandardCharsets.UTF_8)));
             NodeDaemon stale = ring.replicaSet("d.txt").get(1);
+            String changed = "c-0";
+            for (int i = 1; !ring.replicaSet(changed).contains(stale); i++) {
+                changed = "c-" + i;
+            }
+            assertEquals(204, NodeHttp.upload(ring.nodes().get(0), changed, "old".getBytes(StandardCharsets.UTF_8)));
             ring.crash(stale);
             ring.awaitConsistent();
             assertEquals(204, NodeHttp.delete(ring.nodes().get(0), "d.txt"));
+            assertEquals(204, NodeHttp.upload(ring.nodes().get(0), changed, "new".getBytes(StandardCharsets.UTF_8)));
+            long newest = ring.owner(changed).store().meta(changed).orElseThrow().version();
+
             NodeDaemon back = ring.restart(stale);
             ring.awaitConsistent();
+            String name = changed;
             await(() -> !holds(back, "d.txt"), "the returning replica learns of the delete");
+            await(() -> back.store().meta(name).map(m -> m.version() == newest).orElse(false),
+                    "the returning replica gets the newer version");
             for (NodeDaemon d : ring.nodes()) {
                 assertEquals(404, NodeHttp.get(d, "d.txt").statusCode(), "from " + d.self());
+                assertArrayEquals("new".getBytes(StandardCharsets.UTF_8), NodeHttp.get(d, changed).body(), "from " + d.self());
             }
         }
     }
