@@ -5,6 +5,7 @@ import io.chordfs.core.chord.Wire;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
 import io.chordfs.core.cli.Logs;
+import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
@@ -15,9 +16,7 @@ import io.chordfs.core.rpc.RpcLimits;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -64,8 +63,6 @@ public final class Main {
             Exit codes: 0 done; 1 failure (a node unreachable, no such file, a chunk missing or corrupt
             everywhere, the ring full, not authorised), with one line on stderr; 2 wrong usage.
             """;
-    /** A walk round the ring stops here even if it never gets back to its start. */
-    private static final int MAX_RING_SIZE = 100_000;
 
     private Main() {}
 
@@ -94,7 +91,7 @@ public final class Main {
                     return Commands.run(argv[0], args, out, err);
                 case "ring":
                     expect(words, 1, "ring IP[:PORT]");
-                    return ring(client, HostPort.parse(words.get(0), CHORD_PORT), out);
+                    return ring(HostPort.parse(words.get(0), CHORD_PORT), out);
                 case "lookup":
                     expect(words, 2, "lookup NAME IP[:PORT]");
                     return lookup(client, words.get(0), HostPort.parse(words.get(1), CHORD_PORT), out);
@@ -106,6 +103,9 @@ public final class Main {
             return 2;
         } catch (IOException | TimeoutException | RpcError e) {
             err.println("fs-client: " + describe(e));
+            return 1;
+        } catch (ClientException e) {
+            err.println("fs-client: " + e.getMessage());
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -119,28 +119,24 @@ public final class Main {
         }
     }
 
-    static int ring(RpcClient client, InetSocketAddress entry, PrintStream out)
-            throws IOException, TimeoutException, InterruptedException {
-        NodeRef start = node(client.callSync(entry, ChordNode.GET_INFO, List.of()));
-        List<NodeRef> ring = new ArrayList<>();
-        Set<NodeRef> seen = new HashSet<>();
-        NodeRef at = start;
-        while (seen.add(at) && ring.size() < MAX_RING_SIZE) {
-            ring.add(at);
-            at = node(client.callSync(at.address(), ChordNode.GET_SUCCESSOR, List.of()));
+    static int ring(InetSocketAddress entry, PrintStream out) throws ClientException {
+        try (RingClient client = new RingClient(entry)) {
+            List<NodeRef> ring = Admin.members(client);
+            out.printf(Locale.ROOT, "%-22s %10s %8s %9s %12s %7s%n", "ADDRESS", "ID", "SHARE", "OBJECTS", "BYTES", "DISK");
+            for (int i = 0; i < ring.size(); i++) {
+                NodeRef n = ring.get(i);
+                NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
+                long owned = ring.size() == 1 ? Ring.SIZE : Ring.distance(pred.id(), n.id());
+                var stats = client.stats(n);
+                out.printf(Locale.ROOT, "%-22s %10d %7.2f%% %9s %12s %7s%n", n.ip() + ":" + n.port(), n.id(),
+                        100.0 * owned / Ring.SIZE,
+                        stats.map(s -> Long.toString(s.path("objects").asLong())).orElse("-"),
+                        stats.map(s -> Sizes.format(s.path("bytes").asLong())).orElse("-"),
+                        stats.map(s -> String.format(Locale.ROOT, "%.1f%%", s.path("used_percent").asDouble())).orElse("-"));
+            }
+            out.println(ring.size() + " node" + (ring.size() == 1 ? "" : "s"));
+            return 0;
         }
-        if (!at.equals(start)) {
-            out.println("warning: the walk from " + start + " did not come back to it (the ring is still converging?)");
-        }
-        out.printf(Locale.ROOT, "%-22s %10s %8s%n", "ADDRESS", "ID", "SHARE");
-        for (int i = 0; i < ring.size(); i++) {
-            NodeRef n = ring.get(i);
-            NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
-            long owned = ring.size() == 1 ? Ring.SIZE : Ring.distance(pred.id(), n.id());
-            out.printf(Locale.ROOT, "%-22s %10d %7.2f%%%n", n.ip() + ":" + n.port(), n.id(), 100.0 * owned / Ring.SIZE);
-        }
-        out.println(ring.size() + " node" + (ring.size() == 1 ? "" : "s"));
-        return 0;
     }
 
     static int lookup(RpcClient client, String name, InetSocketAddress entry, PrintStream out)

@@ -170,6 +170,18 @@ final class RingClient implements AutoCloseable {
         return true;
     }
 
+    /** The node's store statistics (objects, bytes, used_percent, capacity_bytes); empty when it has none to give. */
+    Optional<com.fasterxml.jackson.databind.JsonNode> stats(NodeRef node) {
+        try {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://" + where(node) + "/.chordfs/stats"))
+                    .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()))
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** GET / as JSON: the node's local objects. */
     String listing(NodeRef node) throws IOException {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/")).timeout(TIMEOUT)

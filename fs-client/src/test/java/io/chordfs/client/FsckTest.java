@@ -40,6 +40,11 @@ class FsckTest {
             assertEquals(0, run("fsck", entry));
             assertTrue(out().contains("5 of 5 objects have their newest version on exactly their replica set"), out());
 
+            // ring shows each node's objects: 5 files x 3 replicas in all.
+            assertEquals(0, run("ring", entry));
+            long objects = out().lines().filter(l -> l.startsWith("127.")).mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[3])).sum();
+            assertEquals(15, objects, out());
+
             // Drop one replica's copy behind the ring's back.
             List<NodeDaemon> sorted = ring.nodes.stream().sorted(Comparator.comparingLong(d -> d.self().id())).toList();
             NodeDaemon holder = sorted.stream().filter(d -> d.store().meta("f0.txt").isPresent()).findFirst().orElseThrow();

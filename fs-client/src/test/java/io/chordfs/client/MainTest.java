@@ -42,7 +42,7 @@ class MainTest {
         }
         assertEquals(1, run("ring", "127.0.0.1:" + port));
         String e = err.toString(StandardCharsets.UTF_8);
-        assertTrue(e.contains("cannot connect"), e);
+        assertTrue(e.contains("cannot reach node 127.0.0.1:" + port), e);
         assertEquals(1, e.lines().count());
     }
 

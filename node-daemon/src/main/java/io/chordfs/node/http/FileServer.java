@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -153,6 +154,8 @@ public final class FileServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
     private static final String UPLOAD_PATH = "/upload";
+    /** Node statistics for fs-client ring; no object can be named ".chordfs", so this never shadows one. */
+    static final String STATS_PATH = "/.chordfs/stats";
     private static final int PARSER_BUFFER = 64 * 1024;
     /** After a failed upload, read at most this much of the rest so the client gets the answer. */
     private static final long DRAIN_LIMIT = 64L << 20;
@@ -454,6 +457,8 @@ public final class FileServer implements AutoCloseable {
                     sendBytes(c, 200, HTML, Pages.UPLOAD_PAGE);
                 } else if (rawPath.equals("/")) {
                     listing(c);
+                } else if (rawPath.equals(STATS_PATH)) {
+                    stats(c);
                 } else {
                     String name = name(c, rawPath);
                     if (name != null) {
@@ -545,6 +550,15 @@ public final class FileServer implements AutoCloseable {
     }
 
     // -------------------------------------------------------------------------------------- reads
+
+    /** {"objects", "bytes" (live objects), "used_percent", "capacity_bytes"} of this node's store. */
+    private void stats(Call c) throws IOException {
+        List<ObjectMeta> live = Pages.live(store.list());
+        long bytes = live.stream().mapToLong(ObjectMeta::size).sum();
+        String json = String.format(Locale.ROOT, "{\"objects\":%d,\"bytes\":%d,\"used_percent\":%.2f,\"capacity_bytes\":%d}",
+                live.size(), bytes, store.usedPercent(), store.capacityBytes());
+        sendBytes(c, 200, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
 
     private void listing(Call c) throws IOException {
         List<ObjectMeta> live = Pages.live(store.list());
