@@ -102,7 +102,10 @@ public final class SimRing {
 
     /** The owner of id among the live members: the ground truth. */
     public NodeRef owner(long id) {
-        TreeMap<Long, NodeRef> members = sim.liveMembers();
+        return owner(sim.liveMembers(), id);
+    }
+
+    private static NodeRef owner(TreeMap<Long, NodeRef> members, long id) {
         Map.Entry<Long, NodeRef> e = members.ceilingEntry(id);
         return e != null ? e.getValue() : members.firstEntry().getValue();
     }
@@ -123,6 +126,7 @@ public final class SimRing {
             }
         }
         sim.runUntil(() -> lookups.stream().allMatch(l -> l.result().isDone()), 600_000, 100);
+        TreeMap<Long, NodeRef> members = sim.liveMembers();
         int correct = 0;
         int wrong = 0;
         int failed = 0;
@@ -134,7 +138,7 @@ public final class SimRing {
                 failed++;
                 continue;
             }
-            if (l.result().join().equals(owner(ids.get(i)))) {
+            if (l.result().join().equals(owner(members, ids.get(i)))) {
                 correct++;
             } else {
                 wrong++;
