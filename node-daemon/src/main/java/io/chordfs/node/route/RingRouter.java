@@ -134,7 +134,7 @@ public final class RingRouter implements ObjectRouter {
         ObjectReader reader = store.read(name);
         if (reader.meta().size() <= VERIFY_WHOLE_BYTES) {
             try {
-                reader.verify();
+                reader.verifyBlocks();
             } catch (IOException e) {
                 reader.close();
                 throw e;
