@@ -37,10 +37,7 @@ final class LocalCommand {
             out.print(USAGE);
             return 0;
         }
-        Args args = Args.parse(argv, OPTIONS, Set.of());
-        if (!args.positional().isEmpty()) {
-            throw new Args.UsageException("unexpected argument '" + args.positional().get(0) + "'");
-        }
+        Args args = Args.parse(argv, OPTIONS, Set.of()).withoutPositional();
         int n = args.getInt("--nodes", 3, 1, 200);
         Path root = Path.of(args.get("--data-root", "data"));
         List<String> ips = loopbackIps(args.get("--first-ip", "127.0.0.11"), n);

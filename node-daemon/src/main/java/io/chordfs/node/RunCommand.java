@@ -58,10 +58,7 @@ final class RunCommand {
             out.print(USAGE);
             return 0;
         }
-        Args args = Args.parse(argv, OPTIONS, Set.of());
-        if (!args.positional().isEmpty()) {
-            throw new Args.UsageException("unexpected argument '" + args.positional().get(0) + "'");
-        }
+        Args args = Args.parse(argv, OPTIONS, Set.of()).withoutPositional();
         String ip = args.require("--ip");
         NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip)));
         InetSocketAddress join = args.has("--join") ? HostPort.parse(args.get("--join", null), PortLayout.CHORD) : null;

@@ -55,6 +55,14 @@ public final class Args {
         return positional;
     }
 
+    /** For commands that take options only: any positional word is a usage error. */
+    public Args withoutPositional() throws UsageException {
+        if (!positional.isEmpty()) {
+            throw new UsageException("unexpected argument '" + positional.get(0) + "'");
+        }
+        return this;
+    }
+
     public boolean has(String name) {
         return values.containsKey(name);
     }
