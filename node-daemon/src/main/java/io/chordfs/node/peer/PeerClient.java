@@ -7,6 +7,7 @@ import io.chordfs.node.PercentCodec;
 import io.chordfs.node.route.ObjectSource;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StoreFullException;
 
 import java.io.IOException;
@@ -53,15 +54,25 @@ public final class PeerClient {
      */
     public ObjectMeta copy(NodeRef node, ObjectSource source) throws IOException {
         ObjectMeta m = source.meta();
+        boolean crcs = m.blockSize() == ObjectStore.BLOCK_SIZE && !m.blockCrc32c().isEmpty()
+                && m.blockCrc32c().size() <= PeerHeaders.MAX_CRC_HEADER_BLOCKS;
         return put(node, m.name(), HttpRequest.BodyPublishers.ofInputStream(() -> new SourceStream(source)),
-                m.size(), m.version(), m.modifiedMillis(), m.sha256());
+                m.size(), m.version(), m.modifiedMillis(), m.sha256(), crcs ? m.blockCrc32c() : null);
     }
 
     private ObjectMeta put(NodeRef node, String name, HttpRequest.BodyPublisher body, long size, Long version,
                            Long modifiedMillis, String sha256) throws IOException {
+        return put(node, name, body, size, version, modifiedMillis, sha256, null);
+    }
+
+    private ObjectMeta put(NodeRef node, String name, HttpRequest.BodyPublisher body, long size, Long version,
+                           Long modifiedMillis, String sha256, List<Long> blockCrcs) throws IOException {
         HttpRequest.Builder b = request(node, objectPath(name))
                 .timeout(CALL_TIMEOUT.plusSeconds(size / MIN_BYTES_PER_SECOND))
                 .PUT(body);
+        if (blockCrcs != null) {
+            b.header(PeerHeaders.CRC32C, String.join(",", blockCrcs.stream().map(String::valueOf).toList()));
+        }
         if (version != null) {
             b.header(PeerHeaders.VERSION, Long.toString(version));
         }

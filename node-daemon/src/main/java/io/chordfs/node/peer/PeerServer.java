@@ -164,6 +164,10 @@ public final class PeerServer implements AutoCloseable {
         String sha = ex.getRequestHeaders().getFirst(PeerHeaders.SHA256);
         ObjectMeta meta;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
+            String crcs = ex.getRequestHeaders().getFirst(PeerHeaders.CRC32C);
+            if (version != null && sha != null && crcs != null) {
+                w.trustChecksums(sha, parseCrcs(crcs));
+            }
             in.transferTo(w.out());
             if (version != null) {
                 meta = w.commit(version, modified != null ? modified : System.currentTimeMillis(), sha);
@@ -267,6 +271,18 @@ public final class PeerServer implements AutoCloseable {
         NodeRef node = new NodeRef(body.get("ip").asText(), body.get("port").asInt(), body.get("id").asLong());
         List<String> files = handover.handOver(node);
         respondJson(ex, 200, Map.of("files", files));
+    }
+
+    private static List<Long> parseCrcs(String header) {
+        List<Long> out = new ArrayList<>();
+        for (String part : header.split(",")) {
+            try {
+                out.add(Long.parseLong(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(PeerHeaders.CRC32C + " must be a comma-separated list of numbers");
+            }
+        }
+        return out;
     }
 
     private static Long longHeader(HttpExchange ex, String name) {

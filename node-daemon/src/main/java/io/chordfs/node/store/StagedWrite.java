@@ -48,6 +48,9 @@ public final class StagedWrite implements AutoCloseable {
     private String shaHex;
     private State state = State.WRITING;
     private IOException failure;
+    /** Set by {@link #trustChecksums}: the sender's SHA-256 and block CRCs, checked by CRC only. */
+    private String trustedSha;
+    private List<Long> trustedCrcs;
 
     StagedWrite(ObjectStore store, String name, Path file, FileChannel ch) {
         this.store = store;
@@ -83,6 +86,20 @@ public final class StagedWrite implements AutoCloseable {
             }
         }
         return file;
+    }
+
+    /**
+     * For a copy between replicas: take the sender's SHA-256 instead of computing it again, and
+     * accept the content only if its per-block CRC32Cs equal the sender's (checked at commit).
+     * The sender computed both over the same bytes, so a CRC match carries the SHA-256 over; this
+     * saves a SHA-256 pass per copy. Call before writing any byte.
+     */
+    public synchronized void trustChecksums(String sha256, List<Long> blockCrcs) throws IOException {
+        if (size > 0 || state != State.WRITING) {
+            throw new IllegalStateException("trustChecksums must come before the first byte of '" + name + "'");
+        }
+        trustedSha = sha256;
+        trustedCrcs = List.copyOf(blockCrcs);
     }
 
     /** Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex. */
@@ -158,7 +175,14 @@ public final class StagedWrite implements AutoCloseable {
             crc.reset();
             blockFill = 0;
         }
-        shaHex = ObjectStore.hex(sha.digest());
+        if (trustedSha == null) {
+            shaHex = ObjectStore.hex(sha.digest());
+        } else if (crcs.equals(trustedCrcs)) {
+            shaHex = trustedSha;
+        } else {
+            throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
+                    + " its sender computed; nothing stored"));
+        }
         buf = null;
         state = State.FINISHED;
     }
@@ -195,7 +219,9 @@ public final class StagedWrite implements AutoCloseable {
             } catch (IOException e) {
                 throw fail(e);
             }
-            sha.update(b, off, n);
+            if (trustedSha == null) {
+                sha.update(b, off, n);
+            }
             crc.update(b, off, n);
             if (direct) {
                 try {

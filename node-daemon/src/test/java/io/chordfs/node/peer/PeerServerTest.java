@@ -103,6 +103,26 @@ class PeerServerTest {
     }
 
     @Test
+    void aReplicaCopyWithTheSendersBlockCrcsIsCheckedByThem(@TempDir Path dir) throws Exception {
+        String base = start(dir, null);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update("hello".getBytes(StandardCharsets.UTF_8));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("hello".getBytes(StandardCharsets.UTF_8)));
+        HttpResponse<String> wrong = send(HttpRequest.newBuilder(URI.create(base + "/objects/r.txt"))
+                .header("X-ChordFS-Version", "3").header("X-ChordFS-Sha256", sha).header("X-ChordFS-Crc32c", "12345")
+                .PUT(HttpRequest.BodyPublishers.ofString("hello")));
+        assertEquals(422, wrong.statusCode(), wrong.body());
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/objects/r.txt"))).statusCode());
+        HttpResponse<String> right = send(HttpRequest.newBuilder(URI.create(base + "/objects/r.txt"))
+                .header("X-ChordFS-Version", "3").header("X-ChordFS-Sha256", sha)
+                .header("X-ChordFS-Crc32c", Long.toString(crc.getValue()))
+                .PUT(HttpRequest.BodyPublishers.ofString("hello")));
+        assertEquals(200, right.statusCode(), right.body());
+        assertEquals(sha, PeerHeaders.JSON.readValue(right.body(), ObjectMeta.class).sha256());
+    }
+
+    @Test
     void notifyJoinSystemTakesTheCourseScriptsJson(@TempDir Path dir) throws Exception {
         String base = start(dir, null);
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))

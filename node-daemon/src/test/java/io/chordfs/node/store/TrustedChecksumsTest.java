@@ -1,0 +1,60 @@
+package io.chordfs.node.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A replica copy checked by the sender's block CRCs, taking the sender's SHA-256. */
+class TrustedChecksumsTest {
+    private static byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void matchingBlockCrcsCarryTheSendersSha256(@TempDir Path dir) throws Exception {
+        byte[] content = bytes(3 * ObjectStore.BLOCK_SIZE + 17);
+        try (ObjectStore source = ObjectStore.open(dir.resolve("a"), 0); ObjectStore copy = ObjectStore.open(dir.resolve("b"), 0)) {
+            ObjectMeta original;
+            try (StagedWrite w = source.stage("x")) {
+                w.out().write(content);
+                original = w.commit(5, 1, null);
+            }
+            try (StagedWrite w = copy.stage("x")) {
+                w.trustChecksums(original.sha256(), original.blockCrc32c());
+                w.out().write(content);
+                ObjectMeta m = w.commit(5, 1, original.sha256());
+                assertEquals(original.sha256(), m.sha256());
+                assertEquals(original.blockCrc32c(), m.blockCrc32c());
+            }
+            try (ObjectReader r = copy.read("x")) {
+                r.verify();
+            }
+        }
+    }
+
+    @Test
+    void aBlockThatDoesNotMatchIsRefusedAndNothingIsStored(@TempDir Path dir) throws Exception {
+        byte[] content = bytes(2 * ObjectStore.BLOCK_SIZE);
+        try (ObjectStore store = ObjectStore.open(dir, 0)) {
+            StagedWrite w = store.stage("y");
+            List<Long> wrong = List.of(1L, 2L);
+            w.trustChecksums("ab".repeat(32), wrong);
+            w.out().write(content);
+            assertThrows(CorruptObjectException.class, () -> w.commit(1, 1, null));
+            w.close();
+            assertTrue(store.meta("y").isEmpty());
+            assertFalse(Files.exists(dir.resolve("y")));
+        }
+    }
+}
