@@ -5,6 +5,11 @@ import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
 import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Ring;
+import io.chordfs.node.aws.AddressKind;
+import io.chordfs.node.aws.AwsClients;
+import io.chordfs.node.aws.AwsNode;
+import io.chordfs.node.aws.Imds;
+import io.chordfs.node.aws.InstanceIdentity;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,6 +40,7 @@ final class RunCommand {
             "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     static final String USAGE = """
             Usage: java -jar node-daemon.jar run --ip IP [options]
+                   java -jar node-daemon.jar run --aws [--asg NAME] [--address private|public] [options]
 
             Runs one ChordFS node: Chord RPC on IP:PORT, files over HTTP on PORT+1, node-to-node
             transfers on PORT+2 (5057, 5058, 5059 by default). Without --join it starts a new ring.
@@ -43,12 +49,22 @@ final class RunCommand {
               --data-dir DIR           where files are stored (default ./data/IP)
               --join HOST[:PORT]       join the ring of the node at HOST (port default 5057)
               --id N                   node id in [0, 2^32) (default: key of "IP:PORT")
+
+            On EC2, in an Auto Scaling group (instead of --ip and --join):
+              --aws                    identity from instance metadata (IMDSv2); join the ring of the
+                                       group's members, or start it when none answers and this
+                                       instance has the lowest instance id; publish disk_used_percent
+                                       to CloudWatch every 60 s; drain and complete the termination
+                                       lifecycle hook (GROUP-drain) on scale-in
+              --asg NAME               the group (default: the instance's aws:autoscaling:groupName tag)
+              --address private|public the address nodes use for each other (default private)
             """ + NODE_OPTIONS_HELP + """
 
             SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits: it
             stops taking writes and hands its data to the nodes that will hold it first.
             """;
-    private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--data-dir", "--join", "--id");
+    private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--data-dir", "--join", "--id",
+            "--asg", "--address");
     private static final long JOIN_TIMEOUT_MS = 30_000;
 
     private RunCommand() {}
@@ -58,7 +74,13 @@ final class RunCommand {
             out.print(USAGE);
             return 0;
         }
-        Args args = Args.parse(argv, OPTIONS, Set.of()).withoutPositional();
+        Args args = Args.parse(argv, OPTIONS, Set.of("--aws")).withoutPositional();
+        if (args.has("--aws")) {
+            return runAws(args, out, err);
+        }
+        if (args.has("--asg") || args.has("--address")) {
+            throw new Args.UsageException("--asg and --address go with --aws");
+        }
         String ip = args.require("--ip");
         NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip)));
         InetSocketAddress join = args.has("--join") ? HostPort.parse(args.get("--join", null), PortLayout.CHORD) : null;
@@ -89,6 +111,34 @@ final class RunCommand {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** {@code run --aws}: the node of an Auto Scaling group (package io.chordfs.node.aws). */
+    private static int runAws(Args args, PrintStream out, PrintStream err) throws Args.UsageException {
+        if (args.has("--ip") || args.has("--join")) {
+            throw new Args.UsageException("--aws finds the address and the ring itself: drop --ip and --join");
+        }
+        AddressKind kind;
+        try {
+            kind = AddressKind.parse(args.get("--address", "private"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+        try (Imds imds = Imds.connect(null)) {
+            InstanceIdentity me;
+            String ip;
+            try {
+                me = AwsNode.identity(imds, args.get("--asg", null));
+                ip = me.address(kind);
+            } catch (RuntimeException e) {
+                err.println("node-daemon: " + e.getMessage());
+                return 1;
+            }
+            NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip)));
+            try (AwsClients aws = AwsClients.forRegion(me.region())) {
+                return new AwsNode(aws, imds, null, AwsNode.DEFAULTS).run(config, me, kind, out, err);
+            }
+        }
     }
 
     static Set<String> with(Set<String> base, String... more) {
