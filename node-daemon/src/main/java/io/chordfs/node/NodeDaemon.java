@@ -131,8 +131,9 @@ public final class NodeDaemon implements AutoCloseable {
             repair = new RepairLoop(chord, store, peers, replicator, router, c.repairPeriodMs(), c.tombstoneTtlMs());
             router.onDamage(repair::trigger);
             int port = chord.self().port();
+            ChordService ring = chord;
             peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store, replicator,
-                    new JoinHandover(chord, store, peers, router), c.clusterSecret(), PEER_THREADS);
+                    new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
             FileServer files = FileServer.start(new InetSocketAddress(c.ip(), PortLayout.http(port)), store, router,
                     FileServer.Options.defaults().withBasicAuth(c.basicAuth(), c.basicAuthUpload()));
             return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
@@ -248,6 +249,8 @@ public final class NodeDaemon implements AutoCloseable {
     public void leaveAndClose(long drainMillis) {
         replicator.refuseWrites();
         repair.close();
+        Drain drain = new Drain(chord, store, peers, replicator);
+        List<NodeRef> heirs = drain.heirs();
         try {
             chord.leave().get(5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -255,7 +258,7 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int left = new Drain(chord, store, peers, replicator).run(System.currentTimeMillis() + drainMillis);
+        int left = drain.run(heirs, System.currentTimeMillis() + drainMillis);
         if (left > 0) {
             LOG.log(System.Logger.Level.WARNING, "{0}: {1} objects were not handed over; their other replicas still hold them",
                     chord.self(), left);

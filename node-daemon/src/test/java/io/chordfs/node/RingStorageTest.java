@@ -42,6 +42,20 @@ class RingStorageTest {
     }
 
     @Test
+    void aNodeNotYetInARingAnswers503NotAWrong404(@TempDir Path dir) throws Exception {
+        String ip = "127." + java.util.concurrent.ThreadLocalRandom.current().nextInt(100, 255) + ".7.7";
+        NodeDaemon lonely = NodeDaemon.start(NodeDaemon.Config.of(ip, dir.resolve("n")).withChord(TestRing.FAST));
+        try {
+            assertEquals(503, NodeHttp.get(lonely, "anything.txt").statusCode());
+            assertEquals(503, NodeHttp.upload(lonely, "new.txt", new byte[] {1}));
+            lonely.createRing();
+            assertEquals(404, NodeHttp.get(lonely, "anything.txt").statusCode());
+        } finally {
+            lonely.halt();
+        }
+    }
+
+    @Test
     void aJoiningNodeEndsWithExactlyItsShareAndNothingIsLost(@TempDir Path dir) throws Exception {
         try (TestRing ring = TestRing.start(dir, 4)) {
             List<String> names = new ArrayList<>();

@@ -141,8 +141,9 @@ public final class ChordNode {
                 case FIND_SUCCESSOR: {
                     Wire.arity(method, params, 1, 1);
                     long id = Wire.parseId(method, params.get(0));
-                    if (!inRing) {
-                        throw new RpcError("node " + self + " is not in a ring yet");
+                    if (!inRing()) {
+                        // Not yet a member, or leaving: an answer from here could name this node.
+                        throw new RpcError("node " + self + " is not a ring member");
                     }
                     return lookup(id).thenApply(Wire::node);
                 }

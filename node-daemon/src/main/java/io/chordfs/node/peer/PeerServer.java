@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The node-to-node endpoint (port 5059): object transfer with metadata, listings by key range,
@@ -70,10 +71,12 @@ public final class PeerServer implements AutoCloseable {
     private final ObjectStore store;
     private final OwnerWrites owner;
     private final Handover handover;
+    private final BooleanSupplier member;
     private final byte[] secret;
 
     private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
-                       Handover handover, String secret) {
+                       Handover handover, BooleanSupplier member, String secret) {
+        this.member = member;
         this.server = server;
         this.pool = pool;
         this.store = store;
@@ -82,8 +85,12 @@ public final class PeerServer implements AutoCloseable {
         this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * @param member whether this node is a ring member now; a node that is not (still joining,
+     *               or leaving) refuses listings, so no peer counts its copies as held
+     */
     public static PeerServer start(InetSocketAddress bind, ObjectStore store, OwnerWrites owner, Handover handover,
-                                   String clusterSecret, int threads) throws IOException {
+                                   BooleanSupplier member, String clusterSecret, int threads) throws IOException {
         HttpServer http = HttpServer.create(bind, 64);
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(256), r -> {
@@ -91,7 +98,7 @@ public final class PeerServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        PeerServer s = new PeerServer(http, pool, store, owner, handover, clusterSecret);
+        PeerServer s = new PeerServer(http, pool, store, owner, handover, member, clusterSecret);
         http.setExecutor(pool);
         http.createContext("/", s::handle);
         http.start();
@@ -118,6 +125,8 @@ public final class PeerServer implements AutoCloseable {
             String method = ex.getRequestMethod();
             if (path.equals(PeerHeaders.NOTIFY_JOIN) && method.equals("POST")) {
                 notifyJoin(ex);
+            } else if ((path.equals(PeerHeaders.OBJECTS) || path.equals(PeerHeaders.DIGEST)) && !member.getAsBoolean()) {
+                respond(ex, 503, "not a ring member: this node's copies do not count");
             } else if (path.equals(PeerHeaders.OBJECTS) && method.equals("GET")) {
                 list(ex);
             } else if (path.equals(PeerHeaders.DIGEST) && method.equals("GET")) {

@@ -33,10 +33,17 @@ public final class Drain {
         this.replicator = replicator;
     }
 
-    /** Hands everything over, until done or {@code deadlineMillis}; returns the objects not handed over. */
-    public int run(long deadlineMillis) {
+    /** The nodes that take over: this node's first R successors, read before it leaves the ring. */
+    public List<NodeRef> heirs() {
+        return replicator.successors(replicator.replicas());
+    }
+
+    /**
+     * Hands everything over to {@code heirs}, until done or {@code deadlineMillis}; returns the
+     * objects not handed over.
+     */
+    public int run(List<NodeRef> heirs, long deadlineMillis) {
         NodeRef self = chord.self();
-        List<NodeRef> heirs = replicator.successors(replicator.replicas());
         List<ObjectMeta> all = store.list();
         LOG.log(System.Logger.Level.INFO, "{0}: leaving: handing {1} objects to {2}", self, all.size(), heirs);
         Map<NodeRef, Map<String, Long>> held = new HashMap<>();

@@ -237,8 +237,13 @@ public final class RepairLoop implements AutoCloseable {
             return;
         }
         for (NodeRef holder : set) {
-            if (!confirmed(holder, m) && attempt(() -> replicator.push(holder, m), "hand " + m.name() + " to " + holder) == 0) {
-                return;
+            if (!confirmed(holder, m)) {
+                // Hand it over, then insist on the holder's own listing: a node that is leaving
+                // takes a copy but does not list it, so its copy never lets this one go.
+                attempt(() -> replicator.push(holder, m), "hand " + m.name() + " to " + holder);
+                if (!confirmed(holder, m)) {
+                    return;
+                }
             }
         }
         if (store.forget(m.name(), m.version())) {

@@ -59,6 +59,10 @@ public final class RingRouter implements ObjectRouter {
 
     /** The node that owns {@code key} now, as the ring says. */
     public NodeRef owner(long key) throws RingUnavailableException {
+        if (!chord.node().inRing()) {
+            // A node still joining (or leaving) would take itself for the owner of everything.
+            throw new RingUnavailableException(chord.self() + " is not in a ring yet; try another node or again shortly");
+        }
         try {
             return chord.lookup(key).get(LOOKUP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {

@@ -27,6 +27,7 @@ class PeerServerTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<AutoCloseable> open = new ArrayList<>();
     private final List<NodeRef> handedTo = new ArrayList<>();
+    private volatile boolean member = true;
 
     @AfterEach
     void close() throws Exception {
@@ -52,7 +53,7 @@ class PeerServerTest {
         PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", 0), store, owner, n -> {
             handedTo.add(n);
             return List.of("moved.txt");
-        }, secret, 2);
+        }, () -> member, secret, 2);
         open.add(0, server);
         return "http://127.0.0.1:" + server.address().getPort();
     }
@@ -100,6 +101,11 @@ class PeerServerTest {
         String whole = send(HttpRequest.newBuilder(URI.create(base + "/objects?from=" + k + "&to=" + k))).body();
         assertTrue(whole.contains("a b.txt") && whole.contains("gone.txt"), "(k, k] is the whole ring: " + whole);
         assertEquals(400, send(HttpRequest.newBuilder(URI.create(base + "/objects/..")).PUT(HttpRequest.BodyPublishers.ofString("x"))).statusCode());
+
+        // A node that is not a ring member (joining, leaving) does not let its copies be counted.
+        member = false;
+        assertEquals(503, send(HttpRequest.newBuilder(URI.create(base + "/objects?from=" + k + "&to=" + k))).statusCode());
+        assertEquals(503, send(HttpRequest.newBuilder(URI.create(base + "/digest?from=" + k + "&to=" + k))).statusCode());
     }
 
     @Test
