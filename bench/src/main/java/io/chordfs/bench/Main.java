@@ -20,7 +20,7 @@ public final class Main {
               repair [--size 1GiB] [--object 8MiB] [--nodes 5]
                                         a ring holding --size: time from an abrupt death to R copies,
                                         and bytes moved per second when a node joins, under reads
-            """ + StorageBench.USAGE;
+            """ + StorageBench.USAGE + FaultsBench.USAGE;
 
     private Main() {}
 
@@ -37,6 +37,7 @@ public final class Main {
             case "repair" -> RepairBench.run(rest);
             case "client" -> io.chordfs.client.ClientBench.run(rest);
             case "storage" -> StorageBench.run(rest);
+            case "faults" -> FaultsBench.run(rest);
             default -> {
                 System.err.println("bench: unknown benchmark '" + argv[0] + "'");
                 System.exit(2);

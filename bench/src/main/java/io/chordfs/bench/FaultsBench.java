@@ -1,0 +1,666 @@
+package io.chordfs.bench;
+
+import io.chordfs.client.ClientCli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * The fault-injection suite (issue 7): {@code java -jar bench/target/bench.jar faults [options]}.
+ * Real node processes ({@code io.chordfs.node.Main run}) on one random 127.X.Y.0/24 range with the
+ * real ports, a writer PUTting files through random nodes, a record of every acknowledged upload
+ * with its SHA-256, and one kind of fault per scenario. After each round: every acknowledged file
+ * must download byte for byte, {@code fs-client fsck} must report R copies within a bound, and no
+ * node may have died that was not killed on purpose.
+ */
+public final class FaultsBench {
+    static final String USAGE = """
+              faults [--nodes 5] [--rounds 1] [--files-per-round 30] [--bound-s 120]
+                     [--scenarios kill1,kill2,sigterm,restart,join,flip,stop]
+                                        fault injection with real node processes (issue 7): kill -9 of
+                                        one / two nodes, SIGTERM, restart on the old data directory, a
+                                        join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT;
+                                        then every acknowledged file is read back and R copies timed
+                                        (at least --files-per-round acknowledged uploads per round).
+                                        Exit 1 on a lost file, an unexpected death or no R copies in time
+            """;
+
+    static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop");
+
+    /** One node process. */
+    static final class Node {
+        final String ip;
+        final Path dataDir;
+        final Path log;
+        Process process;
+        volatile boolean intended;   // killed / stopped on purpose
+        volatile boolean paused;
+        volatile boolean ready;      // seen in every member's ring walk: the writer and checker may use it
+
+        Node(String ip, Path dataDir, Path log) {
+            this.ip = ip;
+            this.dataDir = dataDir;
+            this.log = log;
+        }
+    }
+
+    record Row(String scenario, int rounds, int acked, int lost, long replMaxMs, int deaths, List<String> notes) {}
+
+    private final Path runDir;
+    private final String prefix;
+    private final String jar;
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private final Map<String, String> acked = new ConcurrentHashMap<>();   // name -> sha256
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicInteger seq = new AtomicInteger();
+    private int nextIndex = 1;
+    /** Stored files this round's bit flips damaged: node, path; R copies count as back only once each is whole again. */
+    private final List<Map.Entry<Node, Path>> flipped = new CopyOnWriteArrayList<>();
+    private int corruptServed;
+    private final long boundMs;
+
+    private FaultsBench(Path runDir, long boundMs) throws Exception {
+        this.runDir = runDir;
+        this.boundMs = boundMs;
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        this.prefix = "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
+        this.jar = Path.of(FaultsBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    public static void run(String[] argv) throws Exception {
+        int n = 5;
+        int rounds = 1;
+        int perRound = 30;
+        long boundS = 120;
+        List<String> scenarios = ALL;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (i + 1 >= argv.length) {
+                usage("missing value for " + a);
+            }
+            String v = argv[++i];
+            switch (a) {
+                case "--nodes" -> n = Integer.parseInt(v);
+                case "--rounds" -> rounds = Integer.parseInt(v);
+                case "--files-per-round" -> perRound = Integer.parseInt(v);
+                case "--bound-s" -> boundS = Long.parseLong(v);
+                case "--scenarios" -> scenarios = List.of(v.split(","));
+                default -> usage("unknown option " + a);
+            }
+        }
+        for (String s : scenarios) {
+            if (!ALL.contains(s)) {
+                usage("unknown scenario " + s + " (known: " + String.join(",", ALL) + ")");
+            }
+        }
+        if (n < 4) {
+            usage("--nodes must be at least 4 (kill2 leaves N-2 nodes and R = 3)");
+        }
+        System.out.println("command: java -jar bench/target/bench.jar faults " + String.join(" ", argv));
+        Path runDir = Files.createTempDirectory("chordfs-faults-");
+        FaultsBench b = new FaultsBench(runDir, boundS * 1000);
+        System.out.println("run directory (node logs, data): " + runDir);
+        Runtime.getRuntime().addShutdownHook(new Thread(b::destroyAll, "faults-cleanup"));
+        long t0 = System.nanoTime();
+        int code = b.suite(n, rounds, perRound, scenarios);
+        System.out.printf(Locale.ROOT, "total time %.1f s; node logs in %s%n", (System.nanoTime() - t0) / 1e9, runDir);
+        b.destroyAll();
+        System.exit(code);
+    }
+
+    private static void usage(String msg) {
+        System.err.println("bench faults: " + msg);
+        System.exit(2);
+    }
+
+    // ---------------------------------------------------------------- the suite
+
+    private int suite(int n, int rounds, int perRound, List<String> scenarios) throws Exception {
+        for (int i = 0; i < n; i++) {
+            startNode(null);
+        }
+        waitRing(n, 90_000);
+        log("ring ready: " + n + " nodes on " + prefix + "0/24");
+        List<Row> rows = new ArrayList<>();
+        boolean failed = false;
+        for (String scenario : scenarios) {
+            int ackedBefore = acked.size();
+            int lost = 0;
+            int deaths = 0;
+            long replMax = 0;
+            List<String> notes = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                log("== " + scenario + " round " + round + "/" + rounds);
+                RoundResult rr = round(scenario, n, perRound, notes);
+                lost += rr.lost;
+                deaths += rr.deaths;
+                replMax = Math.max(replMax, rr.replMs < 0 ? Long.MAX_VALUE : rr.replMs);
+                // Replace what was killed so the ring stays at N (a join round leaves N+1: take the extra one out gracefully).
+                restoreRing(n, notes);
+            }
+            Row row = new Row(scenario, rounds, acked.size() - ackedBefore, lost, replMax, deaths, notes);
+            rows.add(row);
+            if (lost > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
+                failed = true;
+            }
+        }
+        printTable(rows);
+        System.out.println("acknowledged files in total: " + acked.size());
+        return failed ? 1 : 0;
+    }
+
+    record RoundResult(int lost, int deaths, long replMs) {}
+
+    private RoundResult round(String scenario, int n, int perRound, List<String> notes) throws Exception {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger roundAcked = new AtomicInteger();
+        AtomicInteger rejected = new AtomicInteger();
+        Thread writer = new Thread(() -> writeLoop(writing, roundAcked, rejected), "writer");
+        writer.setDaemon(true);
+        writer.start();
+        waitFor(() -> roundAcked.get() >= perRound / 2, 60_000);
+
+        long healedAt = inject(scenario, notes);
+
+        waitFor(() -> roundAcked.get() >= perRound, 120_000);
+        if (scenario.equals("stop")) {
+            // Keep the node paused while writes go on (at least 5 s), then let it continue.
+            long left = healedAt - System.currentTimeMillis();
+            if (left > 0) {
+                Thread.sleep(left);
+            }
+            for (Node x : nodes) {
+                if (x.paused) {
+                    signal(x, "CONT");
+                    x.paused = false;
+                    x.intended = false;
+                    healedAt = System.currentTimeMillis();
+                    log("SIGCONT " + x.ip);
+                }
+            }
+        }
+        writing.set(false);
+        writer.join(30_000);
+        if (roundAcked.get() < perRound) {
+            notes.add("only " + roundAcked.get() + "/" + perRound + " uploads acknowledged in time");
+        }
+        if (rejected.get() > 0) {
+            notes.add(rejected.get() + " uploads not acknowledged (expected during faults)");
+        }
+        long replMs = waitReplicated(healedAt);
+        if (replMs < 0) {
+            notes.add("R copies not back within " + boundMs / 1000 + " s");
+        }
+        int lost = checkAll(notes) + corruptServed;
+        corruptServed = 0;
+        int deaths = 0;
+        for (Node x : nodes) {
+            if (!x.intended && !x.process.isAlive()) {
+                deaths++;
+                notes.add("UNEXPECTED DEATH of " + x.ip + " (exit " + x.process.exitValue() + "), log " + x.log);
+                x.intended = true;   // count it once
+            }
+        }
+        log(String.format(Locale.ROOT, "round done: %d acked this round, lost %d, replication %s, deaths %d",
+                roundAcked.get(), lost, replMs < 0 ? "NOT BACK" : (replMs / 1000.0) + " s", deaths));
+        return new RoundResult(lost, deaths, replMs);
+    }
+
+    /** Injects the fault; returns the time from which replication is measured. */
+    private long inject(String scenario, List<String> notes) throws Exception {
+        List<Node> live = live();
+        Collections.shuffle(live);
+        switch (scenario) {
+            case "kill1" -> {
+                Node v = live.get(0);
+                kill9(v);
+            }
+            case "kill2" -> {
+                Node a = live.get(0);
+                Node b = live.get(1);
+                a.intended = true;
+                b.intended = true;
+                a.process.destroyForcibly();
+                b.process.destroyForcibly();
+                log("kill -9 " + a.ip + " and " + b.ip + " at once");
+            }
+            case "sigterm" -> {
+                Node v = live.get(0);
+                v.intended = true;
+                long t = System.nanoTime();
+                v.process.destroy();
+                log("SIGTERM " + v.ip);
+                // The writer goes on while it leaves; wait for its exit in the background of this round.
+                Thread waiter = new Thread(() -> {
+                    try {
+                        boolean gone = v.process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+                        log("  " + v.ip + (gone ? " exited with " + v.process.exitValue() + " after "
+                                + (System.nanoTime() - t) / 1_000_000 + " ms" : " still running 120 s after SIGTERM"));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                waiter.setDaemon(true);
+                waiter.start();
+            }
+            case "restart" -> {
+                Node v = live.get(0);
+                kill9(v);
+                Thread.sleep(1500);
+                Node again = new Node(v.ip, v.dataDir, v.log);
+                nodes.remove(v);
+                launch(again, live.get(1).ip);
+                long at = System.currentTimeMillis();
+                waitRing(live.size(), 90_000);
+                log("restarted " + v.ip + " on its old data directory; in the ring after "
+                        + (System.currentTimeMillis() - at) + " ms");
+                return at;
+            }
+            case "join" -> {
+                Node x = startNode(live.get(0).ip);
+                long at = System.currentTimeMillis();
+                waitRing(live.size() + 1, 90_000);
+                log("new node " + x.ip + " joined mid-stream; in the ring after " + (System.currentTimeMillis() - at) + " ms");
+                return at;
+            }
+            case "flip" -> {
+                int flipped = 0;
+                for (Node v : live.subList(0, Math.min(2, live.size()))) {
+                    flipped += flip(v, 3, notes);
+                }
+                log("flipped a byte in " + flipped + " stored files");
+                readDamaged(notes);
+            }
+            case "stop" -> {
+                Node v = live.get(0);
+                v.intended = true;   // not counted as a death while paused
+                v.paused = true;
+                signal(v, "STOP");
+                log("SIGSTOP " + v.ip);
+                return System.currentTimeMillis() + 5000;
+            }
+            default -> throw new IllegalArgumentException(scenario);
+        }
+        return System.currentTimeMillis();
+    }
+
+    private void kill9(Node v) {
+        v.intended = true;
+        v.process.destroyForcibly();
+        log("kill -9 " + v.ip + " (pid " + v.process.pid() + ")");
+    }
+
+    /** Flips one random byte in up to {@code count} random stored files of a node (not under .chordfs/). */
+    private int flip(Node v, int count, List<String> notes) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(v.dataDir)) {
+            files = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> {
+                try {
+                    return Files.size(p) > 0;
+                } catch (IOException e) {
+                    return false;
+                }
+            }).toList());
+        }
+        Collections.shuffle(files);
+        int done = 0;
+        for (Path p : files.subList(0, Math.min(count, files.size()))) {
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                long at = ThreadLocalRandom.current().nextLong(f.length());
+                f.seek(at);
+                int b = f.read();
+                f.seek(at);
+                f.write(b ^ (1 << ThreadLocalRandom.current().nextInt(8)));
+                done++;
+                flipped.add(Map.entry(v, p));
+                log("  flipped a bit at " + at + " of " + v.ip + "/" + p.getFileName());
+            } catch (IOException e) {
+                notes.add("could not flip " + p + ": " + e.getMessage());
+            }
+        }
+        return done;
+    }
+
+    /** Reads each damaged file from the node holding the damaged copy: an error is fine, wrong bytes are not. */
+    private void readDamaged(List<String> notes) {
+        for (Map.Entry<Node, Path> f : flipped) {
+            String name = f.getValue().getFileName().toString();
+            String want = acked.get(name);
+            try {
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + f.getKey().ip + ":5058/" + name))
+                        .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                String got = r.statusCode() == 200 ? sha256(r.body()) : null;
+                log("  GET " + name + " from " + f.getKey().ip + " (damaged copy): HTTP " + r.statusCode()
+                        + (got == null ? "" : got.equals(want) ? ", correct bytes" : ", WRONG BYTES"));
+                if (got != null && want != null && !got.equals(want)) {
+                    corruptServed++;
+                    notes.add("CORRUPT BYTES SERVED: " + name + " from " + f.getKey().ip);
+                }
+            } catch (IOException e) {
+                log("  GET " + name + " from " + f.getKey().ip + " (damaged copy): " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether every flipped file is whole again on disk (repaired, or removed from a node that no longer replicates it). */
+    private boolean flipsRepaired() {
+        for (Map.Entry<Node, Path> f : flipped) {
+            Path p = f.getValue();
+            String want = acked.get(p.getFileName().toString());
+            try {
+                if (Files.exists(p) && want != null && !sha256(Files.readAllBytes(p)).equals(want)) {
+                    return false;
+                }
+            } catch (IOException e) {
+                // it is being replaced right now
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Brings the ring back to N live nodes: starts replacements, or takes an extra one out gracefully. */
+    private void restoreRing(int n, List<String> notes) throws Exception {
+        nodes.removeIf(x -> x.intended && !x.process.isAlive());
+        while (alive().size() < n) {
+            startNode(live().get(0).ip);
+        }
+        while (alive().size() > n) {
+            Node extra = live().get(0);
+            extra.intended = true;
+            extra.process.destroy();
+            log("SIGTERM " + extra.ip + " (back to " + n + " nodes)");
+            if (!extra.process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                notes.add(extra.ip + " did not exit within 120 s of SIGTERM");
+                extra.process.destroyForcibly();
+            }
+            nodes.remove(extra);
+        }
+        waitRing(n, 90_000);
+        long ms = waitReplicated(System.currentTimeMillis());
+        log("ring restored to " + n + " nodes; R copies " + (ms < 0 ? "NOT back" : "back after " + ms + " ms"));
+        if (ms < 0) {
+            notes.add("after restoring the ring, R copies not back within " + boundMs / 1000 + " s");
+        }
+    }
+
+    // ---------------------------------------------------------------- writer and checker
+
+    private void writeLoop(AtomicBoolean writing, AtomicInteger roundAcked, AtomicInteger rejected) {
+        while (writing.get()) {
+            List<Node> live = live();
+            if (live.isEmpty()) {
+                sleep(100);
+                continue;
+            }
+            Node target = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+            String name = "f-" + seq.incrementAndGet() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+            byte[] body = new byte[ThreadLocalRandom.current().nextInt(1, 64 * 1024)];
+            ThreadLocalRandom.current().nextBytes(body);
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + target.ip + ":5058/" + name))
+                        .timeout(Duration.ofSeconds(15)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() / 100 == 2) {
+                    acked.put(name, sha256(body));
+                    roundAcked.incrementAndGet();
+                } else {
+                    rejected.incrementAndGet();
+                }
+            } catch (IOException e) {
+                rejected.incrementAndGet();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Reads every acknowledged file back from random live nodes; returns how many could not be read intact. */
+    private int checkAll(List<String> notes) {
+        int lost = 0;
+        int retried = 0;
+        for (Map.Entry<String, String> e : new LinkedHashMap<>(acked).entrySet()) {
+            String why = null;
+            boolean ok = false;
+            for (int attempt = 0; attempt < 3 && !ok; attempt++) {
+                if (attempt > 0) {
+                    retried++;
+                    notes.add("read of " + e.getKey() + " retried after: " + why);
+                    log("  retrying " + e.getKey() + " after: " + why);
+                    sleep(1000);
+                }
+                List<Node> live = live();
+                Node from = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+                try {
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + e.getKey()))
+                            .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() != 200) {
+                        why = "HTTP " + r.statusCode() + " from " + from.ip;
+                    } else if (!sha256(r.body()).equals(e.getValue())) {
+                        why = "wrong bytes from " + from.ip + " (" + r.body().length + " bytes)";
+                    } else {
+                        ok = true;
+                    }
+                } catch (IOException ex) {
+                    why = ex + " from " + from.ip;
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return lost;
+                }
+            }
+            if (!ok) {
+                lost++;
+                notes.add("LOST " + e.getKey() + ": " + why);
+                log("LOST " + e.getKey() + ": " + why);
+            }
+        }
+        if (retried > 0) {
+            notes.add(retried + " reads needed a retry");
+        }
+        log("read back " + acked.size() + " acknowledged files: " + lost + " lost");
+        return lost;
+    }
+
+    /** Polls {@code fs-client fsck} until it passes; ms since {@code from}, or -1 past the bound. */
+    private long waitReplicated(long from) {
+        long deadline = System.currentTimeMillis() + boundMs;
+        String lastErr = "";
+        while (System.currentTimeMillis() < deadline) {
+            List<Node> live = live();
+            Node at = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = ClientCli.run(new String[] {"fsck", at.ip, "--quiet"}, new PrintStream(new ByteArrayOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            if (code == 0 && flipsRepaired()) {
+                flipped.clear();
+                return Math.max(0, System.currentTimeMillis() - from);
+            }
+            lastErr = code == 0 ? "fsck passes but a flipped copy is still damaged on disk" : err.toString(StandardCharsets.UTF_8).trim();
+            sleep(500);
+        }
+        log("fsck still failing: " + lastErr);
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private Node startNode(String join) throws Exception {
+        String ip = prefix + nextIndex++;
+        Path dir = runDir.resolve(ip);
+        Files.createDirectories(dir);
+        Node x = new Node(ip, dir, runDir.resolve(ip + ".log"));
+        launch(x, join != null ? join : nodes.isEmpty() ? null : alive().get(0).ip);
+        return x;
+    }
+
+    private void launch(Node x, String join) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
+                "--repair-ms", "1000", "--stabilize-ms", "200"));
+        if (join != null) {
+            cmd.add("--join");
+            cmd.add(join);
+        }
+        Files.writeString(x.log, "### " + Instant.now() + " " + String.join(" ", cmd) + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        x.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile())).start();
+        nodes.add(x);
+        log("started " + x.ip + " (pid " + x.process.pid() + ")" + (join == null ? ", new ring" : ", joining " + join));
+    }
+
+    /** Running, not paused, and already seen in the ring. */
+    private List<Node> live() {
+        List<Node> l = new ArrayList<>();
+        for (Node x : alive()) {
+            if (x.ready) {
+                l.add(x);
+            }
+        }
+        return l;
+    }
+
+    private List<Node> alive() {
+        List<Node> l = new ArrayList<>();
+        for (Node x : nodes) {
+            if (x.process.isAlive() && !x.paused) {
+                l.add(x);
+            }
+        }
+        return l;
+    }
+
+    /** Waits until every live node's {@code fs-client ring} walk sees {@code n} members. */
+    private void waitRing(int n, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            boolean whole = alive().size() == n;
+            for (Node x : alive()) {
+                if (!whole) {
+                    break;
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                int code = ClientCli.run(new String[] {"ring", x.ip}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(new ByteArrayOutputStream()));
+                String text = out.toString(StandardCharsets.UTF_8).trim();
+                last = x.ip + ": " + text.substring(text.lastIndexOf('\n') + 1);
+                whole = code == 0 && text.endsWith("\n" + n + " nodes");
+            }
+            if (whole) {
+                alive().forEach(x -> x.ready = true);
+                return;
+            }
+            for (Node x : nodes) {
+                if (!x.intended && !x.process.isAlive()) {
+                    throw new IllegalStateException("node " + x.ip + " died while the ring formed; see " + x.log);
+                }
+            }
+            Thread.sleep(300);
+        }
+        throw new IllegalStateException("the ring did not reach " + n + " nodes in " + timeoutMs + " ms (last: " + last + ")");
+    }
+
+    private static void signal(Node x, String sig) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(x.process.pid())).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new IOException("kill -" + sig + " " + x.process.pid() + " failed");
+        }
+    }
+
+    private void destroyAll() {
+        for (Node x : nodes) {
+            if (x.process != null && x.process.isAlive()) {
+                if (x.paused) {
+                    try {
+                        signal(x, "CONT");
+                    } catch (Exception ignored) {
+                        // destroyForcibly below still works on a stopped process
+                    }
+                }
+                x.process.destroyForcibly();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- output and helpers
+
+    private static void printTable(List<Row> rows) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-9s %6s %7s %5s %22s %11s%n", "SCENARIO", "ROUNDS", "ACKED", "LOST",
+                "TIME TO R COPIES (MAX)", "UNEXPECTED");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-9s %6d %7d %5d %22s %11d%n", r.scenario(), r.rounds(), r.acked(), r.lost(),
+                    r.replMaxMs() == Long.MAX_VALUE ? "NOT BACK" : String.format(Locale.ROOT, "%.1f s", r.replMaxMs() / 1000.0),
+                    r.deaths());
+        }
+        for (Row r : rows) {
+            for (String note : r.notes()) {
+                System.out.println("  " + r.scenario() + ": " + note);
+            }
+        }
+    }
+
+    private interface Cond {
+        boolean test();
+    }
+
+    private static boolean waitFor(Cond c, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (c.test()) {
+                return true;
+            }
+            sleep(100);
+        }
+        return c.test();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void log(String s) {
+        System.out.println("[" + Instant.now().toString().substring(11, 19) + "] " + s);
+    }
+}
