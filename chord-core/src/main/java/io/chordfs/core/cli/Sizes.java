@@ -7,27 +7,10 @@ public final class Sizes {
     private Sizes() {}
 
     public static long parse(String text) throws Args.UsageException {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        String[][] units = {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"}, {"tib", "1099511627776"},
-                {"kb", "1000"}, {"mb", "1000000"}, {"gb", "1000000000"}, {"tb", "1000000000000"}, {"k", "1024"},
-                {"m", "1048576"}, {"g", "1073741824"}, {"b", "1"}};
-        for (String[] u : units) {
-            if (t.endsWith(u[0])) {
-                unit = Long.parseLong(u[1]);
-                t = t.substring(0, t.length() - u[0].length()).trim();
-                break;
-            }
-        }
-        try {
-            long n = Long.parseLong(t);
-            if (n < 0 || n > Long.MAX_VALUE / unit) {
-                throw new Args.UsageException("size out of range: '" + text + "'");
-            }
-            return n * unit;
-        } catch (NumberFormatException e) {
-            throw new Args.UsageException("not a size: '" + text + "' (examples: 4096, 64KiB, 8MiB, 1GiB)");
-        }
+        return Units.parse(text, new String[][] {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"},
+                {"tib", "1099511627776"}, {"kb", "1000"}, {"mb", "1000000"}, {"gb", "1000000000"},
+                {"tb", "1000000000000"}, {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}, {"b", "1"}},
+                "size", "4096, 64KiB, 8MiB, 1GiB");
     }
 
     /** 1536 -> "1.5 KiB". */
