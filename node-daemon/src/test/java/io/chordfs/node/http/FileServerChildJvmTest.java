@@ -111,18 +111,7 @@ class FileServerChildJvmTest {
         HttpResponse<InputStream> down = Fixture.HTTP.send(HttpRequest.newBuilder(base.resolve("/big.bin")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, down.statusCode());
-        MessageDigest got = MessageDigest.getInstance("SHA-256");
-        long n = 0;
-        try (InputStream in = down.body()) {
-            byte[] buf = new byte[1 << 16];
-            int k;
-            while ((k = in.read(buf)) >= 0) {
-                got.update(buf, 0, k);
-                n += k;
-            }
-        }
-        assertEquals(size, n);
-        assertEquals(expected, HexFormat.of().formatHex(got.digest()));
+        Fixture.assertStreamed(down.body(), size, expected);
 
         stopChild();
         try (ObjectStore store = ObjectStore.open(dir.resolve("data"), 0)) {

@@ -185,4 +185,20 @@ final class Fixture implements AutoCloseable {
         }
         return got.toByteArray();
     }
+
+    /** Reads a streamed body to the end and asserts its length and SHA-256 (hex), never holding it whole. */
+    static void assertStreamed(InputStream body, long size, String sha256) throws Exception {
+        MessageDigest got = MessageDigest.getInstance("SHA-256");
+        long n = 0;
+        try (InputStream in = body) {
+            byte[] buf = new byte[1 << 16];
+            int k;
+            while ((k = in.read(buf)) >= 0) {
+                got.update(buf, 0, k);
+                n += k;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(size, n);
+        org.junit.jupiter.api.Assertions.assertEquals(sha256, java.util.HexFormat.of().formatHex(got.digest()));
+    }
 }
