@@ -47,6 +47,11 @@ public final class ChordNode {
     static final int LEGACY_LIST_LENGTH = 3;
     private static final int LOOKUP_ATTEMPTS = 3;
     private static final int LEGACY_MEMORY = 1024;
+    /** How many failed peers are remembered for {@link #probeLostPeer}, and for how long. */
+    private static final int LOST_MEMORY = 32;
+    static final long LOST_MEMORY_MILLIS = 60 * 60 * 1000L;
+    /** A goodbye is trusted for this many stabilize periods: longer than any round in flight. */
+    static final int DEPARTED_PERIODS = 20;
     private static final System.Logger LOG = System.getLogger(ChordNode.class.getName());
 
     private final NodeRef self;
@@ -69,7 +74,34 @@ public final class ChordNode {
         }
     });
 
+    /**
+     * Peers that stopped answering (not those that left gracefully), with when they were lost.
+     * A partition looks like a crash from both sides: a node cut off alone ends up as a ring of
+     * one, a larger side as a ring of its own. Stabilize never looks outside the ring it has, so
+     * we ask these peers again from time to time and step back into their ring when they answer.
+     */
+    private final Map<NodeRef, Long> lostPeers = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<NodeRef, Long> eldest) {
+            return size() > LOST_MEMORY;
+        }
+    };
+
+    /**
+     * Peers that said goodbye, with when. A stabilize round already in flight when the goodbye
+     * arrives would otherwise adopt the leaver again (it still answers until its process exits).
+     * Its notifies are ignored too. Forgotten after {@link #DEPARTED_PERIODS} stabilize periods,
+     * so a node that joins again is taken back.
+     */
+    private final Map<NodeRef, Long> departed = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<NodeRef, Long> eldest) {
+            return size() > LOST_MEMORY;
+        }
+    };
+
     private boolean joining;
+    private boolean probing;
     private boolean stabilizing;
     private boolean checkingPredecessor;
     private boolean fixingFingers;
@@ -306,6 +338,7 @@ public final class ChordNode {
             }
             if (!isRemoteError(e)) {
                 forgetFinger(next);
+                lost(next);
             }
             tried.add(next);
             if (tried.size() >= LOOKUP_ATTEMPTS) {
@@ -352,6 +385,7 @@ public final class ChordNode {
             nextStabilize = now + config.stabilizeMillis();
             stabilize();
             checkPredecessor();
+            probeLostPeer(now);
         }
         if (now >= nextFixFingers) {
             nextFixFingers = now + config.fixFingersMillis();
@@ -403,7 +437,14 @@ public final class ChordNode {
 
     /** Adopts c as successor once c has answered with its own successor list, then notifies it. */
     private CompletableFuture<Void> adoptSuccessor(NodeRef c) {
+        if (hasDeparted(c)) {
+            return CompletableFuture.failedFuture(new IllegalStateException(c + " has left the ring"));
+        }
         return successorListOf(c).thenAccept(list -> {
+            if (leaving) {
+                return;   // a round that started before we left must not announce us again
+            }
+            list = list.stream().filter(n -> !hasDeparted(n)).toList();
             setSuccessors(extend(c, list));
             call(c, NOTIFY, List.of(Wire.node(self)));
         });
@@ -419,6 +460,9 @@ public final class ChordNode {
         LOG.log(System.Logger.Level.INFO, "{0}: successor {1} failed ({2}); next is {3}",
                 self, succ, rootCause(cause), rest.get(0));
         forgetFinger(succ);
+        if (!hasDeparted(succ)) {
+            lost(succ);
+        }
         if (predecessor != null && predecessor.equals(succ)) {
             setPredecessor(null);
         }
@@ -486,6 +530,9 @@ public final class ChordNode {
         if (n.isNone() || n.equals(self)) {
             return;
         }
+        if (hasDeparted(n)) {
+            return;
+        }
         NodeRef p = predecessor;
         if (p == null || Ring.inOpen(n.id(), p.id(), self.id())) {
             setPredecessor(n);
@@ -514,6 +561,9 @@ public final class ChordNode {
             if (gone && p.equals(predecessor)) {
                 LOG.log(System.Logger.Level.INFO, "{0}: predecessor {1} failed", self, p);
                 setPredecessor(null);
+                if (e != null) {
+                    lost(p);
+                }
             }
         });
     }
@@ -548,7 +598,60 @@ public final class ChordNode {
             setSuccessors(next);
         }
         forgetFinger(leaver);
+        lostPeers.remove(leaver);
+        departed.put(leaver, clock.millis());
         LOG.log(System.Logger.Level.INFO, "{0}: {1} left the ring", self, leaver);
+    }
+
+    private boolean hasDeparted(NodeRef peer) {
+        Long at = departed.get(peer);
+        if (at != null && clock.millis() - at > DEPARTED_PERIODS * config.stabilizeMillis()) {
+            departed.remove(peer);
+            return false;
+        }
+        return at != null;
+    }
+
+    private void lost(NodeRef peer) {
+        if (!peer.equals(self)) {
+            lostPeers.remove(peer);
+            lostPeers.put(peer, clock.millis());
+        }
+    }
+
+    /**
+     * Asks the longest-lost peer for our successor in its ring. An answer between us and our
+     * successor (anything, when we are alone) is a node our ring lacks: adopting it, under the
+     * same rule stabilize uses, joins the two rings, and stabilize spreads the merge. A peer is
+     * forgotten once it answers with our own view, after {@link #LOST_MEMORY_MILLIS}, or when it
+     * leaves gracefully.
+     */
+    private void probeLostPeer(long now) {
+        lostPeers.values().removeIf(at -> now - at > LOST_MEMORY_MILLIS);
+        if (probing || lostPeers.isEmpty()) {
+            return;
+        }
+        NodeRef peer = lostPeers.keySet().iterator().next();
+        long lostAt = lostPeers.remove(peer);
+        probing = true;
+        findSuccessorVia(peer, self.id()).whenComplete((s, e) -> {
+            probing = false;
+            NodeRef succ = successor();
+            if (e != null || s.isNone()) {
+                lostPeers.putIfAbsent(peer, lostAt);   // to the back of the queue, keeping its age
+                return;
+            }
+            if (s.equals(self) || s.equals(succ) || !(succ.equals(self) || Ring.inOpen(s.id(), self.id(), succ.id()))) {
+                return;   // same view, or a successor no closer than ours: nothing to merge from here
+            }
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} answers again; its ring has {2} before our successor {3}: adopting it",
+                    self, peer, s, succ);
+            adoptSuccessor(s).whenComplete((ok, e2) -> {
+                if (e2 != null) {
+                    lostPeers.putIfAbsent(peer, lostAt);
+                }
+            });
+        });
     }
 
     private void fixFingers() {

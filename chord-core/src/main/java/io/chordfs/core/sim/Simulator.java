@@ -8,6 +8,7 @@ import io.chordfs.core.rpc.RpcError;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ import java.util.function.BooleanSupplier;
  * production, under churn and failures, reproducibly.
  *
  * <p>A crashed node answers nothing: calls to it, and calls it had not yet answered, fail with a
- * {@link TimeoutException} once the call timeout has passed, as they would over TCP.
+ * {@link TimeoutException} once the call timeout has passed, as they would over TCP. A partition
+ * drops every message between its sides the same way, until it heals.
  */
 public final class Simulator {
     /** Network and timing parameters, in simulated milliseconds. */
@@ -90,6 +92,8 @@ public final class Simulator {
             a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
     private final Map<NodeRef, SimNode> nodes = new HashMap<>();
     private final List<NodeRef> order = new ArrayList<>();
+    /** Nodes cut off from the rest by {@link #partition}; empty when the network is whole. */
+    private final Set<NodeRef> cutOff = new HashSet<>();
     private long now;
     private long seq;
     private long messages;
@@ -179,6 +183,24 @@ public final class Simulator {
         n.unanswered.clear();
     }
 
+    /**
+     * Splits the network in two: from now on every message between {@code side} and the other
+     * nodes is lost (calls time out), while each side still talks within itself.
+     */
+    public void partition(Set<NodeRef> side) {
+        cutOff.clear();
+        cutOff.addAll(side);
+    }
+
+    /** Ends the partition. */
+    public void heal() {
+        cutOff.clear();
+    }
+
+    private boolean cut(SimNode a, SimNode b) {
+        return cutOff.contains(a.node.self()) != cutOff.contains(b.node.self());
+    }
+
     /** Runs {@code action} on the simulation thread after {@code delay} simulated ms. */
     public void at(long delay, Runnable action) {
         schedule(delay, null, action);
@@ -261,7 +283,7 @@ public final class Simulator {
     }
 
     private void deliver(Call call, SimNode dest, String method, List<Object> params) {
-        if (dest == null || !dest.alive) {
+        if (dest == null || !dest.alive || cut(call.caller, dest)) {
             call.fail();
             return;
         }
@@ -280,6 +302,10 @@ public final class Simulator {
         dest.unanswered.add(call);
         dest.node.handle(method, params).whenComplete((v, e) -> {
             if (!dest.alive || !dest.unanswered.remove(call)) {
+                return;
+            }
+            if (cut(dest, call.caller)) {
+                call.fail();
                 return;
             }
             schedule(latency(), call.trace, () -> {

@@ -7,7 +7,9 @@ import io.chordfs.core.ring.Ring;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -124,6 +126,65 @@ class SimulationTest {
         assertFalse(sim.node(leaver).inRing());
         sim.crash(leaver);
         assertTrue(sim.runUntil(ring::consistent, 30_000, 200));
+    }
+
+    @Test
+    void aLeaverThatStillAnswersIsNeverAdoptedAgain() {
+        SimRing ring = SimRing.build(10, 40, ChordConfig.defaults().withPeriods(50, 50));
+        Simulator sim = ring.sim();
+        for (int round = 0; round < 20; round++) {
+            List<NodeRef> members = new ArrayList<>(sim.liveMembers().values());
+            NodeRef leaver = members.get(sim.random().nextInt(members.size()));
+            // At a random moment, so that some neighbour's stabilize round is in flight.
+            sim.at(sim.random().nextInt(50), () -> sim.node(leaver).leave());
+            sim.runFor(3_000);   // dozens of stabilize rounds while the leaver still answers everything
+            for (NodeRef n : sim.liveMembers().values()) {
+                assertFalse(sim.node(n).successors().contains(leaver), () -> n + " adopted the leaver " + leaver + " again");
+                assertNotEquals(leaver, sim.node(n).predecessor(), () -> n + " took the leaver " + leaver + " as predecessor");
+            }
+            sim.crash(leaver);
+        }
+        assertTrue(sim.runUntil(ring::consistent, 30_000, 200));
+    }
+
+    @Test
+    void aNodeCutOffAloneComesBackIntoTheRingWhenThePartitionHeals() {
+        SimRing ring = SimRing.build(8, 30, CONFIG);
+        Simulator sim = ring.sim();
+        NodeRef island = new ArrayList<>(sim.liveMembers().values()).get(7);
+        sim.partition(Set.of(island));
+        // Long enough for the island to lose every successor and the others to drop it.
+        sim.runFor(60_000);
+        assertEquals(island, sim.node(island).successor(), "cut off, the node is a ring of one");
+        assertFalse(sim.liveMembers().values().stream().filter(n -> !n.equals(island))
+                .anyMatch(n -> sim.node(n).successors().contains(island)), "the others dropped it");
+
+        sim.heal();
+        assertTrue(sim.runUntil(ring::consistent, 120_000, 500), "one ring again after the partition heals");
+        sim.runFor(30_000);
+        SimRing.LookupStats after = ring.lookupFromEveryNode(10);
+        assertEquals(after.total(), after.correct(), () -> "lookups after the merge: " + after);
+    }
+
+    @Test
+    void twoHalvesThatFormedRingsOfTheirOwnMergeWhenThePartitionHeals() {
+        SimRing ring = SimRing.build(9, 60, CONFIG);
+        Simulator sim = ring.sim();
+        sim.runFor(30_000);   // full fingers: both halves remember peers on the other side
+        List<NodeRef> all = new ArrayList<>(sim.liveMembers().values());
+        java.util.Collections.shuffle(all, sim.random());
+        Set<NodeRef> half = new HashSet<>(all.subList(0, all.size() / 2));
+        sim.partition(half);
+        sim.runFor(120_000);
+        NodeRef inHalf = half.iterator().next();
+        assertTrue(sim.node(inHalf).successors().stream().allMatch(half::contains),
+                "each side formed a ring of its own: " + sim.node(inHalf).successors());
+
+        sim.heal();
+        assertTrue(sim.runUntil(ring::consistent, 600_000, 1_000), "the two rings merge into one");
+        sim.runFor(30_000);
+        SimRing.LookupStats after = ring.lookupFromEveryNode(10);
+        assertEquals(after.total(), after.correct(), () -> "lookups after the merge: " + after);
     }
 
     @Test
