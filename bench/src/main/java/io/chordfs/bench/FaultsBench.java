@@ -4,8 +4,10 @@ import io.chordfs.client.ClientCli;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,40 +36,81 @@ import java.util.stream.Stream;
 /**
  * The fault-injection suite (issue 7): {@code java -jar bench/target/bench.jar faults [options]}.
  * Real node processes ({@code io.chordfs.node.Main run}) on one random 127.X.Y.0/24 range with the
- * real ports, a writer PUTting files through random nodes, a record of every acknowledged upload
- * with its SHA-256, and one kind of fault per scenario. After each round: every acknowledged file
- * must download byte for byte, {@code fs-client fsck} must report R copies within a bound, and no
- * node may have died that was not killed on purpose.
+ * real ports (on 198.18.X.0/24 with a network namespace when the partition scenario can run for
+ * real), a writer uploading files through {@code fs-client upload} (small chunks, so many files are
+ * chunked) to random nodes, a record of every acknowledged upload with its SHA-256, and one kind of
+ * fault per scenario. After each round: every acknowledged file must download byte for byte,
+ * {@code fs-client fsck} must report R copies within a bound, and no node may have died that was
+ * not killed on purpose.
  */
 public final class FaultsBench {
     static final String USAGE = """
               faults [--nodes 5] [--rounds 1] [--files-per-round 30] [--bound-s 120]
-                     [--scenarios kill1,kill2,sigterm,restart,join,flip,stop]
+                     [--scenarios kill1,kill2,sigterm,restart,join,flip,stop,diskfull,partition]
                                         fault injection with real node processes (issue 7): kill -9 of
                                         one / two nodes, SIGTERM, restart on the old data directory, a
-                                        join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT;
-                                        then every acknowledged file is read back and R copies timed
-                                        (at least --files-per-round acknowledged uploads per round).
+                                        join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT, a
+                                        node on a small disk that fills up (tmpfs; a --capacity quota
+                                        without root), a node cut off by a network partition (ip netns;
+                                        SIGSTOP without root); then every acknowledged file is read back
+                                        and R copies timed (at least --files-per-round uploads per round).
                                         Exit 1 on a lost file, an unexpected death or no R copies in time
             """;
 
-    static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop");
+    static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop", "diskfull",
+            "partition");
+    private static final long WRITER_CHUNK = 16 * 1024;
+    private static final long SMALL_DISK_MIN = 512 * 1024;
+    private static final long SMALL_DISK_HEALED = 1L << 30;
+    /** How long a stopped or full node stays so while writes go on. */
+    private static final long FAULT_HOLD_MS = 8_000;
+    /** A partition lasts long enough for the node cut off to lose all 5 successors (5 s RPC timeout each). */
+    private static final long PARTITION_HOLD_MS = 40_000;
 
     /** One node process. */
     static final class Node {
         final String ip;
         final Path dataDir;
         final Path log;
+        /** Command prefix, e.g. to run inside a network namespace; empty otherwise. */
+        final List<String> wrap;
+        /** Options beyond the common ones, e.g. --capacity. */
+        final List<String> extra;
         Process process;
         volatile boolean intended;   // killed / stopped on purpose
-        volatile boolean paused;
+        volatile boolean paused;     // SIGSTOP, or cut off by a partition: neither writer nor checker use it
         volatile boolean ready;      // seen in every member's ring walk: the writer and checker may use it
 
-        Node(String ip, Path dataDir, Path log) {
+        Node(String ip, Path dataDir, Path log, List<String> wrap, List<String> extra) {
             this.ip = ip;
             this.dataDir = dataDir;
             this.log = log;
+            this.wrap = wrap;
+            this.extra = extra;
         }
+
+        /** The same node again, on its old data directory. */
+        Node again(List<String> otherExtra) {
+            return new Node(ip, dataDir, log, wrap, otherExtra);
+        }
+    }
+
+    /**
+     * An injected fault: replication is timed from {@code replFrom}; a fault that lasts is ended by
+     * {@code heal}, not before {@code healNotBefore}, which then sets the time replication is timed from.
+     */
+    private record Fault(long replFrom, Heal heal, long healNotBefore) {
+        static Fault instant() {
+            return new Fault(System.currentTimeMillis(), null, 0);
+        }
+
+        static Fault lasting(Heal heal, long holdMs) {
+            return new Fault(0, heal, System.currentTimeMillis() + holdMs);
+        }
+    }
+
+    private interface Heal {
+        void run() throws Exception;
     }
 
     record Row(String scenario, int rounds, int acked, int lost, long replMaxMs, int deaths, List<String> notes) {}
@@ -75,20 +119,26 @@ public final class FaultsBench {
     private final String prefix;
     private final String jar;
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
-    private final Map<String, String> acked = new ConcurrentHashMap<>();   // name -> sha256
+    private final Map<String, String> acked = new ConcurrentHashMap<>();   // name -> sha256 of the file
+    /** Stored object (plain file or chunk, not manifest) -> sha256 of its bytes: what a flipped copy must become again. */
+    private final Map<String, String> stored = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final AtomicInteger seq = new AtomicInteger();
-    private int nextIndex = 1;
+    private int nextIndex = 11;
+    /** Set when the partition scenario runs for real; the whole ring then lives on its /24. */
+    private final Netns netns;
+    private final List<SmallDisk> smallDisks = new CopyOnWriteArrayList<>();
     /** Stored files this round's bit flips damaged: node, path; R copies count as back only once each is whole again. */
     private final List<Map.Entry<Node, Path>> flipped = new CopyOnWriteArrayList<>();
     private int corruptServed;
     private final long boundMs;
 
-    private FaultsBench(Path runDir, long boundMs) throws Exception {
+    private FaultsBench(Path runDir, long boundMs, Netns netns) throws Exception {
         this.runDir = runDir;
         this.boundMs = boundMs;
+        this.netns = netns;
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        this.prefix = "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
+        this.prefix = netns != null ? netns.prefix() : "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
         this.jar = Path.of(FaultsBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
@@ -123,13 +173,23 @@ public final class FaultsBench {
         }
         System.out.println("command: java -jar bench/target/bench.jar faults " + String.join(" ", argv));
         Path runDir = Files.createTempDirectory("chordfs-faults-");
-        FaultsBench b = new FaultsBench(runDir, boundS * 1000);
+        Netns netns = null;
+        if (scenarios.contains("partition")) {
+            try {
+                netns = Netns.create();
+                System.out.println("partition: a real one, " + netns.describe());
+            } catch (IOException e) {
+                System.out.println("partition: no network namespace here (" + e.getMessage()
+                        + "); SIGSTOP/SIGCONT stands in for it");
+            }
+        }
+        FaultsBench b = new FaultsBench(runDir, boundS * 1000, netns);
         System.out.println("run directory (node logs, data): " + runDir);
-        Runtime.getRuntime().addShutdownHook(new Thread(b::destroyAll, "faults-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(b::cleanup, "faults-cleanup"));
         long t0 = System.nanoTime();
         int code = b.suite(n, rounds, perRound, scenarios);
         System.out.printf(Locale.ROOT, "total time %.1f s; node logs in %s%n", (System.nanoTime() - t0) / 1e9, runDir);
-        b.destroyAll();
+        b.cleanup();
         System.exit(code);
     }
 
@@ -185,24 +245,18 @@ public final class FaultsBench {
         writer.start();
         waitFor(() -> roundAcked.get() >= perRound / 2, 60_000);
 
-        long healedAt = inject(scenario, notes);
+        Fault fault = inject(scenario, notes);
 
         waitFor(() -> roundAcked.get() >= perRound, 120_000);
-        if (scenario.equals("stop")) {
-            // Keep the node paused while writes go on (at least 5 s), then let it continue.
-            long left = healedAt - System.currentTimeMillis();
+        long healedAt = fault.replFrom();
+        if (fault.heal() != null) {
+            // A lasting fault holds while writes go on, then ends.
+            long left = fault.healNotBefore() - System.currentTimeMillis();
             if (left > 0) {
                 Thread.sleep(left);
             }
-            for (Node x : nodes) {
-                if (x.paused) {
-                    signal(x, "CONT");
-                    x.paused = false;
-                    x.intended = false;
-                    healedAt = System.currentTimeMillis();
-                    log("SIGCONT " + x.ip);
-                }
-            }
+            fault.heal().run();
+            healedAt = System.currentTimeMillis();
         }
         writing.set(false);
         writer.join(30_000);
@@ -231,8 +285,8 @@ public final class FaultsBench {
         return new RoundResult(lost, deaths, replMs);
     }
 
-    /** Injects the fault; returns the time from which replication is measured. */
-    private long inject(String scenario, List<String> notes) throws Exception {
+    /** Injects the fault. */
+    private Fault inject(String scenario, List<String> notes) throws Exception {
         List<Node> live = live();
         Collections.shuffle(live);
         switch (scenario) {
@@ -272,21 +326,20 @@ public final class FaultsBench {
                 Node v = live.get(0);
                 kill9(v);
                 Thread.sleep(1500);
-                Node again = new Node(v.ip, v.dataDir, v.log);
                 nodes.remove(v);
-                launch(again, live.get(1).ip);
+                launch(v.again(v.extra), live.get(1).ip);
                 long at = System.currentTimeMillis();
                 waitRing(live.size(), 90_000);
                 log("restarted " + v.ip + " on its old data directory; in the ring after "
                         + (System.currentTimeMillis() - at) + " ms");
-                return at;
+                return new Fault(at, null, 0);
             }
             case "join" -> {
                 Node x = startNode(live.get(0).ip);
                 long at = System.currentTimeMillis();
                 waitRing(live.size() + 1, 90_000);
                 log("new node " + x.ip + " joined mid-stream; in the ring after " + (System.currentTimeMillis() - at) + " ms");
-                return at;
+                return new Fault(at, null, 0);
             }
             case "flip" -> {
                 int flipped = 0;
@@ -297,16 +350,162 @@ public final class FaultsBench {
                 readDamaged(notes);
             }
             case "stop" -> {
-                Node v = live.get(0);
-                v.intended = true;   // not counted as a death while paused
-                v.paused = true;
-                signal(v, "STOP");
-                log("SIGSTOP " + v.ip);
-                return System.currentTimeMillis() + 5000;
+                return stop(live.get(0));
+            }
+            case "diskfull" -> {
+                return diskFull(live, notes);
+            }
+            case "partition" -> {
+                if (netns == null) {
+                    notes.add("SIGSTOP/SIGCONT stood in for the partition (no network namespace here)");
+                    return stop(live.get(0));
+                }
+                return partition(live, notes);
             }
             default -> throw new IllegalArgumentException(scenario);
         }
-        return System.currentTimeMillis();
+        return Fault.instant();
+    }
+
+    private Fault stop(Node v) throws Exception {
+        v.intended = true;   // not counted as a death while paused
+        v.paused = true;
+        Shell.run("kill", "-STOP", Long.toString(v.process.pid()));
+        log("SIGSTOP " + v.ip);
+        return Fault.lasting(() -> {
+            Shell.run("kill", "-CONT", Long.toString(v.process.pid()));
+            v.paused = false;
+            v.intended = false;
+            log("SIGCONT " + v.ip);
+        }, FAULT_HOLD_MS);
+    }
+
+    /**
+     * A new node joins on a disk too small for its share, so its handover and the writes it owns
+     * or replicates fail with ENOSPC; then the disk grows (an operator freed space). Without root,
+     * a --capacity quota stands in, and the node is restarted without it instead.
+     */
+    private Fault diskFull(List<Node> live, List<String> notes) throws Exception {
+        long used = 0;
+        for (Node x : live) {
+            used += du(x.dataDir);
+        }
+        long size = Math.max(SMALL_DISK_MIN, used / live.size() / 2);
+        String ip = prefix + nextIndex++;
+        Path dir = runDir.resolve(ip);
+        Files.createDirectories(dir);
+        SmallDisk disk = null;
+        try {
+            disk = SmallDisk.mount(dir, size);
+            smallDisks.add(disk);
+        } catch (IOException e) {
+            notes.add("a --capacity quota stood in for a small disk (" + e.getMessage() + ")");
+        }
+        List<String> extra = disk != null ? List.of() : List.of("--capacity", Long.toString(size));
+        Node x = newNode(ip, dir, List.of(), extra);
+        launch(x, live.get(0).ip);
+        waitRing(live.size() + 1, 90_000);
+        log("new node " + x.ip + " joined on a " + size / 1024 + " KiB " + (disk != null ? "tmpfs" : "quota")
+                + " (the others hold " + used / live.size() / 1024 + " KiB each)");
+        long[] leastFree = {Long.MAX_VALUE};
+        Thread watch = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted() && x.process.isAlive()) {
+                try {
+                    leastFree[0] = Math.min(leastFree[0], disk(x));
+                } catch (IOException ignored) {
+                    // mid-remount
+                }
+                sleep(200);
+            }
+        }, "disk-watch");
+        watch.setDaemon(true);
+        watch.start();
+        SmallDisk mounted = disk;
+        return Fault.lasting(() -> {
+            watch.interrupt();
+            watch.join();
+            notes.add(String.format(Locale.ROOT, "%s on a %d KiB %s: at most %d KiB was left free", x.ip, size / 1024,
+                    mounted != null ? "tmpfs" : "quota", leastFree[0] / 1024));
+            if (mounted != null) {
+                mounted.resize(SMALL_DISK_HEALED);
+                log("grew the disk of " + x.ip + " to " + SMALL_DISK_HEALED / (1 << 20) + " MiB");
+            } else {
+                kill9(x);
+                Thread.sleep(1500);
+                nodes.remove(x);
+                Node bigger = x.again(List.of());
+                launch(bigger, live.get(0).ip);
+                waitRing(live.size() + 1, 90_000);
+                log("restarted " + x.ip + " without its quota");
+            }
+        }, FAULT_HOLD_MS);
+    }
+
+    /** Free bytes where the node's data lives: its tmpfs, or its quota less what it holds. */
+    private static long disk(Node x) throws IOException {
+        int i = x.extra.indexOf("--capacity");
+        if (i >= 0) {
+            return Long.parseLong(x.extra.get(i + 1)) - du(x.dataDir);
+        }
+        return Files.getFileStore(x.dataDir).getUsableSpace();
+    }
+
+    /**
+     * A new node joins from inside the network namespace, takes its share, and is then cut off
+     * while writes go on; after the partition heals, the ring must become one again.
+     */
+    private Fault partition(List<Node> live, List<String> notes) throws Exception {
+        Node g = null;
+        for (Node x : live) {
+            if (!x.wrap.isEmpty()) {
+                g = x;
+            }
+        }
+        int members = live.size();
+        if (g == null) {
+            String ip = netns.newGuestAddress();
+            Path dir = runDir.resolve(ip);
+            Files.createDirectories(dir);
+            g = newNode(ip, dir, netns.exec(), List.of());
+            launch(g, live.get(0).ip);
+            members++;
+            waitRing(members, 90_000);
+            log("new node " + g.ip + " joined from inside the network namespace");
+        }
+        Node cut = g;
+        netns.cut();
+        cut.paused = true;
+        log("partition: " + cut.ip + " cut off from every other node and from the clients");
+        int ring = members;
+        return Fault.lasting(() -> {
+            netns.heal();
+            cut.paused = false;
+            long at = System.currentTimeMillis();
+            log("partition healed");
+            waitRing(ring, 90_000);
+            notes.add(cut.ip + " cut off for " + PARTITION_HOLD_MS / 1000 + " s" + (alone(cut) ? " (a ring of one by then)" : "")
+                    + "; one ring of " + ring + " again " + (System.currentTimeMillis() - at) + " ms after the partition healed");
+        }, PARTITION_HOLD_MS);
+    }
+
+    /** Whether the node's log says it lost its last successor (it then is a ring of its own). */
+    private static boolean alone(Node x) throws IOException {
+        String self = x.ip + ":5057#";
+        try (Stream<String> lines = Files.lines(x.log)) {
+            return lines.anyMatch(l -> l.contains("; next is " + self));
+        }
+    }
+
+    private static long du(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;   // removed meanwhile
+                }
+            }).sum();
+        }
     }
 
     private void kill9(Node v) {
@@ -315,11 +514,15 @@ public final class FaultsBench {
         log("kill -9 " + v.ip + " (pid " + v.process.pid() + ")");
     }
 
-    /** Flips one random byte in up to {@code count} random stored files of a node (not under .chordfs/). */
+    /**
+     * Flips one random bit in up to {@code count} random stored files of a node (not under
+     * .chordfs/): plain files and chunks, whose bytes the writer knows, not manifests.
+     */
     private int flip(Node v, int count, List<String> notes) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(v.dataDir)) {
-            files = new ArrayList<>(s.filter(Files::isRegularFile).filter(p -> {
+            files = new ArrayList<>(s.filter(Files::isRegularFile)
+                    .filter(p -> stored.containsKey(p.getFileName().toString())).filter(p -> {
                 try {
                     return Files.size(p) > 0;
                 } catch (IOException e) {
@@ -350,7 +553,7 @@ public final class FaultsBench {
     private void readDamaged(List<String> notes) {
         for (Map.Entry<Node, Path> f : flipped) {
             String name = f.getValue().getFileName().toString();
-            String want = acked.get(name);
+            String want = stored.get(name);
             try {
                 HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + f.getKey().ip + ":5058/" + name))
                         .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -374,7 +577,7 @@ public final class FaultsBench {
     private boolean flipsRepaired() {
         for (Map.Entry<Node, Path> f : flipped) {
             Path p = f.getValue();
-            String want = acked.get(p.getFileName().toString());
+            String want = stored.get(p.getFileName().toString());
             try {
                 if (Files.exists(p) && want != null && !sha256(Files.readAllBytes(p)).equals(want)) {
                     return false;
@@ -414,7 +617,13 @@ public final class FaultsBench {
 
     // ---------------------------------------------------------------- writer and checker
 
+    /**
+     * Uploads files of 1 B to 64 KiB with {@code fs-client upload --chunk-size 16KiB} through random
+     * nodes: most are chunked (up to 4 chunks and a manifest), the rest single objects.
+     */
     private void writeLoop(AtomicBoolean writing, AtomicInteger roundAcked, AtomicInteger rejected) {
+        Path dir = runDir.resolve("writer");
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         while (writing.get()) {
             List<Node> live = live();
             if (live.isEmpty()) {
@@ -426,28 +635,48 @@ public final class FaultsBench {
             byte[] body = new byte[ThreadLocalRandom.current().nextInt(1, 64 * 1024)];
             ThreadLocalRandom.current().nextBytes(body);
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + target.ip + ":5058/" + name))
-                        .timeout(Duration.ofSeconds(15)).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() / 100 == 2) {
-                    acked.put(name, sha256(body));
+                Files.createDirectories(dir);
+                Path file = dir.resolve(name);
+                Files.write(file, body);
+                int code = ClientCli.run(new String[] {"upload", file.toString(), target.ip, "--name", name,
+                        "--chunk-size", Long.toString(WRITER_CHUNK), "--quiet"}, quiet, quiet);
+                Files.delete(file);
+                if (code == 0) {
+                    remember(name, body);
                     roundAcked.incrementAndGet();
                 } else {
                     rejected.incrementAndGet();
                 }
             } catch (IOException e) {
-                rejected.incrementAndGet();
-            } catch (InterruptedException e) {
-                return;
+                throw new UncheckedIOException("the writer's own disk failed", e);
             }
         }
     }
 
-    /** Reads every acknowledged file back from random live nodes; returns how many could not be read intact. */
+    private void remember(String name, byte[] body) {
+        if (body.length <= WRITER_CHUNK) {
+            stored.put(name, sha256(body));
+        } else {
+            for (int i = 0; i * WRITER_CHUNK < body.length; i++) {
+                int from = (int) (i * WRITER_CHUNK);
+                stored.put(name + "_chunk_" + (i + 1),
+                        sha256(Arrays.copyOfRange(body, from, (int) Math.min(body.length, from + WRITER_CHUNK))));
+            }
+        }
+        acked.put(name, sha256(body));
+    }
+
+    /**
+     * Reads every acknowledged file back from random live nodes, alternately with a plain GET (the
+     * node assembles chunked files) and with {@code fs-client download}; returns how many could
+     * not be read intact.
+     */
     private int checkAll(List<String> notes) {
         int lost = 0;
         int retried = 0;
+        int index = 0;
         for (Map.Entry<String, String> e : new LinkedHashMap<>(acked).entrySet()) {
+            boolean viaClient = index++ % 2 == 1;
             String why = null;
             boolean ok = false;
             for (int attempt = 0; attempt < 3 && !ok; attempt++) {
@@ -460,15 +689,8 @@ public final class FaultsBench {
                 List<Node> live = live();
                 Node from = live.get(ThreadLocalRandom.current().nextInt(live.size()));
                 try {
-                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + e.getKey()))
-                            .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                    if (r.statusCode() != 200) {
-                        why = "HTTP " + r.statusCode() + " from " + from.ip;
-                    } else if (!sha256(r.body()).equals(e.getValue())) {
-                        why = "wrong bytes from " + from.ip + " (" + r.body().length + " bytes)";
-                    } else {
-                        ok = true;
-                    }
+                    why = viaClient ? download(from, e.getKey(), e.getValue()) : get(from, e.getKey(), e.getValue());
+                    ok = why == null;
                 } catch (IOException ex) {
                     why = ex + " from " + from.ip;
                 } catch (InterruptedException ex) {
@@ -487,6 +709,33 @@ public final class FaultsBench {
         }
         log("read back " + acked.size() + " acknowledged files: " + lost + " lost");
         return lost;
+    }
+
+    /** A plain GET; null when the bytes are right, else what went wrong. */
+    private String get(Node from, String name, String sha) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + name))
+                .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            return "HTTP " + r.statusCode() + " from " + from.ip;
+        }
+        return sha256(r.body()).equals(sha) ? null : "wrong bytes from " + from.ip + " (" + r.body().length + " bytes)";
+    }
+
+    /** {@code fs-client download}; null when it succeeds with the right bytes, else what went wrong. */
+    private String download(Node from, String name, String sha) throws IOException {
+        Path out = runDir.resolve("checker").resolve(name);
+        Files.createDirectories(out.getParent());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ClientCli.run(new String[] {"download", name, from.ip, "-o", out.toString(), "--quiet"},
+                new PrintStream(OutputStream.nullOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        if (code != 0) {
+            return "fs-client download via " + from.ip + " exited " + code + ": " + err.toString(StandardCharsets.UTF_8).trim();
+        }
+        try {
+            return sha256(Files.readAllBytes(out)).equals(sha) ? null : "fs-client download via " + from.ip + " gave wrong bytes";
+        } finally {
+            Files.delete(out);
+        }
     }
 
     /** Polls {@code fs-client fsck} until it passes; ms since {@code from}, or -1 past the bound. */
@@ -516,15 +765,25 @@ public final class FaultsBench {
         String ip = prefix + nextIndex++;
         Path dir = runDir.resolve(ip);
         Files.createDirectories(dir);
-        Node x = new Node(ip, dir, runDir.resolve(ip + ".log"));
+        Node x = newNode(ip, dir, List.of(), List.of());
         launch(x, join != null ? join : nodes.isEmpty() ? null : alive().get(0).ip);
         return x;
     }
 
+    /** A node in the host namespace gets its address there first when the ring lives on the namespace's /24. */
+    private Node newNode(String ip, Path dir, List<String> wrap, List<String> extra) throws IOException {
+        if (netns != null && wrap.isEmpty()) {
+            netns.addHostAddress(ip);
+        }
+        return new Node(ip, dir, runDir.resolve(ip + ".log"), wrap, extra);
+    }
+
     private void launch(Node x, String join) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(x.wrap);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
                 "--repair-ms", "1000", "--stabilize-ms", "200"));
+        cmd.addAll(x.extra);
         if (join != null) {
             cmd.add("--join");
             cmd.add(join);
@@ -589,25 +848,26 @@ public final class FaultsBench {
         throw new IllegalStateException("the ring did not reach " + n + " nodes in " + timeoutMs + " ms (last: " + last + ")");
     }
 
-    private static void signal(Node x, String sig) throws Exception {
-        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(x.process.pid())).inheritIO().start();
-        if (p.waitFor() != 0) {
-            throw new IOException("kill -" + sig + " " + x.process.pid() + " failed");
-        }
-    }
-
-    private void destroyAll() {
+    /** Kills every node, then unmounts the small disks and removes the namespace; safe to call twice. */
+    private synchronized void cleanup() {
         for (Node x : nodes) {
             if (x.process != null && x.process.isAlive()) {
-                if (x.paused) {
-                    try {
-                        signal(x, "CONT");
-                    } catch (Exception ignored) {
-                        // destroyForcibly below still works on a stopped process
-                    }
-                }
-                x.process.destroyForcibly();
+                x.process.destroyForcibly();   // works on a stopped process too
             }
+        }
+        for (Node x : nodes) {
+            try {
+                if (x.process != null) {
+                    x.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        smallDisks.forEach(SmallDisk::close);
+        smallDisks.clear();
+        if (netns != null) {
+            netns.close();
         }
     }
 
