@@ -424,7 +424,7 @@ public final class FaultsBench {
         return Fault.lasting(() -> {
             watch.interrupt();
             watch.join();
-            notes.add(String.format(Locale.ROOT, "%s on a %d KiB %s: at most %d KiB was left free", x.ip, size / 1024,
+            notes.add(String.format(Locale.ROOT, "%s on a %d KiB %s: the least free space seen was %d KiB", x.ip, size / 1024,
                     mounted != null ? "tmpfs" : "quota", leastFree[0] / 1024));
             if (mounted != null) {
                 mounted.resize(SMALL_DISK_HEALED);
