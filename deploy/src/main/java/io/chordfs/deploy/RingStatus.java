@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.autoscaling.model.Instance;
  */
 final class RingStatus {
     static final int CHORD_PORT = 5057;
-    /** Per call; a node in the same region answers in milliseconds. */
+    /** Per call, connecting included (the client connects within 2 s); a reachable node answers in milliseconds. */
     static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     /** Which address of each instance to ask: the one its node announces ({@code run --aws --address}). */
@@ -93,7 +93,7 @@ final class RingStatus {
             return;
         }
         List<String> failures = new ArrayList<>();
-        try (RpcClient rpc = new RpcClient(RpcLimits.defaults().withConnectTimeout(TIMEOUT))) {
+        try (RpcClient rpc = new RpcClient(RpcLimits.defaults())) {
             RingQuery query = new RingQuery(rpc, TIMEOUT);
             for (Member entry : entries) {
                 try {
