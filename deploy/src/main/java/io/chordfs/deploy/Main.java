@@ -19,7 +19,8 @@ public final class Main {
 
               up       create (or update in place) the security group, launch template, auto scaling group,
                        termination lifecycle hook and scale-out policy of deployment NAME
-              status   the group's instances and their lifecycle states, and the scale-out alarm's state
+              status   the group's instances and their lifecycle states, the scale-out alarm's state, and
+                       the ring as the nodes report it
               down     delete everything up created and say what, if anything, is left
 
             Run `java -jar deploy.jar <command> --help` for a command's options.
@@ -42,12 +43,23 @@ public final class Main {
                                       target-tracking: keep that average at --threshold
               --threshold PCT         default 30
             """;
-    static final String STATUS_HELP = "Usage: java -jar deploy.jar status --name NAME [options]\n\n" + COMMON;
+    static final String STATUS_HELP = "Usage: java -jar deploy.jar status --name NAME [options]\n\n" + COMMON + """
+              --address private|public  which address of the InService instances to ask for the ring: the
+                                    one the nodes announce (their run --aws --address; default private,
+                                    reachable from inside the VPC)
+              --port N              the nodes' Chord RPC port (their run --port; default 5057)
+
+            The ring is walked over Chord RPC from the first InService instance that answers; each
+            member is listed in ring order with its id and instance, and InService instances missing
+            from the ring and members that are no instance of the group are flagged. Each call waits
+            at most 3 s.
+            """;
     static final String DOWN_HELP = "Usage: java -jar deploy.jar down --name NAME [options]\n\n" + COMMON
             + "\nDeletes the alarm, scaling policies, lifecycle hook, the group (force: instances terminate; waits),\n"
             + "the launch template and the security group, then lists anything still there (exit 1 if any).\n";
 
     static final Set<String> COMMON_OPTIONS = Set.of("name", "region", "endpoint-url", "profile");
+    static final Set<String> STATUS_OPTIONS = Set.of("name", "region", "endpoint-url", "profile", "address", "port");
     static final Set<String> UP_OPTIONS = Set.of("name", "region", "endpoint-url", "profile", "ami",
             "instance-profile", "instance-type", "subnets", "client-cidr", "min", "max", "desired", "policy", "threshold");
 
@@ -84,13 +96,18 @@ public final class Main {
             return 0;
         }
         try {
-            Options o = Options.parse(argv, 1, command.equals("up") ? UP_OPTIONS : COMMON_OPTIONS);
+            Options o = Options.parse(argv, 1, switch (command) {
+                case "up" -> UP_OPTIONS;
+                case "status" -> STATUS_OPTIONS;
+                default -> COMMON_OPTIONS;
+            });
             Names names = names(o.required("name"));
             Up.Request up = command.equals("up") ? upRequest(o) : null;
+            RingStatus.Target ring = command.equals("status") ? ringTarget(o) : null;
             try (Aws aws = new Aws(o.get("region"), o.get("endpoint-url"), o.get("profile"))) {
                 return switch (command) {
                     case "up" -> { Up.run(aws, names, up, out); yield 0; }
-                    case "status" -> Status.run(aws, names, out) ? 0 : 1;
+                    case "status" -> Status.run(aws, names, ring, out) ? 0 : 1;
                     default -> Down.run(aws, names, out).isEmpty() ? 0 : 1;
                 };
             }
@@ -109,6 +126,15 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException(e.getMessage());
         }
+    }
+
+    static RingStatus.Target ringTarget(Options o) throws Options.UsageException {
+        RingStatus.Address address = switch (o.get("address", "private").toLowerCase(Locale.ROOT)) {
+            case "private" -> RingStatus.Address.PRIVATE;
+            case "public" -> RingStatus.Address.PUBLIC;
+            default -> throw new Options.UsageException("--address must be private or public: " + o.get("address"));
+        };
+        return new RingStatus.Target(address, o.integer("port", RingStatus.CHORD_PORT, 1, 0xffff));
     }
 
     static Up.Request upRequest(Options o) throws Options.UsageException {

@@ -10,12 +10,12 @@ import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.autoscaling.model.ScalingPolicy;
 import software.amazon.awssdk.services.cloudwatch.model.MetricAlarm;
 
-/** {@code status}: the group's instances and their lifecycle states, and the alarm's state. */
+/** {@code status}: the group's instances and their lifecycle states, the alarm's state, and the ring. */
 public final class Status {
     private Status() {}
 
     /** Returns false when there is no such deployment. */
-    public static boolean run(Aws aws, Names names, PrintStream out) {
+    public static boolean run(Aws aws, Names names, RingStatus.Target ring, PrintStream out) {
         Optional<AutoScalingGroup> group = new AutoScalingGroups(aws.autoscaling, names, out).find();
         Optional<MetricAlarm> alarm = new Alarms(aws.cloudwatch, names, out).find();
         if (group.isEmpty()) {
@@ -47,8 +47,7 @@ public final class Status {
             out.println("alarm " + names.alarm() + ": none" + (policies.stream().anyMatch(
                     p -> "TargetTrackingScaling".equals(p.policyType())) ? " (target tracking manages its own alarms)" : ""));
         }
-        out.println("ring: not queried (asking the nodes for the ring is not built yet; use fs-client ring"
-                + " against an instance's address)");
+        RingStatus.print(g.instances(), details, ring, out);
         return true;
     }
 

@@ -5,13 +5,30 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chordfs.core.chord.ChordConfig;
+import io.chordfs.core.net.ChordService;
+import io.chordfs.core.net.RingQuery;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcLimits;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -159,6 +176,49 @@ class DeployAgainstMotoTest {
                 "instance not terminated");
     }
 
+    /**
+     * A subnet whose addresses are loopback addresses here: moto gives each instance a private IP
+     * out of its subnet's CIDR, so nodes in this JVM can listen on the instances' own addresses.
+     * The /16 is random, so runs side by side do not meet on the same addresses.
+     */
+    static String loopbackSubnet() {
+        int b = 1 + ThreadLocalRandom.current().nextInt(254);
+        String vpc = aws.ec2.createVpc(r -> r.cidrBlock("127." + b + ".0.0/16")).vpc().vpcId();
+        return aws.ec2.createSubnet(r -> r.vpcId(vpc).cidrBlock("127." + b + ".7.0/24").availabilityZone("us-east-1a"))
+                .subnet().subnetId();
+    }
+
+    static String privateIp(String instanceId) {
+        return aws.ec2.describeInstances(r -> r.instanceIds(instanceId)).reservations().get(0).instances().get(0)
+                .privateIpAddress();
+    }
+
+    /** A Chord node on {@code ip}; port 0 takes a free one. */
+    static ChordService node(String ip, int port) throws IOException {
+        return ChordService.start(ChordService.Options.of(ip, port).withChord(ChordConfig.defaults().withPeriods(50, 50)));
+    }
+
+    /** Waits until a walk from {@code entry} meets exactly {@code byId}, in id order. */
+    static void awaitRing(NodeRef entry, List<NodeRef> byId) throws Exception {
+        try (RpcClient rpc = new RpcClient(RpcLimits.defaults())) {
+            RingQuery query = new RingQuery(rpc, Duration.ofSeconds(2));
+            long deadline = System.currentTimeMillis() + 20_000;
+            List<NodeRef> walked = query.members(entry.address());
+            while (!walked.equals(rotated(byId, entry))) {
+                assertTrue(System.currentTimeMillis() < deadline, "the ring did not settle: " + walked);
+                Thread.sleep(50);
+                walked = query.members(entry.address());
+            }
+        }
+    }
+
+    private static List<NodeRef> rotated(List<NodeRef> byId, NodeRef first) {
+        int at = byId.indexOf(first);
+        List<NodeRef> out = new ArrayList<>(byId.subList(at, byId.size()));
+        out.addAll(byId.subList(0, at));
+        return out;
+    }
+
     // ---- tests -----------------------------------------------------------------------------
 
     @Test
@@ -299,14 +359,31 @@ class DeployAgainstMotoTest {
     }
 
     @Test
-    void statusPrintsInstancesAndAlarm() {
+    void statusPrintsInstancesAndAlarmAndAnUnreachableRingInBoundedTime() throws Exception {
         String name = "stat";
-        up(name, "--desired", "2", "--max", "3");
-        Result s = deploy("status", "--name", name);
-        assertEquals(0, s.code(), s.toString());
+        up(name, "--desired", "2", "--max", "3", "--subnets", loopbackSubnet());
         List<String> ids = groups(name).get(0).instances().stream()
                 .map(software.amazon.awssdk.services.autoscaling.model.Instance::instanceId).toList();
         assertEquals(2, ids.size());
+        String silentIp = privateIp(ids.get(0));
+        String refusingIp = privateIp(ids.get(1));
+        // No node anywhere: the first instance's address accepts connections and never answers (only
+        // the call timeout ends that wait), the second's refuses them.
+        Result s;
+        long ms;
+        try (ServerSocket silent = new ServerSocket(0, 8, InetAddress.getByName(silentIp))) {
+            int port = silent.getLocalPort();
+            long start = System.nanoTime();
+            s = deploy("status", "--name", name, "--port", Integer.toString(port));
+            ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(s.out().contains("ring: could not be walked from any of the 2 InService instances' private"
+                    + " addresses on port " + port + ":\n"
+                    + "  " + ids.get(0) + ": node " + silentIp + ":" + port + " did not answer get_info\n"
+                    + "  " + ids.get(1) + ": cannot reach node " + refusingIp + ":" + port + " ("), s.out());
+        }
+        assertEquals(0, s.code(), s.toString());
+        assertEquals("", s.err());
+        assertTrue(ms < 3 * RingStatus.TIMEOUT.toMillis(), "status took " + ms + " ms");
         for (String id : ids) {
             assertTrue(Pattern.compile("(?m)^  " + id + "\\s+InService\\s+Healthy").matcher(s.out()).find(), s.out());
         }
@@ -314,13 +391,70 @@ class DeployAgainstMotoTest {
         String state = alarms(name).get(0).stateValueAsString();
         assertTrue(s.out().contains("alarm stat-disk-high: " + state), s.out());
         assertTrue(s.out().contains("policy stat-disk-step: StepScaling"), s.out());
-        assertTrue(s.out().contains("ring: not queried"), s.out());
+
+        // moto gives instances in a subnet of our own VPC no public address.
+        Result pub = deploy("status", "--name", name, "--address", "public");
+        assertTrue(pub.out().contains("ring: not asked: none of the 2 InService instances has a public address"),
+                pub.out());
 
         assertEquals(0, deploy("down", "--name", name).code());
         assertNothingLeft(name);
         Result gone = deploy("status", "--name", name);
         assertEquals(1, gone.code());
         assertTrue(gone.out().contains("no auto scaling group stat"), gone.out());
+    }
+
+    @Test
+    void statusShowsTheRingAsTheNodesReportIt() throws Exception {
+        String name = "ringed";
+        up(name, "--desired", "4", "--max", "5", "--subnets", loopbackSubnet());
+        List<String> ids = groups(name).get(0).instances().stream()
+                .map(software.amazon.awssdk.services.autoscaling.model.Instance::instanceId).toList();
+        assertEquals(4, ids.size());
+        String noNode = ids.get(2);
+        String standby = ids.get(3);
+        aws.autoscaling.enterStandby(r -> r.autoScalingGroupName(name).instanceIds(standby)
+                .shouldDecrementDesiredCapacity(true));
+        // Nodes at three instances' addresses (one of them on Standby) and at an address no instance
+        // has, all on the port of the first, as a deployment's nodes share one port.
+        List<ChordService> nodes = new ArrayList<>();
+        try {
+            Map<String, String> instanceAt = new HashMap<>();
+            int port = 0;
+            for (String id : List.of(ids.get(0), ids.get(1), standby)) {
+                ChordService n = node(privateIp(id), port);
+                nodes.add(n);
+                instanceAt.put(n.self().ip(), id + (id.equals(standby) ? " (Standby)" : ""));
+                port = n.self().port();
+            }
+            String stranger = privateIp(ids.get(0)).replaceAll("\\.\\d+$", ".250");
+            nodes.add(node(stranger, port));
+            instanceAt.put(stranger, "NOT IN THE GROUP");
+            nodes.get(0).create().get(5, TimeUnit.SECONDS);
+            for (ChordService n : nodes.subList(1, nodes.size())) {
+                n.join(nodes.get(0).self().address()).get(10, TimeUnit.SECONDS);
+            }
+            List<NodeRef> byId = nodes.stream().map(ChordService::self).sorted(Comparator.comparingLong(NodeRef::id))
+                    .toList();
+            awaitRing(nodes.get(0).self(), byId);
+
+            Result s = deploy("status", "--name", name, "--port", Integer.toString(port));
+            assertEquals(0, s.code(), s.toString());
+            String expected = "ring: 4 members, walked from " + privateIp(ids.get(0)) + ":" + port + " (" + ids.get(0)
+                    + ", private address); 2 of 3 InService instances in it; 1 not in the group\n";
+            for (NodeRef n : byId) {
+                expected += String.format(Locale.ROOT, "  %-21s id %10d  %s%n", n.ip() + ":" + port,
+                        Keys.nodeId(n.ip(), port), instanceAt.get(n.ip()));
+            }
+            expected += "  NOT IN THE RING: " + noNode + " (InService, " + privateIp(noNode) + ")\n";
+            assertTrue(s.out().endsWith(expected), "expected the ring as\n" + expected + "in\n" + s.out());
+        } finally {
+            nodes.forEach(ChordService::close);
+        }
+        // moto's forced delete terminates only InService instances (AWS terminates them all).
+        aws.autoscaling.exitStandby(r -> r.autoScalingGroupName(name).instanceIds(standby));
+        assertEquals(0, deploy("down", "--name", name).code());
+        assertNothingLeft(name);
     }
 
     @Test
@@ -376,6 +510,9 @@ class DeployAgainstMotoTest {
                 List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--client-cidr", "everyone"),
                 List.of("status"),
                 List.of("status", "--name", "x", "--ami", "ami-1"),
+                List.of("status", "--name", "x", "--address", "elastic"),
+                List.of("status", "--name", "x", "--port", "0"),
+                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--port", "5057"),
                 List.of("down", "--name"),
                 List.of("down", "--name", "bad_name!"),
                 List.of("down", "stray", "--name", "x"));
@@ -403,6 +540,10 @@ class DeployAgainstMotoTest {
             assertTrue(help.startsWith("Usage: java -jar deploy.jar"), help);
             assertTrue(help.contains("--name"), help);
         }
+        ByteArrayOutputStream statusOut = new ByteArrayOutputStream();
+        Main.run(new String[] {"status", "--help"}, new PrintStream(statusOut, true, StandardCharsets.UTF_8), System.err);
+        assertTrue(statusOut.toString(StandardCharsets.UTF_8).contains("--address private|public"));
+        assertTrue(statusOut.toString(StandardCharsets.UTF_8).contains("--port N"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Main.run(new String[] {"up", "--help"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         String help = out.toString(StandardCharsets.UTF_8);

@@ -6,11 +6,9 @@ import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +17,6 @@ import java.util.regex.Pattern;
 final class Admin {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CHUNK = Pattern.compile("(.+)_chunk_([1-9][0-9]*)");
-    private static final int MAX_RING = 100_000;
 
     private Admin() {}
 
@@ -29,23 +26,10 @@ final class Admin {
     /** One file as {@code ls} shows it: chunked files with their real size and chunk count. */
     record FileRow(String name, long size, String modified, int chunks, String sha256) {}
 
-    /** The members of the ring, walked with get_successor from the entry node. */
-    static List<NodeRef> members(RingClient ring) throws ClientException {
-        NodeRef start = ring.info(ring.entry);
-        List<NodeRef> out = new ArrayList<>();
-        Set<NodeRef> seen = new HashSet<>();
-        NodeRef at = start;
-        while (seen.add(at) && out.size() < MAX_RING) {
-            out.add(at);
-            at = ring.successor(at);
-        }
-        return out;
-    }
-
     /** Every live object in the ring, newest version of each name. */
     static Map<String, Entry> objects(RingClient ring) throws ClientException {
         Map<String, Entry> all = new TreeMap<>();
-        for (NodeRef n : members(ring)) {
+        for (NodeRef n : ring.members()) {
             for (Entry e : listing(ring, n)) {
                 Entry had = all.get(e.name());
                 if (had == null || had.version() < e.version()) {
@@ -113,7 +97,7 @@ final class Admin {
     /** name -> (node -> sha256) over every member's local listing. */
     static Map<String, Map<NodeRef, String>> copies(RingClient ring) throws ClientException {
         Map<String, Map<NodeRef, String>> out = new java.util.HashMap<>();
-        for (NodeRef n : members(ring)) {
+        for (NodeRef n : ring.members()) {
             try {
                 for (JsonNode o : JSON.readTree(ring.listing(n))) {
                     out.computeIfAbsent(o.path("name").asText(), k -> new java.util.LinkedHashMap<>())

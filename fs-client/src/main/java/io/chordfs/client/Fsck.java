@@ -26,7 +26,7 @@ final class Fsck {
     }
 
     static List<Health> check(RingClient ring, int replicas) throws ClientException {
-        List<NodeRef> members = new ArrayList<>(Admin.members(ring));
+        List<NodeRef> members = new ArrayList<>(ring.members());
         members.sort(Comparator.comparingLong(NodeRef::id));
         Map<String, Map<NodeRef, Long>> versions = new TreeMap<>();
         for (NodeRef n : members) {

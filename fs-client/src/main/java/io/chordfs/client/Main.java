@@ -121,7 +121,7 @@ public final class Main {
 
     static int ring(InetSocketAddress entry, PrintStream out) throws ClientException {
         try (RingClient client = new RingClient(entry)) {
-            List<NodeRef> ring = Admin.members(client);
+            List<NodeRef> ring = client.members();
             out.printf(Locale.ROOT, "%-22s %10s %8s %9s %12s %7s%n", "ADDRESS", "ID", "SHARE", "OBJECTS", "BYTES", "DISK");
             for (int i = 0; i < ring.size(); i++) {
                 NodeRef n = ring.get(i);

@@ -1,11 +1,10 @@
 package io.chordfs.client;
 
 import io.chordfs.core.chord.ChordNode;
-import io.chordfs.core.chord.Wire;
+import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
-import io.chordfs.core.rpc.RpcError;
 import io.chordfs.core.rpc.RpcLimits;
 
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The client's view of a ring: owner lookups over Chord RPC on the entry node, and the HTTP file
@@ -36,6 +34,7 @@ final class RingClient implements AutoCloseable {
 
     final InetSocketAddress entry;
     private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
+    private final RingQuery query = new RingQuery(rpc, RpcLimits.defaults().callTimeout());
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -52,12 +51,13 @@ final class RingClient implements AutoCloseable {
         return rpcNode(entry, ChordNode.FIND_SUCCESSOR, List.of(Keys.key(name)));
     }
 
-    NodeRef info(InetSocketAddress at) throws ClientException {
-        return rpcNode(at, ChordNode.GET_INFO, List.of());
-    }
-
-    NodeRef successor(NodeRef of) throws ClientException {
-        return rpcNode(of.address(), ChordNode.GET_SUCCESSOR, List.of());
+    /** The members of the ring, walked with get_successor from the entry node. */
+    List<NodeRef> members() throws ClientException {
+        try {
+            return query.members(entry);
+        } catch (IOException e) {
+            throw new ClientException(e.getMessage());
+        }
     }
 
     /**
@@ -82,17 +82,9 @@ final class RingClient implements AutoCloseable {
 
     private NodeRef rpcNode(InetSocketAddress at, String method, List<?> params) throws ClientException {
         try {
-            return Wire.parseNode("answer", rpc.callSync(at, method, params));
-        } catch (TimeoutException e) {
-            throw new ClientException("node " + at.getHostString() + ":" + at.getPort() + " did not answer " + method);
-        } catch (RpcError e) {
-            throw new ClientException("node " + at.getHostString() + ":" + at.getPort() + ": " + e.getMessage());
+            return query.node(at, method, params);
         } catch (IOException e) {
-            throw new ClientException("cannot reach node " + at.getHostString() + ":" + at.getPort() + " ("
-                    + e.getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClientException("interrupted");
+            throw new ClientException(e.getMessage());
         }
     }
 

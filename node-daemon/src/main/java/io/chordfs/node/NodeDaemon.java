@@ -38,41 +38,56 @@ public final class NodeDaemon implements AutoCloseable {
     /**
      * How a node runs.
      *
+     * @param ip the address the node announces: its identity on the wire and in the ring
+     * @param listenIp the address its three servers bind; null means {@code ip}. Differs when peers
+     *     reach the node through an address translation (EC2's public IPv4 is on no interface)
      * @param capacityBytes the quota for stored bytes; 0 counts against the file system
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
      */
-    public record Config(String ip, int port, Long id, Path dataDir, ChordConfig chord, int writeQuorum,
-                         long repairPeriodMs, long tombstoneTtlMs, long capacityBytes, String basicAuth,
-                         String basicAuthUpload, String clusterSecret) {
+    public record Config(String ip, String listenIp, int port, Long id, Path dataDir, ChordConfig chord,
+                         int writeQuorum, long repairPeriodMs, long tombstoneTtlMs, long capacityBytes,
+                         String basicAuth, String basicAuthUpload, String clusterSecret) {
         public Config {
             Objects.requireNonNull(ip, "ip");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(chord, "chord");
+            listenIp = listenIp == null ? ip : listenIp;
         }
 
         public static Config of(String ip, Path dataDir) {
-            return new Config(ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS, DEFAULT_TOMBSTONE_TTL_MS, 0,
-                    null, null, null);
+            return new Config(ip, ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS,
+                    DEFAULT_TOMBSTONE_TTL_MS, 0, null, null, null);
         }
 
         public Config withChord(ChordConfig c) {
-            return new Config(ip, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs, capacityBytes, basicAuth,
-                    basicAuthUpload, clusterSecret);
+            return new Config(ip, listenIp, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
         }
 
         public Config withId(Long nodeId) {
-            return new Config(ip, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs, capacityBytes, basicAuth,
-                    basicAuthUpload, clusterSecret);
+            return new Config(ip, listenIp, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
         }
 
         public Config withTombstoneTtl(long ms) {
-            return new Config(ip, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes, basicAuth,
-                    basicAuthUpload, clusterSecret);
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes,
+                    basicAuth, basicAuthUpload, clusterSecret);
         }
 
         public Config withRepairPeriod(long ms) {
-            return new Config(ip, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes, basicAuth,
-                    basicAuthUpload, clusterSecret);
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes,
+                    basicAuth, basicAuthUpload, clusterSecret);
+        }
+
+        /** Listens on {@code address}, still announcing {@link #ip()}. */
+        public Config withListenIp(String address) {
+            return new Config(ip, address, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+        }
+
+        public Config withPort(int chordPort) {
+            return new Config(ip, listenIp, chordPort, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
         }
     }
 
@@ -122,7 +137,8 @@ public final class NodeDaemon implements AutoCloseable {
         RepairLoop repair = null;
         PeerServer peerServer = null;
         try {
-            ChordService.Options options = ChordService.Options.of(c.ip(), c.port()).withChord(c.chord());
+            ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
+                    .withChord(c.chord());
             chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
             PeerClient peers = new PeerClient(c.clusterSecret());
             int replicas = c.chord().replicationFactor();
@@ -132,9 +148,9 @@ public final class NodeDaemon implements AutoCloseable {
             router.onDamage(repair::trigger);
             int port = chord.self().port();
             ChordService ring = chord;
-            peerServer = PeerServer.start(new InetSocketAddress(c.ip(), PortLayout.peer(port)), store, replicator,
+            peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
-            FileServer files = FileServer.start(new InetSocketAddress(c.ip(), PortLayout.http(port)), store, router,
+            FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     FileServer.Options.defaults().withBasicAuth(c.basicAuth(), c.basicAuthUpload()));
             return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
         } catch (IOException | RuntimeException e) {

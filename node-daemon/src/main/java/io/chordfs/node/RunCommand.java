@@ -39,16 +39,21 @@ final class RunCommand {
     static final Set<String> NODE_OPTIONS = Set.of("--port", "--replicas", "--successors", "--write-quorum",
             "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     static final String USAGE = """
-            Usage: java -jar node-daemon.jar run --ip IP [options]
+            Usage: java -jar node-daemon.jar run --ip IP [--announce IP] [options]
                    java -jar node-daemon.jar run --aws [--asg NAME] [--address private|public] [options]
 
             Runs one ChordFS node: Chord RPC on IP:PORT, files over HTTP on PORT+1, node-to-node
             transfers on PORT+2 (5057, 5058, 5059 by default). Without --join it starts a new ring.
 
-              --ip IP                  address to listen on and to announce to peers (required)
-              --data-dir DIR           where files are stored (default ./data/IP)
+              --ip IP                  address to listen on, and to announce unless --announce (required);
+                                       0.0.0.0 listens on every address and needs --announce
+              --announce IP            address peers and clients are told to reach this node on, when
+                                       it is not the one it listens on (behind a 1:1 address
+                                       translation, or listening on 0.0.0.0); the ports are the same.
+                                       The node's ring identity, and its id, come from this address
+              --data-dir DIR           where files are stored (default ./data/IP, the announced IP)
               --join HOST[:PORT]       join the ring of the node at HOST (port default 5057)
-              --id N                   node id in [0, 2^32) (default: key of "IP:PORT")
+              --id N                   node id in [0, 2^32) (default: key of "IP:PORT", announced)
 
             On EC2, in an Auto Scaling group (instead of --ip and --join):
               --aws                    identity from instance metadata (IMDSv2); join the ring of the
@@ -57,13 +62,15 @@ final class RunCommand {
                                        to CloudWatch every 60 s; drain and complete the termination
                                        lifecycle hook (GROUP-drain) on scale-in
               --asg NAME               the group (default: the instance's aws:autoscaling:groupName tag)
-              --address private|public the address nodes use for each other (default private)
+              --address private|public the address the node announces and reaches the group's other
+                                       nodes on (default private). It always listens on the private
+                                       address: EC2 delivers traffic for the public one there
             """ + NODE_OPTIONS_HELP + """
 
             SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits: it
             stops taking writes and hands its data to the nodes that will hold it first.
             """;
-    private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--data-dir", "--join", "--id",
+    private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--announce", "--data-dir", "--join", "--id",
             "--asg", "--address");
     private static final long JOIN_TIMEOUT_MS = 30_000;
 
@@ -81,8 +88,13 @@ final class RunCommand {
         if (args.has("--asg") || args.has("--address")) {
             throw new Args.UsageException("--asg and --address go with --aws");
         }
-        String ip = args.require("--ip");
-        NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip)));
+        String listen = args.require("--ip");
+        String ip = args.get("--announce", listen);
+        if (isWildcard(ip)) {
+            throw new Args.UsageException("peers cannot reach this node at " + ip + " (every address): give --announce IP,"
+                    + " the address they reach it on");
+        }
+        NodeDaemon.Config config = config(args, ip, Path.of(args.get("--data-dir", "data/" + ip))).withListenIp(listen);
         InetSocketAddress join = args.has("--join") ? HostPort.parse(args.get("--join", null), PortLayout.CHORD) : null;
 
         NodeDaemon node;
@@ -95,7 +107,8 @@ final class RunCommand {
         CountDownLatch stopped = new CountDownLatch(1);
         node.onKilled(stopped::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shutdown"));
-        out.println("node " + node.self() + " listening; files on http://" + ip + ":"
+        out.println("node " + node.self() + " listening" + (listen.equals(ip) ? "" : " on " + listen)
+                + "; files on http://" + ip + ":"
                 + PortLayout.http(node.self().port()) + "/, data in " + config.dataDir().toAbsolutePath());
         if (join == null) {
             node.createRing();
@@ -115,8 +128,8 @@ final class RunCommand {
 
     /** {@code run --aws}: the node of an Auto Scaling group (package io.chordfs.node.aws). */
     private static int runAws(Args args, PrintStream out, PrintStream err) throws Args.UsageException {
-        if (args.has("--ip") || args.has("--join")) {
-            throw new Args.UsageException("--aws finds the address and the ring itself: drop --ip and --join");
+        if (args.has("--ip") || args.has("--announce") || args.has("--join")) {
+            throw new Args.UsageException("--aws finds the addresses and the ring itself: drop --ip, --announce and --join");
         }
         AddressKind kind;
         try {
@@ -139,6 +152,11 @@ final class RunCommand {
                 return new AwsNode(aws, imds, null, AwsNode.DEFAULTS).run(config, me, kind, out, err);
             }
         }
+    }
+
+    private static boolean isWildcard(String ip) {
+        InetSocketAddress a = new InetSocketAddress(ip, 0);
+        return a.getAddress() != null && a.getAddress().isAnyLocalAddress();
     }
 
     static Set<String> with(Set<String> base, String... more) {
@@ -172,7 +190,7 @@ final class RunCommand {
         String secret = args.get("--cluster-secret", System.getenv("CHORDFS_CLUSTER_SECRET"));
         int writeQuorum = args.getInt("--write-quorum", 0, 1, replicas);
         int repairMs = args.getInt("--repair-ms", (int) NodeDaemon.DEFAULT_REPAIR_MS, 50, 3_600_000);
-        return new NodeDaemon.Config(ip, port, id, dataDir, chord, writeQuorum, repairMs,
+        return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,
                 NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity,
                 credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"), secret);
     }

@@ -27,7 +27,8 @@ class MainTest {
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("local"));
         assertEquals(0, run("run", "--help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String option : new String[] {"--ip", "--port", "--join", "--id", "--replicas", "--successors", "--stabilize-ms"}) {
+        for (String option : new String[] {"--ip", "--announce", "--port", "--join", "--id", "--replicas", "--successors",
+                "--stabilize-ms", "--aws", "--address"}) {
             assertTrue(help.contains(option), option);
         }
         assertEquals(0, run("local", "--help"));
@@ -44,6 +45,11 @@ class MainTest {
         assertEquals(2, run("run", "--ip", "127.0.0.1", "--replicas", "4", "--successors", "3"));
         assertTrue(err().contains("at least --replicas"));
         assertEquals(2, run("run", "--ip", "127.0.0.1", "--id", "4294967296"));
+        assertEquals(2, run("run", "--ip", "0.0.0.0"));
+        assertTrue(err().contains("give --announce IP"), err());
+        assertEquals(2, run("run", "--ip", "127.0.0.1", "--announce", "0.0.0.0"));
+        assertEquals(2, run("run", "--aws", "--announce", "203.0.113.9"));
+        assertTrue(err().contains("drop --ip, --announce and --join"), err());
         assertEquals(2, run("local", "--first-ip", "10.0.0.1"));
         assertEquals(2, run("local", "--nodes", "zero"));
         assertEquals(2, run("frobnicate"));

@@ -1,11 +1,18 @@
 package io.chordfs.node;
 
+import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.Wire;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcLimits;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +61,21 @@ class ProcessTest {
             }
             local.process().destroy();
             assertTrue(local.process().waitFor(20, TimeUnit.SECONDS), "SIGTERM stops every node");
+        }
+    }
+
+    @Test
+    void runListensOnItsIpAndAnnouncesTheOneGiven(@TempDir Path dir) throws Exception {
+        String prefix = randomPrefix();
+        String listen = prefix + "1";
+        String announced = prefix + "2";
+        try (NodeProcess node = NodeProcess.start("run", "--ip", listen, "--announce", announced,
+                "--data-dir", dir.toString());
+             RpcClient rpc = new RpcClient(RpcLimits.defaults())) {
+            NodeRef self = new NodeRef(announced, 5057, Keys.nodeId(announced, 5057));
+            node.await("node " + self + " listening on " + listen, 30_000);
+            assertEquals(self, Wire.parseNode("get_info", rpc.callSync(new InetSocketAddress(listen, 5057),
+                    ChordNode.GET_INFO, List.of(), Duration.ofSeconds(5))));
         }
     }
 

@@ -36,27 +36,37 @@ public final class ChordService implements AutoCloseable {
     /**
      * Where and how a node runs.
      *
-     * @param bindIp the address to listen on, also the address peers are told (the node's ip)
-     * @param port   the RPC port; 0 picks a free one (tests)
-     * @param id     the node id, or null for key("ip:port")
+     * @param bindIp     the address to listen on
+     * @param announceIp the address peers are told ({@code [ip, port, id]}) and the default id is
+     *                   derived from; differs from bindIp only when peers reach the node through an
+     *                   address translation (EC2's public IPv4 is on no interface) or it listens on
+     *                   a wildcard address. The port is announced as bound: such translations keep it.
+     * @param port       the RPC port; 0 picks a free one (tests)
+     * @param id         the node id, or null for key("announceIp:port")
      */
-    public record Options(String bindIp, int port, Long id, ChordConfig chord, RpcLimits limits) {
+    public record Options(String bindIp, String announceIp, int port, Long id, ChordConfig chord, RpcLimits limits) {
         public Options {
             Objects.requireNonNull(bindIp, "bindIp");
+            Objects.requireNonNull(announceIp, "announceIp");
             Objects.requireNonNull(chord, "chord");
             Objects.requireNonNull(limits, "limits");
         }
 
-        public static Options of(String bindIp, int port) {
-            return new Options(bindIp, port, null, ChordConfig.defaults(), RpcLimits.defaults());
+        /** Listens on {@code ip} and announces it. */
+        public static Options of(String ip, int port) {
+            return new Options(ip, ip, port, null, ChordConfig.defaults(), RpcLimits.defaults());
         }
 
         public Options withChord(ChordConfig c) {
-            return new Options(bindIp, port, id, c, limits);
+            return new Options(bindIp, announceIp, port, id, c, limits);
         }
 
         public Options withId(long nodeId) {
-            return new Options(bindIp, port, nodeId, chord, limits);
+            return new Options(bindIp, announceIp, port, nodeId, chord, limits);
+        }
+
+        public Options withAnnounceIp(String ip) {
+            return new Options(bindIp, ip, port, id, chord, limits);
         }
     }
 
@@ -68,7 +78,7 @@ public final class ChordService implements AutoCloseable {
 
     private ChordService(Options options) throws IOException {
         loop = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "chord-loop-" + options.bindIp() + ":" + options.port());
+            Thread t = new Thread(r, "chord-loop-" + options.announceIp() + ":" + options.port());
             t.setDaemon(true);
             return t;
         });
@@ -86,8 +96,8 @@ public final class ChordService implements AutoCloseable {
             throw e;
         }
         int port = server.address().getPort();
-        long id = options.id() != null ? options.id() : Keys.nodeId(options.bindIp(), port);
-        NodeRef self = new NodeRef(options.bindIp(), port, id);
+        long id = options.id() != null ? options.id() : Keys.nodeId(options.announceIp(), port);
+        NodeRef self = new NodeRef(options.announceIp(), port, id);
         Transport transport = this::call;
         node = new ChordNode(self, options.chord(), transport, Clock.system());
         node.setListener(new ChordListener() {

@@ -47,21 +47,19 @@ public final class AwsNode {
         });
     }
 
-    /** Runs the node until it has left the ring (scale-in or the kill RPC); returns the exit status. */
+    /**
+     * Runs the node until it has left the ring (scale-in or the kill RPC); returns the exit status.
+     * The node announces {@code config.ip()}, the instance's address of {@code kind}, and listens on
+     * its private address whichever that is: EC2 puts no public IPv4 address on an interface and
+     * delivers traffic for it to the private one. Not 0.0.0.0, so nothing is served on other
+     * interfaces (a container bridge, say).
+     */
     public int run(NodeDaemon.Config config, InstanceIdentity me, AddressKind kind, PrintStream out, PrintStream err) {
-        if (kind == AddressKind.PUBLIC && !isLocal(config.ip())) {
-            // EC2 maps a public IPv4 address onto the private one; it is on no interface of the
-            // instance, and the node listens on the address it announces.
-            err.println("node-daemon: --address public: " + config.ip() + " is not an address of this machine (EC2 "
-                    + "translates public addresses to the private one), and the node listens on the address it "
-                    + "announces; use --address private");
-            return 1;
-        }
         NodeDaemon node;
         try {
-            node = NodeDaemon.start(config);
+            node = NodeDaemon.start(config.withListenIp(me.privateIp()));
         } catch (IOException e) {
-            err.println("node-daemon: cannot start on " + config.ip() + ": " + e.getMessage());
+            err.println("node-daemon: cannot start on " + me.privateIp() + ": " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -86,7 +84,7 @@ public final class AwsNode {
         Thread hook = new Thread(leaveOnce, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("instance " + me.instanceId() + " of group " + me.group() + " in " + me.region() + ": node "
-                + node.self() + " listening, data in " + config.dataDir().toAbsolutePath());
+                + node.self() + " listening on " + me.privateIp() + ", data in " + config.dataDir().toAbsolutePath());
         try (NodeRingEntry entry = new NodeRingEntry(node, Duration.ofMillis(timing.probeMs()), timing.joinMs())) {
             new Discovery(new AwsGroupMembers(aws.autoscaling(), aws.ec2(), me.group(), kind), me.instanceId(), entry,
                     config.port(), timing.firstBackoffMs(), timing.maxBackoffMs(), out).run();
@@ -112,15 +110,6 @@ public final class AwsNode {
             // already shutting down: the hook runs (and finds the node gone)
         }
         return 0;
-    }
-
-    private static boolean isLocal(String ip) {
-        try {
-            return java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(ip)) != null
-                    || java.net.InetAddress.getByName(ip).isLoopbackAddress();
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void await(CountDownLatch latch, long ms) {

@@ -27,10 +27,12 @@
  *     graceful leave; the node leaves once whichever comes first.
  *     No scale-in protection for new instances: a node chosen for termination hands its data
  *     over before the hook lets it go, so any instance may be the one removed.</li>
- * <li><b>Addresses</b>: private by default. {@code --address public} announces the public IPv4,
- *     but the node listens on the address it announces and EC2 puts public IPv4 addresses on no
- *     interface, so on EC2 it stops with a clear error until listen and announce addresses are
- *     split in the node.</li>
+ * <li><b>Addresses</b>: the node always listens on the instance's private address. It announces
+ *     the private one by default; {@code --address public} announces the public IPv4 (EC2 puts it
+ *     on no interface and delivers its traffic to the private address), so clients outside the
+ *     VPC, which reach members at the addresses the ring names, can use the ring. The group's
+ *     nodes then reach each other at their public addresses too, which a security group rule
+ *     naming the group itself does not match: their ports must be open to those addresses.</li>
  * </ul>
  */
 package io.chordfs.node.aws;
