@@ -30,6 +30,7 @@ class MainTest {
         for (String option : new String[] {"--ip", "--port", "--join", "--id", "--replicas", "--successors", "--stabilize-ms"}) {
             assertTrue(help.contains(option), option);
         }
+        assertTrue(help.contains("--cluster-secret") && help.contains("kill(secret)"), "run --help explains the secured kill");
         assertEquals(0, run("local", "--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--nodes"));
     }
@@ -44,6 +45,8 @@ class MainTest {
         assertEquals(2, run("run", "--ip", "127.0.0.1", "--replicas", "4", "--successors", "3"));
         assertTrue(err().contains("at least --replicas"));
         assertEquals(2, run("run", "--ip", "127.0.0.1", "--id", "4294967296"));
+        assertEquals(2, run("run", "--ip", "127.0.0.1", "--cluster-secret", ""));
+        assertTrue(err().contains("must not be empty"));
         assertEquals(2, run("local", "--first-ip", "10.0.0.1"));
         assertEquals(2, run("local", "--nodes", "zero"));
         assertEquals(2, run("frobnicate"));

@@ -3,6 +3,7 @@ package io.chordfs.node.peer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.PercentCodec;
@@ -22,7 +23,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,7 +72,7 @@ public final class PeerServer implements AutoCloseable {
     private final OwnerWrites owner;
     private final Handover handover;
     private final BooleanSupplier member;
-    private final byte[] secret;
+    private final ClusterSecret secret;
 
     private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
                        Handover handover, BooleanSupplier member, String secret) {
@@ -82,7 +82,7 @@ public final class PeerServer implements AutoCloseable {
         this.store = store;
         this.owner = owner;
         this.handover = handover;
-        this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+        this.secret = ClusterSecret.of(secret);
     }
 
     /**
@@ -160,11 +160,7 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange ex) {
-        if (secret == null) {
-            return true;
-        }
-        String given = ex.getRequestHeaders().getFirst(PeerHeaders.SECRET);
-        return given != null && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
+        return secret.admits(ex.getRequestHeaders().getFirst(PeerHeaders.SECRET));
     }
 
     private void put(HttpExchange ex, String name) throws IOException {
