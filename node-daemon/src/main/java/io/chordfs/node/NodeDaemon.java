@@ -2,6 +2,7 @@ package io.chordfs.node;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordListener;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.http.FileServer;
@@ -138,7 +139,7 @@ public final class NodeDaemon implements AutoCloseable {
         PeerServer peerServer = null;
         try {
             ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
-                    .withChord(c.chord());
+                    .withChord(c.chord().withClusterSecret(ClusterSecret.of(c.clusterSecret())));
             chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
             PeerClient peers = new PeerClient(c.clusterSecret());
             int replicas = c.chord().replicationFactor();

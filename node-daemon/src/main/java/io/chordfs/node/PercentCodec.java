@@ -1,5 +1,7 @@
 package io.chordfs.node;
 
+import io.chordfs.node.store.Names;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -51,6 +53,15 @@ public final class PercentCodec {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("the path is not UTF-8 after percent-decoding");
         }
+    }
+
+    /**
+     * The object name in a request path segment (the path after its first '/'): percent-decoded,
+     * then held to the name rules ({@link Names#check}). Throws IllegalArgumentException, which
+     * the servers answer with 400.
+     */
+    public static String decodeName(String rawSegment) {
+        return Names.check(decodePath(rawSegment));
     }
 
     /** urllib.parse.quote(name): UTF-8, every byte but A-Z a-z 0-9 _ . - ~ / escaped. */

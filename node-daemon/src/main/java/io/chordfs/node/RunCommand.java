@@ -32,7 +32,8 @@ final class RunCommand {
               --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
               --basic-auth U:P         HTTP basic auth for every request on the file port
               --basic-auth-upload U:P  HTTP basic auth for uploads only
-              --cluster-secret S       secret node-to-node calls must carry (or env CHORDFS_CLUSTER_SECRET)
+              --cluster-secret S       secret that node-to-node calls and the kill RPC must carry
+                                       (or env CHORDFS_CLUSTER_SECRET; default none)
               --stabilize-ms MS        period of stabilize and fix_fingers (default 500)
               --help                   this text
             """;
@@ -68,7 +69,10 @@ final class RunCommand {
             """ + NODE_OPTIONS_HELP + """
 
             SIGTERM (or the `kill` RPC) makes the node leave the ring cleanly before it exits: it
-            stops taking writes and hands its data to the nodes that will hold it first.
+            stops taking writes and hands its data to the nodes that will hold it first. With a
+            cluster secret, `kill` must carry it as its one argument, kill(secret); kill() and a
+            wrong secret get an error answer and the node keeps running. Without one, kill() works
+            as on the C++ reference nodes.
             """;
     private static final Set<String> OPTIONS = with(NODE_OPTIONS, "--ip", "--announce", "--data-dir", "--join", "--id",
             "--asg", "--address");
@@ -188,6 +192,10 @@ final class RunCommand {
         }
         long capacity = args.has("--capacity") ? Sizes.parse(args.get("--capacity", null)) : 0;
         String secret = args.get("--cluster-secret", System.getenv("CHORDFS_CLUSTER_SECRET"));
+        if (secret != null && secret.isEmpty()) {
+            // An empty secret is one anybody guesses: refuse it rather than look protected.
+            throw new Args.UsageException("the cluster secret (--cluster-secret or CHORDFS_CLUSTER_SECRET) must not be empty");
+        }
         int writeQuorum = args.getInt("--write-quorum", 0, 1, replicas);
         int repairMs = args.getInt("--repair-ms", (int) NodeDaemon.DEFAULT_REPAIR_MS, 50, 3_600_000);
         return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,

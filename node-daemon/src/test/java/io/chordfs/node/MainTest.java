@@ -31,6 +31,7 @@ class MainTest {
                 "--stabilize-ms", "--aws", "--address"}) {
             assertTrue(help.contains(option), option);
         }
+        assertTrue(help.contains("--cluster-secret") && help.contains("kill(secret)"), "run --help explains the secured kill");
         assertEquals(0, run("local", "--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--nodes"));
     }
@@ -50,6 +51,8 @@ class MainTest {
         assertEquals(2, run("run", "--ip", "127.0.0.1", "--announce", "0.0.0.0"));
         assertEquals(2, run("run", "--aws", "--announce", "203.0.113.9"));
         assertTrue(err().contains("drop --ip, --announce and --join"), err());
+        assertEquals(2, run("run", "--ip", "127.0.0.1", "--cluster-secret", ""));
+        assertTrue(err().contains("must not be empty"));
         assertEquals(2, run("local", "--first-ip", "10.0.0.1"));
         assertEquals(2, run("local", "--nodes", "zero"));
         assertEquals(2, run("frobnicate"));

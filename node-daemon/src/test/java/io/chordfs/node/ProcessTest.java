@@ -5,6 +5,7 @@ import io.chordfs.core.chord.Wire;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcError;
 import io.chordfs.core.rpc.RpcLimits;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
@@ -31,9 +32,11 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The daemon as separate processes: local mode, SIGTERM, and kill -9 in the middle of an upload. */
+/** The daemon as separate processes: local mode, SIGTERM, the secured kill RPC, and kill -9 in the middle of an upload. */
 class ProcessTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -76,6 +79,28 @@ class ProcessTest {
             node.await("node " + self + " listening on " + listen, 30_000);
             assertEquals(self, Wire.parseNode("get_info", rpc.callSync(new InetSocketAddress(listen, 5057),
                     ChordNode.GET_INFO, List.of(), Duration.ofSeconds(5))));
+        }
+    }
+
+    @Test
+    void withAClusterSecretTheKillRpcNeedsItAndThenTheNodeExits(@TempDir Path dir) throws Exception {
+        String ip = randomPrefix() + "1";
+        InetSocketAddress rpc = new InetSocketAddress(ip, PortLayout.CHORD);
+        try (NodeProcess node = NodeProcess.start("run", "--ip", ip, "--data-dir", dir.toString(), "--cluster-secret", "s3cret");
+             RpcClient client = new RpcClient(RpcLimits.defaults())) {
+            node.await("started a new ring", 30_000);
+            for (List<Object> params : List.<List<Object>>of(List.of(), List.of("wrong"))) {
+                RpcError refused = assertThrows(RpcError.class, () -> client.callSync(rpc, ChordNode.KILL, params));
+                assertTrue(refused.getMessage().contains("kill requires the cluster secret"), refused.getMessage());
+            }
+            assertFalse(node.process().waitFor(300, TimeUnit.MILLISECONDS), "a refused kill must not stop the node");
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":5058/still.txt"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("here")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), "the node still takes writes: " + put.body());
+
+            assertNull(client.callSync(rpc, ChordNode.KILL, List.of("s3cret")));
+            assertTrue(node.process().waitFor(30, TimeUnit.SECONDS), "kill(secret) makes the node leave and exit");
+            assertEquals(0, node.process().exitValue());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.chordfs.core.chord;
 
+import java.util.Objects;
+
 /**
  * Protocol parameters.
  *
@@ -8,9 +10,10 @@ package io.chordfs.core.chord;
  * @param stabilizeMillis     period of stabilize and check_predecessor
  * @param fixFingersMillis    period of fix_fingers
  * @param fingerLookupsPerRound how many finger lookups one fix_fingers round may send
+ * @param clusterSecret       what {@code kill} must carry as its argument ({@link ClusterSecret#NONE}: nothing)
  */
 public record ChordConfig(int successorListLength, int replicationFactor, long stabilizeMillis,
-                          long fixFingersMillis, int fingerLookupsPerRound) {
+                          long fixFingersMillis, int fingerLookupsPerRound, ClusterSecret clusterSecret) {
     public static final int DEFAULT_SUCCESSORS = 5;
     public static final int DEFAULT_REPLICAS = 3;
 
@@ -25,17 +28,23 @@ public record ChordConfig(int successorListLength, int replicationFactor, long s
         if (stabilizeMillis <= 0 || fixFingersMillis <= 0 || fingerLookupsPerRound <= 0) {
             throw new IllegalArgumentException("periods and lookups per round must be positive");
         }
+        Objects.requireNonNull(clusterSecret, "clusterSecret");
     }
 
     public static ChordConfig defaults() {
-        return new ChordConfig(DEFAULT_SUCCESSORS, DEFAULT_REPLICAS, 500, 500, 2);
+        return new ChordConfig(DEFAULT_SUCCESSORS, DEFAULT_REPLICAS, 500, 500, 2, ClusterSecret.NONE);
     }
 
     public ChordConfig withPeriods(long stabilize, long fixFingers) {
-        return new ChordConfig(successorListLength, replicationFactor, stabilize, fixFingers, fingerLookupsPerRound);
+        return new ChordConfig(successorListLength, replicationFactor, stabilize, fixFingers, fingerLookupsPerRound, clusterSecret);
     }
 
     public ChordConfig withReplication(int successors, int replicas) {
-        return new ChordConfig(successors, replicas, stabilizeMillis, fixFingersMillis, fingerLookupsPerRound);
+        return new ChordConfig(successors, replicas, stabilizeMillis, fixFingersMillis, fingerLookupsPerRound, clusterSecret);
+    }
+
+    public ChordConfig withClusterSecret(ClusterSecret secret) {
+        return new ChordConfig(successorListLength, replicationFactor, stabilizeMillis, fixFingersMillis, fingerLookupsPerRound,
+                secret);
     }
 }

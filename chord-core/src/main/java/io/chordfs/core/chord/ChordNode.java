@@ -198,7 +198,14 @@ public final class ChordNode {
                     onNotify(Wire.parseNode(method, params.get(0)));
                     return done(null);
                 case KILL:
-                    Wire.arity(method, params, 0, 0);
+                    // The table's kill takes no argument; with a cluster secret it must be kill(secret).
+                    Wire.arity(method, params, 0, 1);
+                    byte[] given = params.isEmpty() ? null : Wire.bytes(method, params.get(0), "the secret");
+                    if (!config.clusterSecret().admits(given)) {
+                        LOG.log(System.Logger.Level.WARNING, "{0}: refused a kill {1}", self,
+                                given == null ? "without the cluster secret" : "with a wrong cluster secret");
+                        throw new RpcError("kill requires the cluster secret: call kill(secret)");
+                    }
                     return leave().thenApply(v -> {
                         listener.killed();
                         return null;

@@ -81,6 +81,17 @@ public final class Wire {
         throw RpcError.badParams(method, "ip must be a string, got " + describe(v));
     }
 
+    /** A msgpack str (as UTF-8) or bin, byte for byte: what a secret is compared as. */
+    static byte[] bytes(String method, Object v, String what) {
+        if (v instanceof String s) {
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        throw RpcError.badParams(method, what + " must be a string, got " + describe(v));
+    }
+
     private static String describe(Object v) {
         return v == null ? "nil" : v instanceof Long ? "integer " + v : v.getClass().getSimpleName();
     }

@@ -6,12 +6,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,12 +27,29 @@ class ChordNodeHandleTest {
 
     @BeforeEach
     void setUp() {
+        node = lonelyNode(ChordConfig.defaults());
+    }
+
+    private ChordNode lonelyNode(ChordConfig config) {
         Transport unreachable = (peer, method, params) -> {
             sent.add(method);
             return CompletableFuture.failedFuture(new IOException("unreachable"));
         };
-        node = new ChordNode(self, ChordConfig.defaults(), unreachable, () -> 0);
-        node.create();
+        ChordNode n = new ChordNode(self, config, unreachable, () -> 0);
+        n.create();
+        return n;
+    }
+
+    /** Counts the kills the host is told of. */
+    private static int[] countKills(ChordNode n) {
+        int[] kills = new int[1];
+        n.setListener(new ChordListener() {
+            @Override
+            public void killed() {
+                kills[0]++;
+            }
+        });
+        return kills;
     }
 
     private Object call(String method, Object... params) throws Exception {
@@ -100,15 +119,51 @@ class ChordNodeHandleTest {
 
     @Test
     void killLeavesAndTellsTheHost() throws Exception {
-        boolean[] told = new boolean[1];
-        node.setListener(new ChordListener() {
-            @Override
-            public void killed() {
-                told[0] = true;
-            }
-        });
+        int[] kills = countKills(node);
         assertNull(call("kill"));
-        assertTrue(told[0]);
-        assertTrue(!node.inRing());
+        assertEquals(1, kills[0]);
+        assertFalse(node.inRing());
+    }
+
+    @Test
+    void withoutAClusterSecretKillTakesAnyStringToo() throws Exception {
+        // A client configured with a secret may call a node that has none: the node is open anyway.
+        int[] kills = countKills(node);
+        assertNull(call("kill", "whatever"));
+        assertEquals(1, kills[0]);
+        assertTrue(error("kill", 5L).contains("the secret must be a string"));
+    }
+
+    @Test
+    void withAClusterSecretKillWithoutItOrWithAWrongOneIsRefusedAndTheNodeStays() throws Exception {
+        node = lonelyNode(ChordConfig.defaults().withClusterSecret(ClusterSecret.of("s3cret")));
+        int[] kills = countKills(node);
+        assertTrue(error("kill").contains("kill requires the cluster secret"));
+        assertTrue(error("kill", "wrong").contains("kill requires the cluster secret"));
+        assertTrue(error("kill", "s3cre").contains("kill requires the cluster secret"));
+        assertTrue(error("kill", "s3cret ").contains("kill requires the cluster secret"));
+        assertTrue(error("kill", "").contains("kill requires the cluster secret"));
+        assertTrue(error("kill", 1L).contains("the secret must be a string"));
+        assertTrue(error("kill", "s3cret", "s3cret").contains("expected 0 to 1"));
+        assertEquals(0, kills[0]);
+        assertTrue(node.inRing(), "a refused kill changes nothing");
+
+        assertNull(call("kill", "s3cret"));
+        assertEquals(1, kills[0]);
+        assertFalse(node.inRing());
+    }
+
+    @Test
+    void theSecretMayArriveAsMsgpackBin() throws Exception {
+        node = lonelyNode(ChordConfig.defaults().withClusterSecret(ClusterSecret.of("sécret")));
+        assertTrue(error("kill", "secret".getBytes(StandardCharsets.UTF_8)).contains("cluster secret"));
+        assertNull(call("kill", (Object) "sécret".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(node.inRing());
+    }
+
+    @Test
+    void theConfigNeverPrintsTheSecret() {
+        ChordConfig config = ChordConfig.defaults().withClusterSecret(ClusterSecret.of("s3cret"));
+        assertFalse(config.toString().contains("s3cret"), config.toString());
     }
 }

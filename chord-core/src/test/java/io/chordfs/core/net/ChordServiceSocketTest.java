@@ -3,11 +3,13 @@ package io.chordfs.core.net;
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordListener;
 import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.chord.Wire;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcError;
 import io.chordfs.core.rpc.RpcLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real nodes on loopback sockets (ephemeral ports), in one JVM. */
@@ -113,6 +116,42 @@ class ChordServiceSocketTest {
         assertEquals(sorted.get(3).self(), sorted.get(1).node().successor());
         assertEquals(sorted.get(1).self(), sorted.get(3).node().predecessor());
         live.remove(leaver);
+        await(() -> RingCheck.consistent(nodes(live), true), 30_000, "the other 4 form one ring");
+    }
+
+    @Test
+    void withAClusterSecretKillIsRefusedWithoutItAndLeavesCleanlyWithIt() throws Exception {
+        ChordConfig guarded = ChordConfig.defaults().withPeriods(50, 50).withClusterSecret(ClusterSecret.of("s3cret"));
+        List<ChordService> live = startRing(5, guarded);
+        await(() -> RingCheck.consistent(nodes(live), true), 30_000, "5 nodes form one ring");
+        List<ChordService> sorted = new ArrayList<>(live);
+        sorted.sort(Comparator.comparingLong(s -> s.self().id()));
+        ChordService target = sorted.get(2);
+        CountDownLatch killed = new CountDownLatch(1);
+        target.setListener(new ChordListener() {
+            @Override
+            public void killed() {
+                killed.countDown();
+            }
+        });
+        try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
+            for (List<Object> params : List.<List<Object>>of(List.of(), List.of("wrong"))) {
+                RpcError refused = assertThrows(RpcError.class,
+                        () -> client.callSync(target.self().address(), ChordNode.KILL, params), "kill " + params);
+                assertTrue(refused.getMessage().contains("kill requires the cluster secret"), refused.getMessage());
+            }
+            // Refused means untouched: the node still serves, and it is still in the ring.
+            assertEquals(Wire.node(target.self()), client.callSync(target.self().address(), ChordNode.GET_INFO, List.of()));
+            assertEquals(1, killed.getCount(), "a refused kill must not reach the host");
+            assertTrue(target.node().inRing());
+            assertTrue(RingCheck.consistent(nodes(live), true), "a refused kill leaves the ring as it was");
+
+            assertEquals(null, client.callSync(target.self().address(), ChordNode.KILL, List.of("s3cret")));
+        }
+        assertTrue(killed.await(5, TimeUnit.SECONDS), "the host learns of the kill");
+        assertEquals(sorted.get(3).self(), sorted.get(1).node().successor(), "the predecessor was told");
+        assertEquals(sorted.get(1).self(), sorted.get(3).node().predecessor(), "the successor was told");
+        live.remove(target);
         await(() -> RingCheck.consistent(nodes(live), true), 30_000, "the other 4 form one ring");
     }
 }

@@ -1,7 +1,9 @@
 package io.chordfs.core.net;
 
 import io.chordfs.core.chord.ChordConfig;
+import io.chordfs.core.chord.ChordListener;
 import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.chord.Wire;
 import io.chordfs.core.ring.Keys;
@@ -17,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -30,13 +33,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The real Python client the course scripts use, msgpack-rpc-python 0.4.1 (with msgpack-python
  * 0.5.6 and tornado 4), against real nodes on loopback sockets. The Python side is
- * {@code compat/msgpackrpc_client_check.py}, run with the interpreter of {@code .venv} (made by
- * {@code scripts/setup-python}); it reports what it saw as JSON, judged here against the nodes'
- * own state.
+ * {@code compat/msgpackrpc_client_check.py} (every method) and {@code compat/kill_check.py} (kill
+ * with and without a cluster secret), run with the interpreter of {@code .venv} (made by
+ * {@code scripts/setup-python}); each reports what it saw as JSON, judged here against the
+ * nodes' own state.
  */
 class PythonClientCompatTest {
     private static final long PYTHON_TIMEOUT_SECONDS = 60;
     private static final String SCRIPT = "compat/msgpackrpc_client_check.py";
+    private static final String KILL_SCRIPT = "compat/kill_check.py";
 
     private final List<ChordService> services = new ArrayList<>();
 
@@ -51,17 +56,7 @@ class PythonClientCompatTest {
         Path script = findRepoFile(SCRIPT);
 
         ChordConfig fast = ChordConfig.defaults().withPeriods(50, 50);
-        List<ChordService> ring = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            ChordService s = start(fast);
-            ring.add(s);
-            if (i == 0) {
-                s.create().get(5, TimeUnit.SECONDS);
-            } else {
-                s.join(ring.get(0).self().address()).get(10, TimeUnit.SECONDS);
-            }
-        }
-        await(() -> RingCheck.consistent(nodes(ring), true), 30_000, "4 nodes form one ring");
+        List<ChordService> ring = startRing(4, fast);
         ChordService joiner = start(fast);
         joiner.create().get(5, TimeUnit.SECONDS);
 
@@ -71,7 +66,8 @@ class PythonClientCompatTest {
         NodeRef predecessorBefore = entry.node().predecessor();
         assertNotNull(predecessorBefore, "a converged ring gives every node a predecessor");
 
-        PythonRun run = runPython(python, script, entry.self(), joiner.self());
+        PythonRun run = runPython(python, script, entry.self().ip(), String.valueOf(entry.self().port()),
+                joiner.self().ip(), String.valueOf(joiner.self().port()));
         String context = "\n--- python stdout ---\n" + run.stdout + "\n--- python stderr ---\n" + run.stderr;
         assertEquals(0, run.exitCode, "the Python client check failed (if it cannot import msgpackrpc,"
                 + " run scripts/setup-python)" + context);
@@ -130,6 +126,59 @@ class PythonClientCompatTest {
         assertEquals(owner(all, joiner.self().id()), joiner.self());
     }
 
+    @Test
+    void msgpackRpcPythonClientsKillNeedsTheClusterSecretWhenOneIsSet() throws Exception {
+        Path python = pythonInterpreter();
+        Path script = findRepoFile(KILL_SCRIPT);
+        List<ChordService> ring = startRing(3, ChordConfig.defaults().withPeriods(50, 50)
+                .withClusterSecret(ClusterSecret.of("s3cret")));
+        ChordService target = ring.get(1);
+        CountDownLatch killed = killLatch(target);
+
+        PythonRun run = runPython(python, script, target.self().ip(), String.valueOf(target.self().port()), "s3cret");
+        String context = "\n--- python stdout ---\n" + run.stdout + "\n--- python stderr ---\n" + run.stderr;
+        assertEquals(0, run.exitCode, "the Python kill check failed" + context);
+        Map<String, Object> out = asMap(Json.parse(run.stdout.strip()), context);
+        for (String refusal : List.of("kill_no_args", "kill_wrong")) {
+            assertTrue(String.valueOf(out.get(refusal)).contains("kill requires the cluster secret"), refusal + context);
+        }
+        assertEquals(target.self().id(), out.get("info_after_refusals"), "the node serves on after the refusals" + context);
+        assertTrue(out.containsKey("kill"), context);
+        assertNull(out.get("kill"), "kill(secret) answers nil" + context);
+        assertTrue(killed.await(5, TimeUnit.SECONDS), "kill(secret) reached the host");
+        assertFalse(target.node().inRing());
+        List<ChordService> rest = List.of(ring.get(0), ring.get(2));
+        await(() -> RingCheck.consistent(nodes(rest), true), 30_000, "the other 2 form one ring");
+    }
+
+    @Test
+    void withoutAClusterSecretThePythonClientsKillWorksAsBefore() throws Exception {
+        Path python = pythonInterpreter();
+        Path script = findRepoFile(KILL_SCRIPT);
+        ChordService lone = start(ChordConfig.defaults().withPeriods(50, 50));
+        lone.create().get(5, TimeUnit.SECONDS);
+        CountDownLatch killed = killLatch(lone);
+
+        PythonRun run = runPython(python, script, lone.self().ip(), String.valueOf(lone.self().port()));
+        String context = "\n--- python stdout ---\n" + run.stdout + "\n--- python stderr ---\n" + run.stderr;
+        assertEquals(0, run.exitCode, "kill() without arguments failed" + context);
+        Map<String, Object> out = asMap(Json.parse(run.stdout.strip()), context);
+        assertTrue(out.containsKey("kill"), context);
+        assertNull(out.get("kill"), "kill() answers nil" + context);
+        assertTrue(killed.await(5, TimeUnit.SECONDS), "kill() reached the host");
+    }
+
+    private static CountDownLatch killLatch(ChordService s) {
+        CountDownLatch killed = new CountDownLatch(1);
+        s.setListener(new ChordListener() {
+            @Override
+            public void killed() {
+                killed.countDown();
+            }
+        });
+        return killed;
+    }
+
     private static void assertError(Map<String, Object> errors, String name, String context, String... mentions) {
         Map<String, Object> e = asMap(errors.get(name), name + context);
         assertEquals("RPCError", e.get("type"), name + ": exception class" + context);
@@ -145,12 +194,13 @@ class PythonClientCompatTest {
 
     private record PythonRun(int exitCode, String stdout, String stderr) {}
 
-    private static PythonRun runPython(Path python, Path script, NodeRef entry, NodeRef joiner) throws Exception {
+    private static PythonRun runPython(Path python, Path script, String... args) throws Exception {
         Path stdout = Files.createTempFile("chordfs-pycompat", ".out");
         Path stderr = Files.createTempFile("chordfs-pycompat", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder(python.toString(), script.toString(),
-                    entry.ip(), String.valueOf(entry.port()), joiner.ip(), String.valueOf(joiner.port()))
+            List<String> command = new ArrayList<>(List.of(python.toString(), script.toString()));
+            command.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -159,7 +209,7 @@ class PythonClientCompatTest {
             Process p = pb.start();
             if (!p.waitFor(PYTHON_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                fail("the Python client check did not finish within " + PYTHON_TIMEOUT_SECONDS + " s"
+                fail("the Python script " + script.getFileName() + " did not finish within " + PYTHON_TIMEOUT_SECONDS + " s"
                         + "\n--- python stdout ---\n" + Files.readString(stdout)
                         + "\n--- python stderr ---\n" + Files.readString(stderr));
             }
@@ -200,6 +250,21 @@ class PythonClientCompatTest {
     }
 
     // ---- the ring ------------------------------------------------------------------------------
+
+    private List<ChordService> startRing(int n, ChordConfig config) throws Exception {
+        List<ChordService> ring = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ChordService s = start(config);
+            ring.add(s);
+            if (i == 0) {
+                s.create().get(5, TimeUnit.SECONDS);
+            } else {
+                s.join(ring.get(0).self().address()).get(10, TimeUnit.SECONDS);
+            }
+        }
+        await(() -> RingCheck.consistent(nodes(ring), true), 30_000, n + " nodes form one ring");
+        return ring;
+    }
 
     private ChordService start(ChordConfig config) throws IOException {
         ChordService s = ChordService.start(ChordService.Options.of("127.0.0.1", 0).withChord(config));

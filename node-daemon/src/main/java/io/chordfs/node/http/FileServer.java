@@ -30,7 +30,6 @@ import java.util.Locale;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -506,7 +505,7 @@ public final class FileServer implements AutoCloseable {
     /** The object name of a path, or null after answering 400. */
     private String name(Call c, String rawPath) throws IOException {
         try {
-            return Names.check(PercentCodec.decodePath(rawPath.substring(1)));
+            return PercentCodec.decodeName(rawPath.substring(1));
         } catch (IllegalArgumentException e) { // BadNameException too
             error(c, 400, "Bad file name: " + e.getMessage(), true);
             return null;
@@ -598,13 +597,14 @@ public final class FileServer implements AutoCloseable {
             String lastModified = HttpDates.format(meta.modifiedMillis());
             h.set("Last-Modified", lastModified);
             h.set("ETag", etag);
-            if (notModified(c, etag, meta.modifiedMillis())) {
+            if (Conditions.notModified(c.header("If-None-Match"), c.header("If-Modified-Since"), etag,
+                    meta.modifiedMillis())) {
                 c.ex.sendResponseHeaders(304, -1);
                 return;
             }
             h.set("Content-Type", MimeTypes.guess(name));
             h.set("Accept-Ranges", "bytes");
-            ByteRange range = rangeOf(c, etag, lastModified, size);
+            ByteRange range = Conditions.range(c.header("Range"), c.header("If-Range"), etag, lastModified, size);
             if (range == ByteRange.UNSATISFIABLE) {
                 h.set("Content-Range", "bytes */" + size);
                 error(c, 416, "Requested range not satisfiable", false);
@@ -740,38 +740,6 @@ public final class FileServer implements AutoCloseable {
         c.ex.getResponseHeaders().remove("Last-Modified");
         c.ex.getResponseHeaders().remove("Accept-Ranges");
         error(c, 500, "stored copy of " + name + " is corrupt", false);
-    }
-
-    /** If-None-Match (ours) first; else If-Modified-Since as Python's send_head compares it. */
-    private static boolean notModified(Call c, String etag, long modifiedMillis) {
-        String inm = c.header("If-None-Match");
-        if (inm != null) {
-            for (String t : inm.split(",")) {
-                String tag = t.strip();
-                if (tag.startsWith("W/")) {
-                    tag = tag.substring(2);
-                }
-                if (tag.equals("*") || tag.equals(etag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        OptionalLong ims = HttpDates.parseEpochSecond(c.header("If-Modified-Since"));
-        return ims.isPresent() && Math.floorDiv(modifiedMillis, 1000) <= ims.getAsLong();
-    }
-
-    /** The Range to serve, honouring If-Range (an ETag or the exact Last-Modified). */
-    private static ByteRange rangeOf(Call c, String etag, String lastModified, long size) {
-        String range = c.header("Range");
-        if (range == null) {
-            return null;
-        }
-        String ifRange = c.header("If-Range");
-        if (ifRange != null && !ifRange.strip().equals(etag) && !ifRange.strip().equals(lastModified)) {
-            return null;
-        }
-        return ByteRange.parse(range, size);
     }
 
     // ------------------------------------------------------------------------------------- writes

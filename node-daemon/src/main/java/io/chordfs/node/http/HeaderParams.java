@@ -38,30 +38,27 @@ record HeaderParams(String value, Map<String, String> params) {
         return params.get(name);
     }
 
-    /** cgi._parseparam: a ';' ends a part unless an odd number of unescaped quotes precede it. */
+    /**
+     * cgi._parseparam: a ';' ends a part unless an odd number of unescaped quotes precede it in
+     * the part (a ';' first in a part always ends it). One pass that keeps the parity as it goes:
+     * cgi recounts the quotes from the part's start at every ';', which costs seconds of CPU on a
+     * 64 KiB header made of quotes and semicolons.
+     */
     private static List<String> split(String line) {
         List<String> out = new ArrayList<>();
-        String s = ";" + line;
-        while (s.startsWith(";")) {
-            s = s.substring(1);
-            int end = s.indexOf(';');
-            while (end > 0 && (count(s, "\"", end) - count(s, "\\\"", end)) % 2 != 0) {
-                end = s.indexOf(';', end + 1);
+        int start = 0;
+        boolean oddQuotes = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == ';' && (i == start || !oddQuotes)) {
+                out.add(line.substring(start, i).strip());
+                start = i + 1;
+                oddQuotes = false;
+            } else if (c == '"' && (i == start || line.charAt(i - 1) != '\\')) {
+                oddQuotes = !oddQuotes;
             }
-            if (end < 0) {
-                end = s.length();
-            }
-            out.add(s.substring(0, end).strip());
-            s = s.substring(end);
         }
+        out.add(line.substring(start).strip());
         return out;
-    }
-
-    private static int count(String s, String what, int end) {
-        int n = 0;
-        for (int i = s.indexOf(what); i >= 0 && i + what.length() <= end; i = s.indexOf(what, i + what.length())) {
-            n++;
-        }
-        return n;
     }
 }

@@ -3,12 +3,12 @@ package io.chordfs.node.peer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.PercentCodec;
 import io.chordfs.node.route.RingUnavailableException;
 import io.chordfs.node.store.CorruptObjectException;
-import io.chordfs.node.store.Names;
 import io.chordfs.node.store.RangeDigest;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
@@ -22,9 +22,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +62,6 @@ public final class PeerServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
     private static final int MAX_JSON_BYTES = 64 * 1024;
-    private static final int MAX_BUCKETS = 4096;
 
     private final HttpServer server;
     private final ThreadPoolExecutor pool;
@@ -72,7 +69,7 @@ public final class PeerServer implements AutoCloseable {
     private final OwnerWrites owner;
     private final Handover handover;
     private final BooleanSupplier member;
-    private final byte[] secret;
+    private final ClusterSecret secret;
 
     private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
                        Handover handover, BooleanSupplier member, String secret) {
@@ -82,7 +79,7 @@ public final class PeerServer implements AutoCloseable {
         this.store = store;
         this.owner = owner;
         this.handover = handover;
-        this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+        this.secret = ClusterSecret.of(secret);
     }
 
     /**
@@ -132,7 +129,7 @@ public final class PeerServer implements AutoCloseable {
             } else if (path.equals(PeerHeaders.DIGEST) && method.equals("GET")) {
                 digest(ex);
             } else if (path.startsWith(PeerHeaders.OBJECTS + "/")) {
-                String name = Names.check(PercentCodec.decodePath(path.substring(PeerHeaders.OBJECTS.length() + 1)));
+                String name = PercentCodec.decodeName(path.substring(PeerHeaders.OBJECTS.length() + 1));
                 switch (method) {
                     case "PUT" -> put(ex, name);
                     case "GET", "HEAD" -> get(ex, name, method.equals("HEAD"));
@@ -160,22 +157,18 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange ex) {
-        if (secret == null) {
-            return true;
-        }
-        String given = ex.getRequestHeaders().getFirst(PeerHeaders.SECRET);
-        return given != null && MessageDigest.isEqual(secret, given.getBytes(StandardCharsets.UTF_8));
+        return secret.admits(ex.getRequestHeaders().getFirst(PeerHeaders.SECRET));
     }
 
     private void put(HttpExchange ex, String name) throws IOException {
         Long version = longHeader(ex, PeerHeaders.VERSION);
         Long modified = longHeader(ex, PeerHeaders.MODIFIED);
-        String sha = ex.getRequestHeaders().getFirst(PeerHeaders.SHA256);
+        String sha = PeerParams.sha256(ex.getRequestHeaders().getFirst(PeerHeaders.SHA256));
         ObjectMeta meta;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
             String crcs = ex.getRequestHeaders().getFirst(PeerHeaders.CRC32C);
             if (version != null && sha != null && crcs != null) {
-                w.trustChecksums(sha, parseCrcs(crcs));
+                w.trustChecksums(sha, PeerParams.crcs(crcs));
             }
             in.transferTo(w.out());
             if (version != null) {
@@ -234,7 +227,7 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private void list(HttpExchange ex) throws IOException {
-        long[] range = range(ex);
+        long[] range = PeerParams.range(PeerParams.query(ex.getRequestURI().getRawQuery()));
         List<ObjectMeta> out = new ArrayList<>();
         for (ObjectMeta m : store.list()) {
             if (Ring.inOpenClosed(m.key(), range[0], range[1])) {
@@ -245,23 +238,10 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private void digest(HttpExchange ex) throws IOException {
-        long[] range = range(ex);
-        int buckets = Integer.parseInt(query(ex.getRequestURI().getRawQuery()).getOrDefault("buckets", "64"));
-        if (buckets < 1 || buckets > MAX_BUCKETS) {
-            throw new IllegalArgumentException("buckets must be between 1 and " + MAX_BUCKETS);
-        }
+        Map<String, String> query = PeerParams.query(ex.getRequestURI().getRawQuery());
+        long[] range = PeerParams.range(query);
+        int buckets = PeerParams.buckets(query);
         respondJson(ex, 200, RangeDigest.of(store.list(), range[0], range[1], buckets));
-    }
-
-    /** The (from, to] of a listing or digest request. */
-    private static long[] range(HttpExchange ex) {
-        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-        long from = Long.parseLong(q.getOrDefault("from", "0"));
-        long to = Long.parseLong(q.getOrDefault("to", "0"));
-        if (!Ring.isId(from) || !Ring.isId(to)) {
-            throw new IllegalArgumentException("from and to must be ids in [0, 2^32)");
-        }
-        return new long[] {from, to};
     }
 
     private void notifyJoin(HttpExchange ex) throws IOException {
@@ -282,41 +262,8 @@ public final class PeerServer implements AutoCloseable {
         respondJson(ex, 200, Map.of("files", files));
     }
 
-    private static List<Long> parseCrcs(String header) {
-        List<Long> out = new ArrayList<>();
-        for (String part : header.split(",")) {
-            try {
-                out.add(Long.parseLong(part.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(PeerHeaders.CRC32C + " must be a comma-separated list of numbers");
-            }
-        }
-        return out;
-    }
-
     private static Long longHeader(HttpExchange ex, String name) {
-        String v = ex.getRequestHeaders().getFirst(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number");
-        }
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    q.put(pair.substring(0, eq), PercentCodec.decodePath(pair.substring(eq + 1)));
-                }
-            }
-        }
-        return q;
+        return PeerParams.number(name, ex.getRequestHeaders().getFirst(name));
     }
 
     private static void respondJson(HttpExchange ex, int status, Object body) throws IOException {

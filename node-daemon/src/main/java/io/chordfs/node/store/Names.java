@@ -31,7 +31,9 @@ public final class Names {
             if (c == '/' || c == '\\') {
                 throw new BadNameException("a name must not contain '" + c + "'");
             }
-            if (c < 0x20 || c == 0x7f) {
+            // C0, DEL and C1 (U+0080 to U+009F, e.g. %C2%9B, a terminal's CSI): all of Unicode's
+            // control characters, so no name can drive the terminal of whoever lists the files.
+            if (Character.isISOControl(c)) {
                 throw new BadNameException("a name must not contain control characters");
             }
             if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < name.length()

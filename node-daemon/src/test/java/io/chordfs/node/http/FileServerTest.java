@@ -157,7 +157,7 @@ class FileServerTest {
         assertEquals(List.of(name), f.liveNames());
         assertEquals(200, f.get("/" + PercentCodec.quote(name)).statusCode());
         for (String bad : new String[] {"/a/b", "/x/", "/..", "/.", "/%2e%2e", "/a%2Fb", "/%00x", "/%FF", "/.chordfs",
-                "/" + "n".repeat(256)}) {
+                "/" + "n".repeat(256), "/%C2%85x", "/csi%C2%9B"}) { // C1 controls: found by HttpHeadersFuzzTest
             HttpResponse<byte[]> r = f.get(bad);
             assertEquals(400, r.statusCode(), bad);
             assertTrue(text(r).contains("Bad file name"), text(r));

@@ -129,6 +129,22 @@ class PeerServerTest {
     }
 
     @Test
+    void malformedChecksumHeadersAreRefusedBeforeTheStore(@TempDir Path dir) throws Exception {
+        String base = start(dir, null);
+        String sha = "ab".repeat(32);
+        // "," was read as "no blocks" (found by PeerParamsFuzzTest); a CRC must fit 32 bits; a
+        // trusted SHA-256 becomes the stored checksum, so it must be one.
+        String[][] bad = {{",", sha}, {"", sha}, {"4294967296", sha}, {"-1", sha}, {"1", "AB".repeat(32)}, {"1", "x"}};
+        for (String[] h : bad) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/objects/m.txt"))
+                    .header("X-ChordFS-Version", "3").header("X-ChordFS-Sha256", h[1]).header("X-ChordFS-Crc32c", h[0])
+                    .PUT(HttpRequest.BodyPublishers.ofString("")));
+            assertEquals(400, r.statusCode(), String.join(" / ", h) + ": " + r.body());
+        }
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/objects/m.txt"))).statusCode());
+    }
+
+    @Test
     void notifyJoinSystemTakesTheCourseScriptsJson(@TempDir Path dir) throws Exception {
         String base = start(dir, null);
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))

@@ -212,7 +212,7 @@ class ObjectStoreTest {
     @Test
     void badNamesAreRejectedAndNothingIsCreatedOutsideTheDataDirectory() throws IOException {
         List<String> bad = List.of(".", "..", "a/b", "", "x".repeat(256), "\u0000", "a\u0000b", ".chordfs",
-                "../escape", "/abs", "a\\b", "tab\there", "\ud800");
+                "../escape", "/abs", "a\\b", "tab\there", "\ud800", "\u007f", "nel\u0085", "csi\u009b[2J");
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             for (String n : bad) {
                 assertThrows(BadNameException.class, () -> store.stage(n), n);

@@ -1,0 +1,107 @@
+package io.chordfs.node.peer;
+
+import io.chordfs.core.ring.Ring;
+import io.chordfs.node.PercentCodec;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What node-to-node requests carry in headers and query strings, parsed. Bad input is an
+ * IllegalArgumentException, which the peer server answers with 400 before it touches the store.
+ */
+final class PeerParams {
+    static final int MAX_BUCKETS = 4096;
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+    private PeerParams() {}
+
+    /** A numeric header ({@code X-ChordFS-Version}, {@code -Modified}), or null when absent. */
+    static Long number(String header, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(header + " must be a number");
+        }
+    }
+
+    /** {@code X-ChordFS-Crc32c}: the sender's block CRC32Cs, at least one, each an unsigned 32-bit number. */
+    static List<Long> crcs(String value) {
+        List<Long> out = new ArrayList<>();
+        // -1 keeps empty items, so "," or "" is refused rather than read as no blocks at all.
+        for (String part : value.split(",", -1)) {
+            try {
+                long crc = Long.parseLong(part.trim());
+                if (crc >= 0 && crc <= 0xffffffffL) {
+                    out.add(crc);
+                    continue;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(PeerHeaders.CRC32C + " must be a comma-separated list of unsigned 32-bit numbers");
+        }
+        return out;
+    }
+
+    /** {@code X-ChordFS-Sha256}, or null when absent: the value becomes the stored object's checksum, so it must be one. */
+    static String sha256(String value) {
+        if (value != null && !SHA256_HEX.matcher(value).matches()) {
+            throw new IllegalArgumentException(PeerHeaders.SHA256 + " must be 64 lower-case hex digits");
+        }
+        return value;
+    }
+
+    /** {@code a=1&b=2}: names as sent, values percent-decoded; a pair without '=' is ignored, a later one wins. */
+    static Map<String, String> query(String raw) {
+        Map<String, String> q = new HashMap<>();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    q.put(pair.substring(0, eq), PercentCodec.decodePath(pair.substring(eq + 1)));
+                }
+            }
+        }
+        return q;
+    }
+
+    /** The (from, to] of a listing or digest request: two ids, 0 when absent. */
+    static long[] range(Map<String, String> query) {
+        long from = id(query, "from");
+        long to = id(query, "to");
+        return new long[] {from, to};
+    }
+
+    /** How many digest buckets (default 64), 1 to {@link #MAX_BUCKETS}. */
+    static int buckets(Map<String, String> query) {
+        int buckets;
+        try {
+            buckets = Integer.parseInt(query.getOrDefault("buckets", "64"));
+        } catch (NumberFormatException e) {
+            buckets = 0;
+        }
+        if (buckets < 1 || buckets > MAX_BUCKETS) {
+            throw new IllegalArgumentException("buckets must be between 1 and " + MAX_BUCKETS);
+        }
+        return buckets;
+    }
+
+    private static long id(Map<String, String> query, String name) {
+        try {
+            long id = Long.parseLong(query.getOrDefault(name, "0"));
+            if (Ring.isId(id)) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("from and to must be ids in [0, 2^32)");
+    }
+}
