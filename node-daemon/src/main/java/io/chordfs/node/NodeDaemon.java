@@ -43,52 +43,54 @@ public final class NodeDaemon implements AutoCloseable {
      * @param listenIp the address its three servers bind; null means {@code ip}. Differs when peers
      *     reach the node through an address translation (EC2's public IPv4 is on no interface)
      * @param capacityBytes the quota for stored bytes; 0 counts against the file system
+     * @param http the file server's settings: basic auth, request limits, threads, timeouts
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
      */
     public record Config(String ip, String listenIp, int port, Long id, Path dataDir, ChordConfig chord,
                          int writeQuorum, long repairPeriodMs, long tombstoneTtlMs, long capacityBytes,
-                         String basicAuth, String basicAuthUpload, String clusterSecret) {
+                         FileServer.Options http, String clusterSecret) {
         public Config {
             Objects.requireNonNull(ip, "ip");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(chord, "chord");
+            Objects.requireNonNull(http, "http");
             listenIp = listenIp == null ? ip : listenIp;
         }
 
         public static Config of(String ip, Path dataDir) {
             return new Config(ip, ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS,
-                    DEFAULT_TOMBSTONE_TTL_MS, 0, null, null, null);
+                    DEFAULT_TOMBSTONE_TTL_MS, 0, FileServer.Options.defaults(), null);
         }
 
         public Config withChord(ChordConfig c) {
             return new Config(ip, listenIp, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+                    capacityBytes, http, clusterSecret);
         }
 
         public Config withId(Long nodeId) {
             return new Config(ip, listenIp, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+                    capacityBytes, http, clusterSecret);
         }
 
         public Config withTombstoneTtl(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes,
-                    basicAuth, basicAuthUpload, clusterSecret);
+                    http, clusterSecret);
         }
 
         public Config withRepairPeriod(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes,
-                    basicAuth, basicAuthUpload, clusterSecret);
+                    http, clusterSecret);
         }
 
         /** Listens on {@code address}, still announcing {@link #ip()}. */
         public Config withListenIp(String address) {
             return new Config(ip, address, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+                    capacityBytes, http, clusterSecret);
         }
 
         public Config withPort(int chordPort) {
             return new Config(ip, listenIp, chordPort, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, basicAuth, basicAuthUpload, clusterSecret);
+                    capacityBytes, http, clusterSecret);
         }
     }
 
@@ -131,7 +133,7 @@ public final class NodeDaemon implements AutoCloseable {
     /** Opens the store and binds all three ports; the node is in no ring until create or join. */
     public static NodeDaemon start(Config c) throws IOException {
         // The JDK reads its HTTP server settings once, when the first server of the JVM starts.
-        FileServer.configureJdkHttpServer(FileServer.Options.defaults());
+        FileServer.configureJdkHttpServer(c.http());
         ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes());
         ChordService chord = null;
         Replicator replicator = null;
@@ -152,7 +154,7 @@ public final class NodeDaemon implements AutoCloseable {
             peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
-                    FileServer.Options.defaults().withBasicAuth(c.basicAuth(), c.basicAuthUpload()));
+                    c.http());
             return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
         } catch (IOException | RuntimeException e) {
             if (peerServer != null) {

@@ -10,6 +10,7 @@ import io.chordfs.node.aws.AwsClients;
 import io.chordfs.node.aws.AwsNode;
 import io.chordfs.node.aws.Imds;
 import io.chordfs.node.aws.InstanceIdentity;
+import io.chordfs.node.http.FileServer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,6 +31,9 @@ final class RunCommand {
                                        (default: every live member of the replica set)
               --repair-ms MS           period of the repair round (default 5000)
               --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
+              --max-object-size SIZE   largest object the file port takes in one request (a plain
+                                       file, or one chunk of an fs-client upload); larger gets 413
+                                       before anything is stored (default: no limit but the disk)
               --basic-auth U:P         HTTP basic auth for every request on the file port
               --basic-auth-upload U:P  HTTP basic auth for uploads only
               --cluster-secret S       secret that node-to-node calls and the kill RPC must carry
@@ -38,7 +42,7 @@ final class RunCommand {
               --help                   this text
             """;
     static final Set<String> NODE_OPTIONS = Set.of("--port", "--replicas", "--successors", "--write-quorum",
-            "--repair-ms", "--capacity", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+            "--repair-ms", "--capacity", "--max-object-size", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     static final String USAGE = """
             Usage: java -jar node-daemon.jar run --ip IP [--announce IP] [options]
                    java -jar node-daemon.jar run --aws [--asg NAME] [--address private|public] [options]
@@ -198,9 +202,13 @@ final class RunCommand {
         }
         int writeQuorum = args.getInt("--write-quorum", 0, 1, replicas);
         int repairMs = args.getInt("--repair-ms", (int) NodeDaemon.DEFAULT_REPAIR_MS, 50, 3_600_000);
+        FileServer.Options http = FileServer.Options.defaults()
+                .withBasicAuth(credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"));
+        if (args.has("--max-object-size")) {
+            http = http.withMaxObjectBytes(Sizes.parse(args.get("--max-object-size", null)));
+        }
         return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,
-                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity,
-                credentials(args, "--basic-auth"), credentials(args, "--basic-auth-upload"), secret);
+                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret);
     }
 
     private static String credentials(Args args, String option) throws Args.UsageException {

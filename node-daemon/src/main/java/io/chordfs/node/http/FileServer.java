@@ -208,6 +208,11 @@ public final class FileServer implements AutoCloseable {
                     queueCapacity, idleTimeout, requestTimeout, ioTimeout);
         }
 
+        /** {@code --max-object-size}. */
+        public Options withMaxObjectBytes(long max) {
+            return withLimits(maxHeaderBytes, maxPartHeaderBytes, max);
+        }
+
         public Options withThreads(int threads, int queueCapacity) {
             return new Options(basicAuth, basicAuthUpload, maxHeaderBytes, maxPartHeaderBytes, maxObjectBytes, threads,
                     queueCapacity, idleTimeout, requestTimeout, ioTimeout);
