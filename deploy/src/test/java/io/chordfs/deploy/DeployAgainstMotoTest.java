@@ -12,6 +12,7 @@ import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
+import io.chordfs.testsupport.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -68,7 +69,7 @@ class DeployAgainstMotoTest {
         // Fake credentials for the SDK's default chain (system properties come first in it).
         System.setProperty("aws.accessKeyId", "testing");
         System.setProperty("aws.secretAccessKey", "testing");
-        aws = new Aws("us-east-1", moto.endpoint, null);
+        aws = new Aws("us-east-1", moto.endpoint(), null);
     }
 
     @AfterAll
@@ -79,7 +80,7 @@ class DeployAgainstMotoTest {
 
     static Result deploy(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--region", "us-east-1", "--endpoint-url", moto.endpoint));
+        all.addAll(List.of("--region", "us-east-1", "--endpoint-url", moto.endpoint()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),

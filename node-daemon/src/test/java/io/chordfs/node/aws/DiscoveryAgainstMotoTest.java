@@ -9,6 +9,7 @@ import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.NodeDaemon;
 import io.chordfs.node.PortLayout;
+import io.chordfs.testsupport.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

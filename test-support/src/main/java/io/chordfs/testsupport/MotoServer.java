@@ -1,6 +1,4 @@
-package io.chordfs.node.aws;
-
-import static org.junit.jupiter.api.Assertions.fail;
+package io.chordfs.testsupport;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,14 +8,24 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.regions.Region;
 
 /**
- * moto's server mode on loopback: the AWS API emulator the node's AWS tests talk to through the
- * real SDK. It comes from the project's venv (scripts/setup-python installs moto[server]); a
- * missing venv fails the tests, it never skips them.
+ * moto's server mode on loopback: the AWS API emulator the deploy and node AWS tests talk to
+ * through the real SDK. It comes from the project's venv (scripts/setup-python installs
+ * moto[server]); a missing venv fails the tests, it never skips them.
+ *
+ * <p>The venv is the system property {@code chordfs.venv} (set by the surefire configuration),
+ * else {@code ../.venv} from the working directory (a module's directory under the root). Each
+ * server gets a free port of its own, its output goes to a temporary log that is quoted when it
+ * fails to start, and {@link #close()} stops it and deletes the log.
  */
-final class MotoServer implements AutoCloseable {
-    final String endpoint;
+public final class MotoServer implements AutoCloseable {
+    private final String endpoint;
     private final Process process;
     private final Path log;
 
@@ -27,12 +35,13 @@ final class MotoServer implements AutoCloseable {
         this.log = log;
     }
 
-    static MotoServer start() throws IOException, InterruptedException {
+    /** Starts moto_server on a free loopback port and returns once it answers (at most 60 s). */
+    public static MotoServer start() throws IOException, InterruptedException {
         Path venv = Path.of(System.getProperty("chordfs.venv", "../.venv")).toAbsolutePath().normalize();
         Path server = venv.resolve("bin/moto_server");
         if (!Files.isExecutable(server)) {
-            fail("moto_server not found at " + server + ": run scripts/setup-python (it installs moto[server] from "
-                    + "compat/requirements.txt into .venv)");
+            throw new AssertionError("moto_server not found at " + server + ": run scripts/setup-python (it installs "
+                    + "moto[server] from compat/requirements.txt into .venv)");
         }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -48,11 +57,16 @@ final class MotoServer implements AutoCloseable {
         return moto;
     }
 
+    /** The server's URL, {@code http://127.0.0.1:PORT}: the endpoint override for SDK clients. */
+    public String endpoint() {
+        return endpoint;
+    }
+
     private void awaitReady() throws InterruptedException, IOException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                fail("moto_server exited with " + process.exitValue() + ": " + Files.readString(log));
+                throw new AssertionError("moto_server exited with " + process.exitValue() + ": " + Files.readString(log));
             }
             try {
                 HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/moto-api/").toURL().openConnection();
@@ -66,23 +80,27 @@ final class MotoServer implements AutoCloseable {
                 Thread.sleep(200);
             }
         }
+        String output = Files.readString(log);
         close();
-        fail("moto_server did not answer within 60 s: " + Files.readString(log));
+        throw new AssertionError("moto_server did not answer within 60 s: " + output);
     }
 
-    /** An SDK client builder aimed at this server: us-east-1, fake credentials. */
-    <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B aim(B builder) {
-        return builder.region(software.amazon.awssdk.regions.Region.US_EAST_1)
+    /**
+     * An SDK client builder aimed at this server: us-east-1, fake credentials. Needs the AWS SDK
+     * on the caller's classpath (this module has it as provided).
+     */
+    public <B extends AwsClientBuilder<B, ?>> B aim(B builder) {
+        return builder.region(Region.US_EAST_1)
                 .endpointOverride(URI.create(endpoint))
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing")));
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")));
     }
 
+    /** Stops the server (destroy, then forcibly after 10 s) and deletes its log. */
     @Override
     public void close() {
         process.destroy();
         try {
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {
