@@ -16,23 +16,8 @@ import sys
 import traceback
 
 import msgpackrpc
-import msgpackrpc.error
 
-
-def error_text(e):
-    """The error object the server sent, as text (it arrives as bytes)."""
-    arg = e.args[0] if e.args else ""
-    if isinstance(arg, bytes):
-        return arg.decode("utf-8", "replace")
-    return str(arg)
-
-
-def refused(what, fn):
-    try:
-        result = fn()
-    except msgpackrpc.error.RPCError as e:
-        return error_text(e)
-    raise AssertionError("%s should raise RPCError, returned %r" % (what, result))
+from msgpackrpc_client_check import expect_rpc_error
 
 
 def main(argv):
@@ -44,8 +29,8 @@ def main(argv):
     out = {}
     client = msgpackrpc.Client(msgpackrpc.Address(host, port), timeout=10)
     if secret is not None:
-        out["kill_no_args"] = refused("kill()", lambda: client.call("kill"))
-        out["kill_wrong"] = refused("kill(wrong)", lambda: client.call("kill", "not-" + secret))
+        out["kill_no_args"] = expect_rpc_error("kill()", lambda: client.call("kill"))["text"]
+        out["kill_wrong"] = expect_rpc_error("kill(wrong)", lambda: client.call("kill", "not-" + secret))["text"]
         # The refusals changed nothing: the node answers on the same connection, with its own id.
         out["info_after_refusals"] = client.call("get_info")[2]
         out["kill"] = client.call("kill", secret)
