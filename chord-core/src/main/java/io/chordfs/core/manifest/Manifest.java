@@ -27,7 +27,7 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
     private static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
     /**
      * A manifest is never larger than this: nodes read objects up to this size into memory to
-     * recognise manifests (ChunkedFiles.MAX_MANIFEST in node-daemon, the same value).
+     * recognise manifests (node-daemon's ChunkedFiles), so fs-client never writes a larger one.
      */
     public static final long MAX_BYTES = 1L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,8 +95,11 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
     }
 
     /**
-     * Parses and checks a manifest: chunk sizes add up to the size, every chunk but the last is
-     * exactly chunk_size, chunk names are {@code <name>_chunk_<i>}. Throws IOException otherwise.
+     * Parses and checks a manifest: it starts with {@link #MAGIC}, is JSON with
+     * {@code "chordfs_manifest":1}, a textual name and sha256, size at least 0 and chunk_size at
+     * least 1; chunk names are {@code <name>_chunk_<i>} with i from 1, every chunk is at most and
+     * every chunk but the last exactly chunk_size, each chunk's sha256 has 64 characters, and
+     * chunk sizes add up to the size. Throws IOException otherwise.
      */
     public static Manifest parse(byte[] bytes) throws IOException {
         if (!hasMagic(bytes, bytes.length)) {
