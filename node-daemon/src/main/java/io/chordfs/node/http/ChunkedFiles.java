@@ -183,7 +183,7 @@ final class ChunkedFiles {
         // chunk that is missing, the wrong version or unreadable is a clean 502 naming it.
         long firstBase = m.offset(first);
         long hold = Math.min(1L << 20, Math.min(end, firstBase + m.chunks().get(first).size()) - offset);
-        Held held = new Held(ex, out, code, length, hold);
+        FileServer.HeldResponse held = new FileServer.HeldResponse(ex, out, code, length, hold);
         try {
             for (int i = first; i <= last; i++) {
                 Manifest.Chunk c = m.chunks().get(i);
@@ -194,7 +194,7 @@ final class ChunkedFiles {
                 } catch (ChunkException e) {
                     throw e;
                 } catch (IOException e) {
-                    if (held.started) {
+                    if (held.started()) {
                         throw e; // the client went away, or the chunk broke mid-stream
                     }
                     throw new ChunkException("chunk " + c.name() + " of " + m.name() + " cannot be read: " + e.getMessage());
@@ -204,9 +204,9 @@ final class ChunkedFiles {
                 }
                 sink.release();
             }
-            held.start();
+            held.finish();
         } catch (ChunkException e) {
-            if (held.started) {
+            if (held.started()) {
                 LOG.log(Level.WARNING, "{0}: GET {1}: {2}; dropped the connection", node, m.name(), e.getMessage());
                 throw e;
             }
@@ -218,51 +218,6 @@ final class ChunkedFiles {
             return;
         }
         out.flush();
-    }
-
-    /** The response body: the first {@code hold} bytes wait in memory, then the status line goes out. */
-    private static final class Held extends OutputStream {
-        private final HttpExchange ex;
-        private final OutputStream out;
-        private final int code;
-        private final long length;
-        private final long hold;
-        private ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        boolean started;
-
-        Held(HttpExchange ex, OutputStream out, int code, long length, long hold) {
-            this.ex = ex;
-            this.out = out;
-            this.code = code;
-            this.length = length;
-            this.hold = hold;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (started) {
-                out.write(b, off, len);
-                return;
-            }
-            buf.write(b, off, len);
-            if (buf.size() >= hold) {
-                start();
-            }
-        }
-
-        void start() throws IOException {
-            if (!started) {
-                started = true;
-                ex.sendResponseHeaders(code, length);
-                buf.writeTo(out);
-                buf = null;
-            }
-        }
     }
 
     /** A chunk is missing or not the manifest's version. */
