@@ -2,6 +2,7 @@ package io.chordfs.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;

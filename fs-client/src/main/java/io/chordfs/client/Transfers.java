@@ -1,5 +1,6 @@
 package io.chordfs.client;
 
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;
@@ -263,7 +264,7 @@ final class Transfers {
         HttpResponse<InputStream> resp = r.get();
         long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
         try {
-            byte[] head = resp.body().readNBytes(Manifest.MAGIC_BYTES.length);
+            byte[] head = resp.body().readNBytes(Manifest.MAGIC.length());
             if (Manifest.hasMagic(head, head.length) && len >= 0 && len <= Manifest.MAX_BYTES) {
                 byte[] rest = resp.body().readNBytes((int) len - head.length);
                 byte[] all = new byte[head.length + rest.length];

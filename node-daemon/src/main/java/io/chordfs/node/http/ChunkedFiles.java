@@ -1,9 +1,8 @@
 package io.chordfs.node.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.route.ObjectSource;
 import io.chordfs.node.store.ObjectMeta;
@@ -15,9 +14,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -26,12 +23,10 @@ import java.util.Optional;
  * manifest answers with the whole file, assembled here, so curl, browsers and the course's
  * download scripts see the real content.
  *
- * <p>A manifest is an object of at most {@link #MAX_MANIFEST} bytes that starts with
- * {@link #MAGIC} ({@code {"chordfs_manifest":}) and parses as one: JSON
- * {@code {"chordfs_manifest":1,"name","size","chunk_size","chunks":[{"name","size","sha256"}],"sha256","created"}},
- * chunks named {@code <name>_chunk_<i>} from 1, every chunk but the last exactly chunk_size, sizes
- * adding up to size. A plain object that starts with the magic and parses as a manifest is read as
- * one (accepted, documented); one that does not parse is served as it is.
+ * <p>A manifest is an object of at most {@link Manifest#MAX_BYTES} bytes that {@link Manifest#parse}
+ * accepts (the format and its rules are chord-core's {@link Manifest}, which fs-client writes) and
+ * that names the requested file. A plain object that starts with {@link Manifest#MAGIC} and parses
+ * as a manifest is read as one (accepted, documented); one that does not parse is served as it is.
  *
  * <p>The stored bytes themselves (the manifest) are served when the request has the header
  * {@code X-ChordFS-Raw: 1} or the query {@code ?raw=1}; the client reads manifests that way.
@@ -49,10 +44,7 @@ import java.util.Optional;
  */
 final class ChunkedFiles {
     static final String RAW_HEADER = "X-ChordFS-Raw";
-    static final byte[] MAGIC = "{\"chordfs_manifest\":".getBytes(StandardCharsets.US_ASCII);
-    static final long MAX_MANIFEST = 1L << 20;
     private static final System.Logger LOG = System.getLogger(ChunkedFiles.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectRouter router;
     private final String node;
@@ -62,62 +54,16 @@ final class ChunkedFiles {
         this.node = node;
     }
 
-    record Chunk(String name, long size, String sha256) {}
-
-    record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256) {}
-
-    /** The parsed manifest, or empty when {@code bytes} is not a valid one. */
+    /**
+     * The parsed manifest, or empty when {@code bytes} are not a valid one: such an object is
+     * served as it is, so a refusal is an answer here, not a failure.
+     */
     static Optional<Manifest> parse(byte[] bytes) {
-        if (!startsWithMagic(bytes, bytes.length)) {
-            return Optional.empty();
-        }
         try {
-            JsonNode n = JSON.readTree(bytes);
-            if (n == null || n.path("chordfs_manifest").asInt() != 1 || !n.path("chunks").isArray()
-                    || !n.path("name").isTextual() || !n.path("sha256").isTextual()) {
-                return Optional.empty();
-            }
-            String name = n.get("name").asText();
-            long size = n.path("size").asLong(-1);
-            long chunkSize = n.path("chunk_size").asLong(-1);
-            if (size < 0 || chunkSize < 1) {
-                return Optional.empty();
-            }
-            List<Chunk> chunks = new ArrayList<>();
-            long total = 0;
-            int i = 0;
-            for (JsonNode c : n.get("chunks")) {
-                i++;
-                Chunk ch = new Chunk(c.path("name").asText(), c.path("size").asLong(-1), c.path("sha256").asText());
-                if (!ch.name().equals(name + "_chunk_" + i) || ch.size() < 0 || ch.size() > chunkSize
-                        || ch.sha256().length() != 64) {
-                    return Optional.empty();
-                }
-                chunks.add(ch);
-                total += ch.size();
-            }
-            for (int k = 0; k + 1 < chunks.size(); k++) {
-                if (chunks.get(k).size() != chunkSize) {
-                    return Optional.empty();
-                }
-            }
-            return total == size ? Optional.of(new Manifest(name, size, chunkSize, chunks, n.get("sha256").asText()))
-                    : Optional.empty();
-        } catch (IOException e) {
+            return Optional.of(Manifest.parse(bytes));
+        } catch (IOException notAManifest) {
             return Optional.empty();
         }
-    }
-
-    static boolean startsWithMagic(byte[] b, int len) {
-        if (len < MAGIC.length) {
-            return false;
-        }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (b[i] != MAGIC[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static boolean rawRequested(HttpExchange ex) {
@@ -132,7 +78,7 @@ final class ChunkedFiles {
     /**
      * The hook of {@link FileServer}'s GET/HEAD: when {@code src} is a manifest (and the raw bytes
      * were not asked for), answers the request with the assembled file and returns null; otherwise
-     * returns the source to serve as usual. An object of at most {@link #MAX_MANIFEST} bytes is
+     * returns the source to serve as usual. An object of at most {@link Manifest#MAX_BYTES} bytes is
      * read whole, in one {@code copyTo} (so sequential sources still see one call), and then
      * served from memory; a failure of that read is handed back as a source whose copyTo throws
      * it, so the file server answers it as it answers any read failure.
@@ -140,7 +86,7 @@ final class ChunkedFiles {
     ObjectSource serveIfManifest(HttpExchange ex, OutputStream out, boolean head, ObjectSource src, String name)
             throws IOException {
         long size = src.meta().size();
-        if (rawRequested(ex) || size < MAGIC.length || size > MAX_MANIFEST) {
+        if (rawRequested(ex) || size < Manifest.MAGIC.length() || size > Manifest.MAX_BYTES) {
             return src;
         }
         ByteArrayOutputStream whole = new ByteArrayOutputStream((int) size);
@@ -235,20 +181,20 @@ final class ChunkedFiles {
         // The status line waits until the first bytes (up to 1 MiB, or the part of the first chunk
         // in range, whichever is less) are read and, for a chunk that small, verified: a first
         // chunk that is missing, the wrong version or unreadable is a clean 502 naming it.
-        long firstBase = (long) first * m.chunkSize();
+        long firstBase = m.offset(first);
         long hold = Math.min(1L << 20, Math.min(end, firstBase + m.chunks().get(first).size()) - offset);
-        Held held = new Held(ex, out, code, length, hold);
+        FileServer.HeldResponse held = new FileServer.HeldResponse(ex, out, code, length, hold);
         try {
             for (int i = first; i <= last; i++) {
-                Chunk c = m.chunks().get(i);
-                long base = (long) i * m.chunkSize();
+                Manifest.Chunk c = m.chunks().get(i);
+                long base = m.offset(i);
                 ChunkSink sink = new ChunkSink(held, base, Math.max(offset, base), Math.min(end, base + c.size()));
                 try (ObjectSource s = openChecked(m, i)) {
                     s.copyTo(sink, 0, c.size());
                 } catch (ChunkException e) {
                     throw e;
                 } catch (IOException e) {
-                    if (held.started) {
+                    if (held.started()) {
                         throw e; // the client went away, or the chunk broke mid-stream
                     }
                     throw new ChunkException("chunk " + c.name() + " of " + m.name() + " cannot be read: " + e.getMessage());
@@ -258,9 +204,9 @@ final class ChunkedFiles {
                 }
                 sink.release();
             }
-            held.start();
+            held.finish();
         } catch (ChunkException e) {
-            if (held.started) {
+            if (held.started()) {
                 LOG.log(Level.WARNING, "{0}: GET {1}: {2}; dropped the connection", node, m.name(), e.getMessage());
                 throw e;
             }
@@ -274,51 +220,6 @@ final class ChunkedFiles {
         out.flush();
     }
 
-    /** The response body: the first {@code hold} bytes wait in memory, then the status line goes out. */
-    private static final class Held extends OutputStream {
-        private final HttpExchange ex;
-        private final OutputStream out;
-        private final int code;
-        private final long length;
-        private final long hold;
-        private ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        boolean started;
-
-        Held(HttpExchange ex, OutputStream out, int code, long length, long hold) {
-            this.ex = ex;
-            this.out = out;
-            this.code = code;
-            this.length = length;
-            this.hold = hold;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (started) {
-                out.write(b, off, len);
-                return;
-            }
-            buf.write(b, off, len);
-            if (buf.size() >= hold) {
-                start();
-            }
-        }
-
-        void start() throws IOException {
-            if (!started) {
-                started = true;
-                ex.sendResponseHeaders(code, length);
-                buf.writeTo(out);
-                buf = null;
-            }
-        }
-    }
-
     /** A chunk is missing or not the manifest's version. */
     static final class ChunkException extends IOException {
         ChunkException(String message) {
@@ -327,7 +228,7 @@ final class ChunkedFiles {
     }
 
     private ObjectSource openChecked(Manifest m, int i) throws IOException {
-        Chunk c = m.chunks().get(i);
+        Manifest.Chunk c = m.chunks().get(i);
         Optional<ObjectSource> o = router.open(c.name());
         if (o.isEmpty()) {
             throw new ChunkException("chunk " + c.name() + " of " + m.name() + " is missing");

@@ -639,7 +639,7 @@ public final class FileServer implements AutoCloseable {
             // been verified and written: corruption found before that is a clean 500.
             int bs = Math.max(1, meta.blockSize());
             long firstEnd = Math.min(offset + length, (offset / bs + 1) * bs);
-            HeldResponse body = new HeldResponse(c, code, length, firstEnd - offset);
+            HeldResponse body = new HeldResponse(c.ex, c.out, code, length, firstEnd - offset);
             try {
                 src.copyTo(body, offset, length);
             } catch (CorruptObjectException e) {
@@ -665,12 +665,16 @@ public final class FileServer implements AutoCloseable {
     }
 
     /**
-     * The response body of a GET: the first {@code hold} bytes are kept back, and the status line
-     * is sent only once they are all there (so a failure before that can still become a 500);
-     * then everything passes straight through.
+     * The response body of a GET, of a stored object here or of a chunked file in
+     * {@link ChunkedFiles}: the first {@code hold} bytes are kept back, and the status line
+     * ({@code code}, Content-Length {@code length}) is sent only once they are all there, so a
+     * failure before that can still become an error status (500 here, 502 there); then everything
+     * passes straight through. Writing more than {@code length} bytes is an IOException: a source
+     * must never stretch a response beyond the Content-Length already promised.
      */
-    private static final class HeldResponse extends OutputStream {
-        private final Call c;
+    static final class HeldResponse extends OutputStream {
+        private final HttpExchange ex;
+        private final OutputStream out;
         private final int code;
         private final long length;
         private final long hold;
@@ -678,8 +682,9 @@ public final class FileServer implements AutoCloseable {
         private boolean started;
         private long count;
 
-        HeldResponse(Call c, int code, long length, long hold) {
-            this.c = c;
+        HeldResponse(HttpExchange ex, OutputStream out, int code, long length, long hold) {
+            this.ex = ex;
+            this.out = out;
             this.code = code;
             this.length = length;
             this.hold = hold;
@@ -706,7 +711,7 @@ public final class FileServer implements AutoCloseable {
             }
             count += len;
             if (started) {
-                c.out.write(b, off, len);
+                out.write(b, off, len);
                 return;
             }
             held.write(b, off, len);
@@ -719,8 +724,8 @@ public final class FileServer implements AutoCloseable {
         void finish() throws IOException {
             if (!started) {
                 started = true;
-                c.ex.sendResponseHeaders(code, length);
-                held.writeTo(c.out);
+                ex.sendResponseHeaders(code, length);
+                held.writeTo(out);
                 held = null;
             }
         }

@@ -1,4 +1,4 @@
-package io.chordfs.client;
+package io.chordfs.core.manifest;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 

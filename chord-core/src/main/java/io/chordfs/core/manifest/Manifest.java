@@ -1,4 +1,4 @@
-package io.chordfs.client;
+package io.chordfs.core.manifest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -13,18 +13,21 @@ import java.util.List;
 
 /**
  * The manifest of a chunked file, stored under the file's own name as the commit point of an
- * upload. JSON whose first key is {@code "chordfs_manifest":1}, written with no whitespace, so a
- * stored object is recognised as a manifest by its first bytes, {@link #MAGIC}:
+ * upload. fs-client writes and reads it and node-daemon reads it to serve the assembled file,
+ * so the format and its rules are defined here for both. JSON whose first key is
+ * {@code "chordfs_manifest":1}, written with no whitespace, so a stored object is recognised as a
+ * manifest by its first bytes, {@link #MAGIC}:
  * <pre>{"chordfs_manifest":1,"name":"f","size":N,"chunk_size":C,"chunks":[{"name":"f_chunk_1","size":C,"sha256":"…"},…],"sha256":"…","created":"2026-…Z"}</pre>
  * A plain (unchunked) object whose bytes happen to start with the magic and parse as a valid
  * manifest is read as one: an accepted, documented ambiguity.
  */
 public record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256, String created) {
+    /** ASCII, so its {@code length()} is its length in bytes. */
     public static final String MAGIC = "{\"chordfs_manifest\":";
-    static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
     /**
      * A manifest is never larger than this: nodes read objects up to this size into memory to
-     * recognise manifests (ChunkedFiles.MAX_MANIFEST in node-daemon, the same value).
+     * recognise manifests (node-daemon's ChunkedFiles), so fs-client never writes a larger one.
      */
     public static final long MAX_BYTES = 1L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,17 +43,18 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
     }
 
     /** The most chunks a manifest for {@code name} can list within {@link #MAX_BYTES} (a safe bound). */
-    static long maxChunks(String name) {
+    public static long maxChunks(String name) {
         long nb = 2L * name.getBytes(StandardCharsets.UTF_8).length; // JSON escaping at most doubles it
         return (MAX_BYTES - nb - 400) / (nb + 150);
     }
 
     /** Offset of chunk {@code i} (0-based) in the file. */
-    long offset(int i) {
+    public long offset(int i) {
         return i * chunkSize;
     }
 
-    static boolean hasMagic(byte[] head, int len) {
+    /** Whether the first {@code len} bytes of {@code head} start with {@link #MAGIC}. */
+    public static boolean hasMagic(byte[] head, int len) {
         if (len < MAGIC_BYTES.length) {
             return false;
         }
@@ -91,8 +95,11 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
     }
 
     /**
-     * Parses and checks a manifest: chunk sizes add up to the size, every chunk but the last is
-     * exactly chunk_size, chunk names are {@code <name>_chunk_<i>}. Throws IOException otherwise.
+     * Parses and checks a manifest: it starts with {@link #MAGIC}, is JSON with
+     * {@code "chordfs_manifest":1}, a textual name and sha256, size at least 0 and chunk_size at
+     * least 1; chunk names are {@code <name>_chunk_<i>} with i from 1, every chunk is at most and
+     * every chunk but the last exactly chunk_size, each chunk's sha256 has 64 characters, and
+     * chunk sizes add up to the size. Throws IOException otherwise.
      */
     public static Manifest parse(byte[] bytes) throws IOException {
         if (!hasMagic(bytes, bytes.length)) {
