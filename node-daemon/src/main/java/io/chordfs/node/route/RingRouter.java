@@ -9,6 +9,7 @@ import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 

@@ -439,8 +439,8 @@ class FileServerTest {
             }
 
             @Override
-            public java.util.Optional<io.chordfs.node.route.ObjectSource> open(String name) throws IOException {
-                return local.open(name).map(src -> new io.chordfs.node.route.ObjectSource() {
+            public java.util.Optional<io.chordfs.node.store.ObjectSource> open(String name) throws IOException {
+                return local.open(name).map(src -> new io.chordfs.node.store.ObjectSource() {
                     @Override
                     public ObjectMeta meta() {
                         return src.meta();
