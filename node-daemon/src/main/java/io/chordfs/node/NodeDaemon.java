@@ -8,6 +8,7 @@ import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.http.FileServer;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.replica.Drain;
 import io.chordfs.node.replica.JoinHandover;
 import io.chordfs.node.replica.RepairLoop;

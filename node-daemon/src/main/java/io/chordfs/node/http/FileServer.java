@@ -1,9 +1,9 @@
 package io.chordfs.node.http;
 
-import io.chordfs.node.PercentCodec;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.BadNameException;
