@@ -2,7 +2,7 @@ package io.chordfs.bench;
 
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.Sizes;
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.peer.PortLayout;
 
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package io.chordfs.node;
+package io.chordfs.node.daemon;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordListener;
