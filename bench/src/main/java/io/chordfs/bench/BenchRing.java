@@ -1,7 +1,7 @@
 package io.chordfs.bench;
 
 import io.chordfs.core.chord.RingCheck;
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,8 +4,8 @@ import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.Ring;
-import io.chordfs.node.NodeDaemon;
-import io.chordfs.node.PortLayout;
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.store.ObjectMeta;
 
 import java.net.URI;

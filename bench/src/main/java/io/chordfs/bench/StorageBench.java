@@ -2,8 +2,8 @@ package io.chordfs.bench;
 
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.Sizes;
-import io.chordfs.node.NodeDaemon;
-import io.chordfs.node.PortLayout;
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
 
 import java.io.ByteArrayInputStream;
 import java.io.FileInputStream;

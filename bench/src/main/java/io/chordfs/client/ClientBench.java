@@ -62,7 +62,7 @@ public final class ClientBench {
             }
         }
         try (io.chordfs.bench.BenchRing ring = io.chordfs.bench.BenchRing.start(dir.resolve("nodes"), 3,
-                io.chordfs.node.NodeDaemon.DEFAULT_REPAIR_MS);
+                io.chordfs.node.daemon.NodeDaemon.DEFAULT_REPAIR_MS);
              RingClient client = new RingClient(ring.nodes().get(0).self().address())) {
             Progress none = new Progress(System.err, false, "", 0);
             long t0 = System.nanoTime();

@@ -1,6 +1,6 @@
 package io.chordfs.client;
 
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.store.ObjectMeta;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

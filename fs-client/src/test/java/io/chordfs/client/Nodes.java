@@ -3,7 +3,7 @@ package io.chordfs.client;
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.ring.Keys;
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

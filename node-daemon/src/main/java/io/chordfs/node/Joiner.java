@@ -1,5 +1,7 @@
 package io.chordfs.node;
 
+import io.chordfs.node.daemon.NodeDaemon;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

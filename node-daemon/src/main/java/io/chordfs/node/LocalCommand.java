@@ -4,6 +4,8 @@ import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.Durations;
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
 
 import java.io.IOException;
 import java.io.PrintStream;

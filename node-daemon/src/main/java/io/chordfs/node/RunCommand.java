@@ -10,7 +10,9 @@ import io.chordfs.node.aws.AwsClients;
 import io.chordfs.node.aws.AwsNode;
 import io.chordfs.node.aws.Imds;
 import io.chordfs.node.aws.InstanceIdentity;
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.http.FileServer;
+import io.chordfs.node.peer.PortLayout;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.node.daemon.NodeDaemon;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

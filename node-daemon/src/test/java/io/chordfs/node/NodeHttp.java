@@ -1,5 +1,7 @@
 package io.chordfs.node;
 
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
 
 import java.net.URI;

@@ -7,6 +7,7 @@ import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcError;
 import io.chordfs.core.rpc.RpcLimits;
+import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.chordfs.node;
 
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.chordfs.node;
 
+import io.chordfs.node.daemon.NodeDaemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,7 @@
 package io.chordfs.node;
 
 import io.chordfs.core.cli.Args;
+import io.chordfs.node.daemon.NodeDaemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,6 +4,8 @@ import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

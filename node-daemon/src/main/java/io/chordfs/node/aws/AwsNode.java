@@ -1,6 +1,6 @@
 package io.chordfs.node.aws;
 
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.chordfs.node.aws;
 import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -4,8 +4,8 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.node.route.ObjectRouter;
-import io.chordfs.node.route.ObjectSource;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

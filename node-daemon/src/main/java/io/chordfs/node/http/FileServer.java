@@ -1,17 +1,17 @@
 package io.chordfs.node.http;
 
-import io.chordfs.node.PercentCodec;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.node.peer.PercentCodec;
+import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.route.ObjectRouter;
-import io.chordfs.node.route.ObjectSource;
-import io.chordfs.node.route.RingUnavailableException;
 import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.Names;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 import io.chordfs.node.store.StoreFullException;

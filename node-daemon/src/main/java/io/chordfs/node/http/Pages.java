@@ -1,6 +1,6 @@
 package io.chordfs.node.http;
 
-import io.chordfs.node.PercentCodec;
+import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
 
 import java.nio.charset.StandardCharsets;

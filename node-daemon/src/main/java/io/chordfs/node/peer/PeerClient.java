@@ -2,11 +2,9 @@ package io.chordfs.node.peer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.chordfs.core.ring.NodeRef;
-import io.chordfs.node.PortLayout;
-import io.chordfs.node.PercentCodec;
-import io.chordfs.node.route.ObjectSource;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StoreFullException;
 

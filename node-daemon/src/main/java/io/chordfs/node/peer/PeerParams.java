@@ -1,7 +1,6 @@
 package io.chordfs.node.peer;
 
 import io.chordfs.core.ring.Ring;
-import io.chordfs.node.PercentCodec;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -6,8 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
-import io.chordfs.node.PercentCodec;
-import io.chordfs.node.route.RingUnavailableException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.RangeDigest;
 import io.chordfs.node.store.ObjectMeta;

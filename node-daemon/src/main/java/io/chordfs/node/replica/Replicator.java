@@ -4,7 +4,7 @@ import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
-import io.chordfs.node.route.QuorumException;
+import io.chordfs.node.peer.QuorumException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;

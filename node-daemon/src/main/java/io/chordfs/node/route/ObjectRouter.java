@@ -1,6 +1,7 @@
 package io.chordfs.node.route;
 
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.StagedWrite;
 
 import java.io.IOException;

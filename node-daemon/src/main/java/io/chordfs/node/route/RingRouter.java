@@ -6,9 +6,11 @@ import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 

@@ -1,7 +1,5 @@
 package io.chordfs.node.store;
 
-import io.chordfs.node.route.ObjectSource;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -11,7 +11,7 @@ import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.testsupport.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.ring.NodeRef;
-import io.chordfs.node.NodeDaemon;
-import io.chordfs.node.PortLayout;
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
 import io.chordfs.testsupport.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

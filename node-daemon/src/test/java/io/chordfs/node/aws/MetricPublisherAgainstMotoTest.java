@@ -3,7 +3,7 @@ package io.chordfs.node.aws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chordfs.node.NodeDaemon;
+import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.testsupport.MotoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

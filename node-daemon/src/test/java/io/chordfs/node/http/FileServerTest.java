@@ -1,6 +1,6 @@
 package io.chordfs.node.http;
 
-import io.chordfs.node.PercentCodec;
+import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -439,8 +439,8 @@ class FileServerTest {
             }
 
             @Override
-            public java.util.Optional<io.chordfs.node.route.ObjectSource> open(String name) throws IOException {
-                return local.open(name).map(src -> new io.chordfs.node.route.ObjectSource() {
+            public java.util.Optional<io.chordfs.node.store.ObjectSource> open(String name) throws IOException {
+                return local.open(name).map(src -> new io.chordfs.node.store.ObjectSource() {
                     @Override
                     public ObjectMeta meta() {
                         return src.meta();

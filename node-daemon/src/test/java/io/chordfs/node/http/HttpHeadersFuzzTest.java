@@ -1,7 +1,7 @@
 package io.chordfs.node.http;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.chordfs.node.PercentCodec;
+import io.chordfs.node.peer.PercentCodec;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.chordfs.node.http;
 
-import io.chordfs.node.PercentCodec;
+import io.chordfs.node.peer.PercentCodec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

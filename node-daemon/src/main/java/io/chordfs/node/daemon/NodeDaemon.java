@@ -1,4 +1,4 @@
-package io.chordfs.node;
+package io.chordfs.node.daemon;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.chord.ChordListener;
@@ -6,10 +6,11 @@ import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.http.FileServer;
-import io.chordfs.node.peer.JoinHandover;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
+import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.replica.Drain;
+import io.chordfs.node.replica.JoinHandover;
 import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.route.RingRouter;

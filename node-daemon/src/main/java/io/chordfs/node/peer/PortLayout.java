@@ -1,4 +1,4 @@
-package io.chordfs.node;
+package io.chordfs.node.peer;
 
 import io.chordfs.core.ring.NodeRef;
 

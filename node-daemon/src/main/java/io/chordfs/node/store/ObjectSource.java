@@ -1,6 +1,4 @@
-package io.chordfs.node.route;
-
-import io.chordfs.node.store.ObjectMeta;
+package io.chordfs.node.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +10,7 @@ public interface ObjectSource extends AutoCloseable {
     /**
      * Copies bytes [offset, offset + length) to {@code out}. Bytes are verified against their
      * checksums before they are written; a mismatch throws
-     * {@link io.chordfs.node.store.CorruptObjectException} and nothing unverified is written.
+     * {@link CorruptObjectException} and nothing unverified is written.
      */
     void copyTo(OutputStream out, long offset, long length) throws IOException;
 

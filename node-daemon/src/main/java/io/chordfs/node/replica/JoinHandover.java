@@ -1,8 +1,10 @@
-package io.chordfs.node.peer;
+package io.chordfs.node.replica;
 
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
+import io.chordfs.node.peer.PeerClient;
+import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;

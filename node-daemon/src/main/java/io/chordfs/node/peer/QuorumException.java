@@ -1,4 +1,4 @@
-package io.chordfs.node.route;
+package io.chordfs.node.peer;
 
 /** Fewer copies than the write quorum became durable: the client gets 503 and may retry. */
 public final class QuorumException extends RingUnavailableException {
