@@ -58,7 +58,7 @@ public final class Main {
             memory is about --parallel x chunk size.
 
             Options: --quiet (no progress, no result line), --json (results as JSON on stdout).
-            Progress (bytes, rate, ETA) goes to stderr when it is a terminal.
+            Progress (bytes, rate, ETA) goes to stderr when stderr is a terminal.
             IP is any node of the ring; PORT is its Chord RPC port (default 5057; files on PORT+1).
             Exit codes: 0 done; 1 failure (a node unreachable, no such file, a chunk missing or corrupt
             everywhere, the ring full, not authorised), with one line on stderr; 2 wrong usage.

@@ -1,6 +1,9 @@
 package io.chordfs.client;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,9 +24,24 @@ final class Progress {
         this.total = total;
     }
 
-    /** On when stderr is a terminal (approximated by a console being attached). */
+    private static final Path STDERR_LINK = Path.of("/proc/self/fd/2");
+
+    /** On when stderr is a terminal; Java 17 cannot ask isatty(2) directly, so Linux's /proc says. */
     static boolean terminal() {
-        return System.console() != null;
+        return isTerminal(STDERR_LINK);
+    }
+
+    /**
+     * Whether a file-descriptor link ({@code /proc/self/fd/N}) points at a terminal device.
+     * Without /proc, an attached console (stdin and stdout are terminals) stands in.
+     */
+    static boolean isTerminal(Path fdLink) {
+        try {
+            String target = Files.readSymbolicLink(fdLink).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException e) {
+            return System.console() != null;
+        }
     }
 
     /** The total, once known (a download learns it from the manifest). */
