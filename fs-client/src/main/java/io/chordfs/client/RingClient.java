@@ -9,19 +9,29 @@ import io.chordfs.core.rpc.RpcLimits;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+
+import javax.net.ssl.SSLSession;
 
 /**
  * The client's view of a ring: owner lookups over Chord RPC on the entry node, and the HTTP file
@@ -31,12 +41,21 @@ final class RingClient implements AutoCloseable {
     /** Request header asking a node for the stored bytes of a name, not the assembled chunked file. */
     static final String RAW_HEADER = "X-ChordFS-Raw";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     final InetSocketAddress entry;
     private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
     private final RingQuery query = new RingQuery(rpc, RpcLimits.defaults().callTimeout());
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+            .connectTimeout(CONNECT_TIMEOUT).build();
+
+    static {
+        // HttpURLConnection keeps at most 5 idle connections per node unless told otherwise; a
+        // download has more requests than that in flight, and each one over would reconnect.
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", "64");
+        }
+    }
 
     RingClient(InetSocketAddress entry) {
         this.entry = entry;
@@ -136,18 +155,78 @@ final class RingClient implements AutoCloseable {
     }
 
     /** GET raw, as a stream; empty when 404. The caller closes the stream. */
+    /**
+     * GET of the stored bytes, over {@link HttpURLConnection}: for large bodies it reads two to
+     * three times faster than java.net.http on JDK 17 (README, Performance), and downloads are
+     * large bodies. A read that stalls for {@link #TIMEOUT} fails.
+     */
     Optional<HttpResponse<InputStream>> getRaw(NodeRef node, String name) throws IOException {
-        HttpResponse<InputStream> r = send(request(node, name).header(RAW_HEADER, "1").GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() == 404) {
-            r.body().close();
+        URI uri = uri(node, name);
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        c.setReadTimeout((int) TIMEOUT.toMillis());
+        c.setInstanceFollowRedirects(false);
+        c.setRequestProperty(RAW_HEADER, "1");
+        int code;
+        try {
+            code = c.getResponseCode();
+        } catch (ConnectException e) {
+            throw new IOException("cannot connect to " + uri.getHost() + ":" + uri.getPort(), e);
+        } catch (SocketTimeoutException e) {
+            throw new IOException("no answer in time from " + uri.getHost() + ":" + uri.getPort(), e);
+        }
+        if (code != 200) {
+            try (InputStream err = c.getErrorStream()) {
+                if (err != null) {
+                    err.transferTo(OutputStream.nullOutputStream());   // lets the connection be reused
+                }
+            }
+            if (code == 404) {
+                return Optional.empty();
+            }
+            throw new IOException(status("GET " + name + " from " + where(node), code));
+        }
+        return Optional.of(new UrlResponse(uri, code, c));
+    }
+
+    /** A finished {@link HttpURLConnection} exchange seen as the {@link HttpResponse} the callers read. */
+    private record UrlResponse(URI uri, int statusCode, HttpURLConnection connection) implements HttpResponse<InputStream> {
+        @Override
+        public HttpRequest request() {
+            return HttpRequest.newBuilder(uri).header(RAW_HEADER, "1").GET().build();
+        }
+
+        @Override
+        public Optional<HttpResponse<InputStream>> previousResponse() {
             return Optional.empty();
         }
-        if (r.statusCode() != 200) {
-            r.body().close();
-            throw new IOException(status("GET " + name + " from " + where(node), r.statusCode()));
+
+        @Override
+        public HttpHeaders headers() {
+            // The status line is listed under the null key.
+            Map<String, List<String>> fields = new HashMap<>(connection.getHeaderFields());
+            fields.remove(null);
+            return HttpHeaders.of(fields, (k, v) -> true);
         }
-        return Optional.of(r);
+
+        @Override
+        public InputStream body() {
+            try {
+                return connection.getInputStream();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Optional<SSLSession> sslSession() {
+            return Optional.empty();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+        }
     }
 
     /** DELETE; false when the node answered 404. */
