@@ -76,7 +76,7 @@ public final class Main {
             out.print(USAGE);
             return argv.length == 0 ? 2 : 0;
         }
-        try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
+        try {
             String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
             for (int i = 0; i < rest.length; i++) {
                 if (rest[i].equals("-o")) {
@@ -94,7 +94,9 @@ public final class Main {
                     return ring(HostPort.parse(words.get(0), CHORD_PORT), out);
                 case "lookup":
                     expect(words, 2, "lookup NAME IP[:PORT]");
-                    return lookup(client, words.get(0), HostPort.parse(words.get(1), CHORD_PORT), out);
+                    try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
+                        return lookup(client, words.get(0), HostPort.parse(words.get(1), CHORD_PORT), out);
+                    }
                 default:
                     throw new Args.UsageException("unknown command '" + argv[0] + "'");
             }

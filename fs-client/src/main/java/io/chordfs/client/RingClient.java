@@ -137,7 +137,7 @@ final class RingClient implements AutoCloseable {
     void put(NodeRef node, String name, HttpRequest.BodyPublisher body) throws IOException {
         HttpResponse<String> r = send(request(node, name).PUT(body).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201 && r.statusCode() != 204) {
-            throw new IOException(status("PUT " + name + " to " + where(node), r.statusCode()));
+            throw new StatusException(status("PUT " + name + " to " + where(node), r.statusCode()), r.statusCode());
         }
     }
 
@@ -149,7 +149,7 @@ final class RingClient implements AutoCloseable {
             return Optional.empty();
         }
         if (r.statusCode() != 200) {
-            throw new IOException(status("HEAD " + name + " on " + where(node), r.statusCode()));
+            throw new StatusException(status("HEAD " + name + " on " + where(node), r.statusCode()), r.statusCode());
         }
         return r.headers().firstValue("ETag").map(t -> t.replace("\"", ""));
     }
@@ -184,7 +184,7 @@ final class RingClient implements AutoCloseable {
             if (code == 404) {
                 return Optional.empty();
             }
-            throw new IOException(status("GET " + name + " from " + where(node), code));
+            throw new StatusException(status("GET " + name + " from " + where(node), code), code);
         }
         return Optional.of(new UrlResponse(uri, code, c));
     }
@@ -236,7 +236,7 @@ final class RingClient implements AutoCloseable {
             return false;
         }
         if (r.statusCode() != 204 && r.statusCode() != 200) {
-            throw new IOException(status("DELETE " + name + " on " + where(node), r.statusCode()));
+            throw new StatusException(status("DELETE " + name + " on " + where(node), r.statusCode()), r.statusCode());
         }
         return true;
     }
@@ -259,13 +259,23 @@ final class RingClient implements AutoCloseable {
                 .header("Accept", "application/json").GET().build();
         HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
-            throw new IOException(status("listing of " + where(node), r.statusCode()));
+            throw new StatusException(status("listing of " + where(node), r.statusCode()), r.statusCode());
         }
         return r.body();
     }
 
     static HttpRequest.BodyPublisher ofFile(Path p) throws IOException {
         return HttpRequest.BodyPublishers.ofFile(p);
+    }
+
+    /** A node answered with an HTTP status the call cannot use; the message names it. */
+    static final class StatusException extends IOException {
+        final int code;
+
+        StatusException(String message, int code) {
+            super(message);
+            this.code = code;
+        }
     }
 
     static String status(String what, int code) {

@@ -154,8 +154,9 @@ final class Transfers {
                         d.update(buf, 0, len);
                         String sha = HexFormat.of().formatHex(d.digest());
                         chunks[index] = new Manifest.Chunk(cname, len, sha);
-                        if (!alreadyThere(ring, cname, sha)) {
-                            putWithFallback(ring, cname, () -> HttpRequest.BodyPublishers.ofByteArray(buf, 0, len));
+                        NodeRef owner = ring.owner(cname);
+                        if (!alreadyThere(ring, owner, cname, sha)) {
+                            putWithFallback(ring, cname, owner, () -> HttpRequest.BodyPublishers.ofByteArray(buf, 0, len));
                         } else {
                             skipped.incrementAndGet();
                         }
@@ -198,10 +199,10 @@ final class Transfers {
         }
     }
 
-    private static boolean alreadyThere(RingClient ring, String cname, String sha) {
+    private static boolean alreadyThere(RingClient ring, NodeRef owner, String cname, String sha) {
         try {
-            return ring.etag(ring.owner(cname), cname).map(sha::equals).orElse(false);
-        } catch (IOException | ClientException e) {
+            return ring.etag(owner, cname).map(sha::equals).orElse(false);
+        } catch (IOException e) {
             return false;
         }
     }
@@ -212,9 +213,13 @@ final class Transfers {
 
     /** PUT to the owner; if that fails for a reason other than a definite answer, through the entry node. */
     static void putWithFallback(RingClient ring, String name, Body body) throws ClientException {
+        putWithFallback(ring, name, ring.owner(name), body);
+    }
+
+    /** As above, to an owner the caller already looked up. */
+    static void putWithFallback(RingClient ring, String name, NodeRef owner, Body body) throws ClientException {
         IOException first;
         try {
-            NodeRef owner = ring.owner(name);
             ring.put(owner, name, body.get());
             return;
         } catch (IOException e) {
@@ -556,7 +561,7 @@ final class Transfers {
                     problems.add("corrupt on " + RingClient.where(src) + " (" + got + " bytes, checksum mismatch)");
                 }
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().contains("(500)")) {
+                if (e instanceof RingClient.StatusException status && status.code == 500) {
                     corrupt = true; // a node refuses to serve a copy that fails its checksum
                 }
                 problems.add(RingClient.where(src) + ": " + e.getMessage());
