@@ -152,8 +152,7 @@ final class TestRing implements AutoCloseable {
     }
 
     static String httpBase(NodeDaemon d) {
-        NodeRef self = d.self();
-        return "http://" + self.ip() + ":" + PortLayout.http(self.port());
+        return PortLayout.httpBase(d.self()).toString();
     }
 
     @Override

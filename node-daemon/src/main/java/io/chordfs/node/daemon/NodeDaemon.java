@@ -192,11 +192,6 @@ public final class NodeDaemon implements AutoCloseable {
         onKilled = action;
     }
 
-    /** Runs one repair round now, on the caller's thread (tests, and the operator's fsck). */
-    public void repairNow() throws IOException {
-        repair.round();
-    }
-
     public void createRing() {
         chord.create().join();
     }

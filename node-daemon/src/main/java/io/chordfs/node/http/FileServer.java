@@ -875,7 +875,7 @@ public final class FileServer implements AutoCloseable {
                 uploadFailed(c, 413, e.getMessage(), List.of(w));
                 return;
             }
-            boolean existed = exists(name);
+            boolean existed = router.exists(name);
             ObjectMeta meta;
             try {
                 meta = router.commit(w);
@@ -890,19 +890,6 @@ public final class FileServer implements AutoCloseable {
                     Long.toString(meta.version()));
             c.ex.getResponseHeaders().set("ETag", "\"" + meta.sha256() + "\"");
             c.ex.sendResponseHeaders(existed ? 204 : 201, -1);
-        }
-    }
-
-    private boolean exists(String name) {
-        try {
-            Optional<ObjectSource> s = router.open(name);
-            if (s.isPresent()) {
-                s.get().close();
-                return true;
-            }
-            return false;
-        } catch (IOException e) {
-            return true; // present but unreadable (corrupt): it is being replaced
         }
     }
 

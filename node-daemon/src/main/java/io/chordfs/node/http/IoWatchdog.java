@@ -110,11 +110,6 @@ final class IoWatchdog implements AutoCloseable {
             return false;
         }
 
-        /** True when this guard's timeout fired (the connection was dropped). */
-        synchronized boolean fired() {
-            return fired;
-        }
-
         @Override
         public void close() {
             active.remove(this);

@@ -65,7 +65,6 @@ final class MultipartParser {
     private boolean inBody = true;
     private boolean started;
     private Part current;
-    private long partsSeen;
 
     /**
      * @param boundary           the boundary parameter of the Content-Type (without the leading "--")
@@ -130,14 +129,8 @@ final class MultipartParser {
         }
         Map<String, String> headers = readHeaders();
         inBody = true;
-        partsSeen++;
         current = new Part(headers);
         return current;
-    }
-
-    /** Parts returned so far. */
-    long partsSeen() {
-        return partsSeen;
     }
 
     private void skipBody() throws IOException {

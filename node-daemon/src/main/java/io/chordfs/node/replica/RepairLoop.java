@@ -99,8 +99,11 @@ public final class RepairLoop implements AutoCloseable {
                 owned.put(m.name(), m);
             }
         }
+        // The owned range's digest is the same for every replica: computed once a round.
+        List<ObjectMeta> mine = List.copyOf(owned.values());
+        List<String> ours = RangeDigest.of(mine, pred.id(), self.id(), DIGEST_BUCKETS);
         for (NodeRef target : replicator.targets()) {
-            syncOwnedRange(target, pred, owned);
+            syncOwnedRange(target, pred, owned, mine, ours);
         }
         scrub();
         for (String name : store.corruptNames()) {
@@ -152,11 +155,10 @@ public final class RepairLoop implements AutoCloseable {
      * Anti-entropy with one replica over the owned range: compare bucket digests, then list and
      * reconcile only the buckets that differ.
      */
-    private void syncOwnedRange(NodeRef target, NodeRef pred, Map<String, ObjectMeta> owned) {
+    private void syncOwnedRange(NodeRef target, NodeRef pred, Map<String, ObjectMeta> owned, List<ObjectMeta> mine,
+                                List<String> ours) {
         long from = pred.id();
         long to = chord.self().id();
-        List<ObjectMeta> mine = List.copyOf(owned.values());
-        List<String> ours = RangeDigest.of(mine, from, to, DIGEST_BUCKETS);
         int pushed = 0;
         int pulled = 0;
         try {
@@ -230,7 +232,7 @@ public final class RepairLoop implements AutoCloseable {
         NodeRef owner = router.owner(m.key());
         List<NodeRef> set = sets.get(owner);
         if (set == null) {
-            set = router.replicaSet(m.key());
+            set = router.replicaSetFrom(owner);
             sets.put(owner, set);
         }
         if (set.contains(chord.self())) {

@@ -20,4 +20,18 @@ public interface ObjectRouter {
 
     /** Deletes {@code name} (a tombstone); false when there was nothing to delete. */
     boolean delete(String name) throws IOException;
+
+    /** Whether a live version of {@code name} exists; one that is present but unreadable counts. */
+    default boolean exists(String name) {
+        try {
+            Optional<ObjectSource> s = open(name);
+            if (s.isPresent()) {
+                s.get().close();
+                return true;
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // present but unreadable (corrupt): it is being replaced
+        }
+    }
 }

@@ -78,8 +78,13 @@ public final class RingRouter implements ObjectRouter {
 
     /** The replica set of {@code key}: its owner and the next distinct nodes, R in all at most. */
     public List<NodeRef> replicaSet(long key) throws RingUnavailableException {
+        return replicaSetFrom(owner(key));
+    }
+
+    /** The replica set of the keys {@code owner} owns, for a caller that has just looked the owner up. */
+    public List<NodeRef> replicaSetFrom(NodeRef owner) throws RingUnavailableException {
         List<NodeRef> set = new ArrayList<>(replicas);
-        NodeRef at = owner(key);
+        NodeRef at = owner;
         while (set.size() < replicas && !set.contains(at)) {
             set.add(at);
             at = owner(Ring.add(at.id(), 1));
@@ -101,6 +106,16 @@ public final class RingRouter implements ObjectRouter {
         }
     }
 
+    /** A live local copy answers without reading it (open would serve that copy); otherwise as open decides. */
+    @Override
+    public boolean exists(String name) {
+        Optional<ObjectMeta> local = store.meta(name);
+        if (local.isPresent() && !local.get().tombstone() && !store.isCorrupt(name)) {
+            return true;
+        }
+        return ObjectRouter.super.exists(name);
+    }
+
     @Override
     public Optional<ObjectSource> open(String name) throws IOException {
         try {
@@ -117,7 +132,7 @@ public final class RingRouter implements ObjectRouter {
         if (found.isPresent()) {
             return found;
         }
-        for (NodeRef holder : replicaSet(key)) {
+        for (NodeRef holder : replicaSetFrom(owner)) {
             if (!holder.equals(owner)) {
                 found = openAt(holder, name);
                 if (found.isPresent()) {

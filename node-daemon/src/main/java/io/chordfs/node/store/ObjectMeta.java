@@ -23,9 +23,4 @@ public record ObjectMeta(String name, long key, long size, String sha256, long v
         Objects.requireNonNull(sha256, "sha256");
         blockCrc32c = List.copyOf(blockCrc32c);
     }
-
-    /** True when this version should replace {@code other} (a newer write of the same name). */
-    public boolean newerThan(ObjectMeta other) {
-        return other == null || version > other.version;
-    }
 }

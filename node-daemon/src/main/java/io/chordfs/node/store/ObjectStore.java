@@ -976,10 +976,6 @@ public final class ObjectStore implements AutoCloseable {
         active.remove(w);
     }
 
-    Path tmpDir() {
-        return tmpDir;
-    }
-
     /** The visible path of a name, after checking the name rules; never outside the data directory. */
     private Path visible(String name) {
         Names.check(name);
