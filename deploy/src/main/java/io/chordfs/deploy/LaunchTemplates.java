@@ -39,8 +39,9 @@ public final class LaunchTemplates {
                 .launchTemplates().stream().findFirst();
     }
 
-    public Optional<ResponseLaunchTemplateData> latest() {
-        if (find().isEmpty()) {
+    /** The newest version's data of the template found by {@link #find()}, if there is one. */
+    private Optional<ResponseLaunchTemplateData> latest(Optional<LaunchTemplate> existing) {
+        if (existing.isEmpty()) {
             return Optional.empty();
         }
         List<LaunchTemplateVersion> versions = ec2.describeLaunchTemplateVersions(
@@ -51,7 +52,7 @@ public final class LaunchTemplates {
     /** Creates the template, or adds a version (made the default) when what is wanted changed. */
     public void ensure(Spec spec) {
         Optional<LaunchTemplate> existing = find();
-        Optional<ResponseLaunchTemplateData> current = latest();
+        Optional<ResponseLaunchTemplateData> current = latest(existing);
         String secret = current.map(d -> decode(d.userData())).flatMap(UserData::secretOf)
                 .orElseGet(UserData::newSecret);
         RequestLaunchTemplateData data = data(spec, UserData.render(names.autoScalingGroup(), secret));
