@@ -1,6 +1,7 @@
 package io.chordfs.client;
 
 import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
@@ -39,7 +40,7 @@ import javax.net.ssl.SSLSession;
  */
 final class RingClient implements AutoCloseable {
     /** Request header asking a node for the stored bytes of a name, not the assembled chunked file. */
-    static final String RAW_HEADER = "X-ChordFS-Raw";
+    static final String RAW_HEADER = Manifest.RAW_HEADER;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 

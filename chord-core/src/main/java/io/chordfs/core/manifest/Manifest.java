@@ -24,6 +24,8 @@ import java.util.List;
 public record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256, String created) {
     /** ASCII, so its {@code length()} is its length in bytes. */
     public static final String MAGIC = "{\"chordfs_manifest\":";
+    /** Request header (value 1) asking a node for the stored bytes of a name: the manifest, not the assembled file. */
+    public static final String RAW_HEADER = "X-ChordFS-Raw";
     private static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
     /**
      * A manifest is never larger than this: nodes read objects up to this size into memory to

@@ -43,7 +43,7 @@ import java.util.Optional;
  * wrong file. A range still reads each chunk it touches whole (to check it).
  */
 final class ChunkedFiles {
-    static final String RAW_HEADER = "X-ChordFS-Raw";
+    static final String RAW_HEADER = Manifest.RAW_HEADER;
     private static final System.Logger LOG = System.getLogger(ChunkedFiles.class.getName());
 
     private final ObjectRouter router;
