@@ -1,6 +1,9 @@
 package io.chordfs.bench;
 
 import io.chordfs.client.ClientCli;
+import io.chordfs.core.net.RingQuery;
+import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcLimits;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,6 +11,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -123,6 +127,9 @@ public final class FaultsBench {
     /** Stored object (plain file or chunk, not manifest) -> sha256 of its bytes: what a flipped copy must become again. */
     private final Map<String, String> stored = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Walks the ring from one node over Chord RPC: the membership check, without fs-client's per-node stats. */
+    private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
+    private final RingQuery ringQuery = new RingQuery(rpc, Duration.ofSeconds(5));
     private final AtomicInteger seq = new AtomicInteger();
     private int nextIndex = 11;
     /** Set when the partition scenario runs for real; the whole ring then lives on its /24. */
@@ -827,12 +834,14 @@ public final class FaultsBench {
                 if (!whole) {
                     break;
                 }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                int code = ClientCli.run(new String[] {"ring", x.ip}, new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(new ByteArrayOutputStream()));
-                String text = out.toString(StandardCharsets.UTF_8).trim();
-                last = x.ip + ": " + text.substring(text.lastIndexOf('\n') + 1);
-                whole = code == 0 && text.endsWith("\n" + n + " nodes");
+                try {
+                    int members = ringQuery.members(new InetSocketAddress(x.ip, 5057)).size();
+                    last = x.ip + ": " + members + " nodes";
+                    whole = members == n;
+                } catch (IOException e) {
+                    last = x.ip + ": " + e.getMessage();
+                    whole = false;
+                }
             }
             if (whole) {
                 alive().forEach(x -> x.ready = true);
@@ -864,6 +873,7 @@ public final class FaultsBench {
                 Thread.currentThread().interrupt();
             }
         }
+        rpc.close();
         smallDisks.forEach(SmallDisk::close);
         smallDisks.clear();
         if (netns != null) {
