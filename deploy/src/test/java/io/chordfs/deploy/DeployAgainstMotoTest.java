@@ -19,6 +19,8 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -36,6 +38,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.LifecycleHook;
 import software.amazon.awssdk.services.autoscaling.model.ScalingPolicy;
@@ -81,9 +84,14 @@ class DeployAgainstMotoTest {
     static Result deploy(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--region", "us-east-1", "--endpoint-url", moto.endpoint()));
+        return raw(all.toArray(String[]::new));
+    }
+
+    /** {@code deploy} exactly as given: no --region or --endpoint-url added. */
+    static Result raw(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -403,6 +411,30 @@ class DeployAgainstMotoTest {
         Result gone = deploy("status", "--name", name);
         assertEquals(1, gone.code());
         assertTrue(gone.out().contains("no auto scaling group stat"), gone.out());
+    }
+
+    @Test
+    void profileGivesTheCredentialsAndTheRegion(@TempDir Path dir) throws Exception {
+        Path credentials = Files.writeString(dir.resolve("credentials"),
+                "[chordfs-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n");
+        Path config = Files.writeString(dir.resolve("config"), "[profile chordfs-test]\nregion = us-east-1\n");
+        System.setProperty("aws.sharedCredentialsFile", credentials.toString());
+        System.setProperty("aws.configFile", config.toString());
+        try {
+            // No --region: it comes from the profile; the call reaches the emulator and finds nothing.
+            Result found = raw("status", "--name", "absent", "--profile", "chordfs-test", "--endpoint-url", moto.endpoint());
+            assertEquals(1, found.code(), found.toString());
+            assertTrue(found.out().contains("no auto scaling group absent"), found.toString());
+
+            Result missing = raw("status", "--name", "absent", "--profile", "nobody", "--region", "us-east-1",
+                    "--endpoint-url", moto.endpoint());
+            assertEquals(1, missing.code(), missing.toString());
+            assertTrue(missing.err().startsWith("deploy status: ") && missing.err().contains("nobody")
+                    && missing.err().strip().lines().count() == 1, missing.toString());
+        } finally {
+            System.clearProperty("aws.sharedCredentialsFile");
+            System.clearProperty("aws.configFile");
+        }
     }
 
     @Test
