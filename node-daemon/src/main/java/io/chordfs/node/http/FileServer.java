@@ -766,7 +766,7 @@ public final class FileServer implements AutoCloseable {
             uploadFailed(c, 400, "The multipart/form-data body has no valid boundary", null);
             return;
         }
-        MultipartParser parser = new MultipartParser(c.in, boundary, options.maxPartHeaderBytes(), PARSER_BUFFER);
+        MultipartParser parser = new MultipartParser(c.in, boundary, options.maxPartHeaderBytes(), parserBuffer(c));
         List<StagedWrite> staged = new ArrayList<>();
         try {
             boolean sawFiles = false;
@@ -846,6 +846,16 @@ public final class FileServer implements AutoCloseable {
             for (StagedWrite w : staged) {
                 w.close(); // no-op after a commit; deletes the temp file otherwise
             }
+        }
+    }
+
+    /** The multipart buffer: {@link #PARSER_BUFFER}, or less when the whole body is smaller (the usual small upload). */
+    private static int parserBuffer(Call c) {
+        String cl = c.header("Content-Length");
+        try {
+            return cl == null ? PARSER_BUFFER : (int) Math.min(PARSER_BUFFER, Long.parseLong(cl.strip()) + 64);
+        } catch (NumberFormatException e) {
+            return PARSER_BUFFER;
         }
     }
 

@@ -44,6 +44,10 @@ final class MetaCodec {
 
     private static void quote(StringBuilder sb, String s) {
         sb.append('"');
+        if (plain(s)) {
+            sb.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -59,6 +63,17 @@ final class MetaCodec {
             }
         }
         sb.append('"');
+    }
+
+    /** True when no character of {@code s} needs escaping (the usual name and every checksum). */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Parses a metadata file; any defect is an IOException naming it. */

@@ -11,6 +11,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -19,9 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -39,10 +42,13 @@ import java.util.zip.CRC32C;
  *
  * <h2>On disk</h2>
  * <pre>
- * &lt;data&gt;/&lt;name&gt;                          the object's bytes under its own name, so {@code ls} shows the files
+ * &lt;data&gt;/&lt;name&gt;                          the object's bytes under its own name, so {@code ls} shows the files, and
+ *                                        (usually) its metadata in the extended attribute {@code user.chordfs.meta}
  * &lt;data&gt;/.chordfs/lock                    held with an OS file lock while a store is open (one process per directory)
- * &lt;data&gt;/.chordfs/meta/&lt;sha256(name)&gt;.json  the object's metadata ({@link ObjectMeta}; the JSON holds the real name;
- *                                        the file name is hashed because a 255-byte name plus a suffix can exceed NAME_MAX)
+ * &lt;data&gt;/.chordfs/meta/&lt;sha256(name)&gt;.json  metadata kept in a file: tombstones, metadata over {@link #MAX_INLINE_META}
+ *                                        bytes, and all of it where the file system has no user extended attributes
+ *                                        ({@link ObjectMeta}; the JSON holds the real name; the file name is hashed
+ *                                        because a 255-byte name plus a suffix can exceed NAME_MAX)
  * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.json  intent record of a commit or delete in progress (same format)
  * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.forget  metadata of a copy being dropped by {@link #forget}
  * &lt;data&gt;/.chordfs/tmp/*.part             uploads being received
@@ -54,7 +60,15 @@ import java.util.zip.CRC32C;
  *
  * <h2>Commit protocol</h2>
  * A {@link StagedWrite} streams the upload into {@code tmp/}, hashing as it goes. {@link StagedWrite#commit}
- * then, with the name's lock held:
+ * then commits it in one of two ways. <b>Inline</b> (the usual way): it writes the metadata
+ * into the temp file's extended attribute, fsyncs the file (one fsync for bytes and metadata),
+ * and with the name's lock held renames it onto {@code <data>/<name>} and fsyncs the data
+ * directory (shared with concurrent commits), updates the index and returns. The data file is
+ * self-describing, so a crash leaves the old file or the new one, each whole with its own
+ * metadata. A metadata file the name had before (a tombstone, or metadata kept in a file) is
+ * removed afterwards; at open
+ * the newer of the two wins anyway. <b>With an intent</b>, when the metadata is kept in a file,
+ * with the name's lock held:
  * <ol>
  * <li>fsyncs the temp file;</li>
  * <li>writes the new metadata as an intent record {@code pending/<hash>.json}, fsyncs it and {@code pending/};</li>
@@ -92,9 +106,11 @@ import java.util.zip.CRC32C;
  * newer (or same-version) commit clears the mark.
  *
  * <h2>Opening</h2>
- * {@link #open} rebuilds the index from {@code meta/} without hashing the data: it checks that each
- * live object's file exists with the recorded size (otherwise: unservable, WARNING). Regular files
- * in the data directory that have no metadata, or only a tombstone (a file copied in by hand), are
+ * {@link #open} rebuilds the index from {@code meta/} and the data files' attributes without
+ * hashing the data (where a name has both, the newer wins, by the rules of "Versions"): it
+ * checks that each live object's file exists with the recorded size (otherwise: unservable,
+ * WARNING). Regular files in the data directory that have no metadata (or an attribute naming
+ * another name: a file renamed by hand), or only a tombstone (a file copied in by hand), are
  * <em>adopted</em>: hashed, given a new version from {@link #nextVersion()} and the file's
  * modification time, and committed like any other object. Files whose names break the
  * {@linkplain Names name rules} or are not valid UTF-8, directories and symbolic links are left
@@ -122,6 +138,13 @@ public final class ObjectStore implements AutoCloseable {
     static final String BAD_DIR = "bad";
     static final String LOCK_FILE = "lock";
     static final String FORGET_SUFFIX = ".forget";
+    /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
+    static final String META_XATTR = "chordfs.meta";
+    /**
+     * Larger metadata (objects of more than about 180 blocks) goes to a file: ext4 keeps all of a
+     * file's extended attributes in one block, and this leaves room in it.
+     */
+    static final int MAX_INLINE_META = 2048;
 
     private static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
     private static final int STRIPES = 1024;
@@ -139,6 +162,8 @@ public final class ObjectStore implements AutoCloseable {
     private final GroupSync metaSync;
     private final long quota;
     private final Disk disk;
+    /** Whether this file system keeps our extended attribute; decided once at open. */
+    private final boolean inlineMeta;
     private final long diskReserve;
     private final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -152,6 +177,8 @@ public final class ObjectStore implements AutoCloseable {
     private volatile boolean closed;
     /** Test hook; see {@link Faults}. */
     volatile Faults faults = Faults.NONE;
+    /** Test hook: metadata longer than this goes to a file (0: all of it, as without extended attributes). */
+    volatile int inlineMetaLimit = MAX_INLINE_META;
 
     /**
      * One object in the index. {@code unservable} is non-null when the data file cannot match the
@@ -199,6 +226,7 @@ public final class ObjectStore implements AutoCloseable {
             throw new IOException("the data directory " + dataDir + " is in use by another object store");
         }
         this.lock = l;
+        this.inlineMeta = inlineMetaWorks(tmpDir);
         long reserve = 0;
         if (quota <= 0) {
             reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
@@ -229,6 +257,11 @@ public final class ObjectStore implements AutoCloseable {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
         return new ObjectStore(dir, Math.max(0, capacityBytes), disk);
+    }
+
+    /** True when new objects carry their metadata in an extended attribute (see "On disk"). */
+    boolean inlineMeta() {
+        return inlineMeta;
     }
 
     public Path dataDir() {
@@ -280,6 +313,8 @@ public final class ObjectStore implements AutoCloseable {
         if (!supersedes(meta, cur)) {
             return new Installed(cur.meta(), false);
         }
+        byte[] encoded = MetaCodec.encode(meta);
+        boolean inline = inlineMeta && encoded.length <= inlineMetaLimit && w.attachMeta(encoded);
         w.sync();
         faults.at("commit.synced");
         ReentrantLock l = lockFor(name);
@@ -290,43 +325,73 @@ public final class ObjectStore implements AutoCloseable {
             if (!supersedes(meta, cur)) {
                 return new Installed(cur.meta(), false);
             }
-            String mf = metaFileName(name);
-            Path intent = pendingDir.resolve(mf);
-            try {
-                writeDurably(intent, MetaCodec.encode(meta));
-                pendingSync.sync();
-            } catch (IOException | RuntimeException e) {
-                deleteQuietly(intent);
-                throw noSpace(e, "writing the metadata of '" + name + "'");
+            if (inline) {
+                installInline(w, meta, cur);
+            } else {
+                installWithIntent(w, meta, cur, encoded);
             }
-            faults.at("commit.intent");
-            try {
-                Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException | RuntimeException e) {
-                deleteQuietly(intent);
-                throw e;
-            }
-            // The new bytes are visible now; from here on the intent on disk is what makes them whole.
-            try {
-                dataSync.sync();
-                faults.at("commit.data-renamed");
-                Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-                metaSync.sync();
-                faults.at("commit.meta-renamed");
-            } catch (IOException | RuntimeException e) {
-                index.put(name, new Entry(meta, "commit of version " + version + " was interrupted (" + e
-                        + "); reopening the store finishes it", Set.of()));
-                liveBytes.addAndGet(meta.size() - liveSize(cur));
-                observe(version);
-                throw e;
-            }
-            index.put(name, new Entry(meta));
-            liveBytes.addAndGet(meta.size() - liveSize(cur));
-            observe(version);
             return new Installed(meta, true);
         } finally {
             l.unlock();
         }
+    }
+
+    /**
+     * The one-fsync commit: the temp file already holds its metadata and is synced, so renaming
+     * it into place and syncing the directory commits both. A metadata file left from an older
+     * state (a tombstone, or metadata kept in a file) is removed afterwards; until then it loses
+     * to the newer inline version at open, so that removal need not be durable.
+     */
+    private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
+        String name = meta.name();
+        Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        index.put(name, new Entry(meta));
+        liveBytes.addAndGet(meta.size() - liveSize(cur));
+        observe(meta.version());
+        dataSync.sync();
+        faults.at("commit.data-renamed");
+        if (cur != null) {
+            Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
+        }
+    }
+
+    /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
+    private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
+        String name = meta.name();
+        long version = meta.version();
+        String mf = metaFileName(name);
+        Path intent = pendingDir.resolve(mf);
+        try {
+            writeDurably(intent, encoded);
+            pendingSync.sync();
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(intent);
+            throw noSpace(e, "writing the metadata of '" + name + "'");
+        }
+        faults.at("commit.intent");
+        try {
+            Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(intent);
+            throw e;
+        }
+        // The new bytes are visible now; from here on the intent on disk is what makes them whole.
+        try {
+            dataSync.sync();
+            faults.at("commit.data-renamed");
+            Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
+            metaSync.sync();
+            faults.at("commit.meta-renamed");
+        } catch (IOException | RuntimeException e) {
+            index.put(name, new Entry(meta, "commit of version " + version + " was interrupted (" + e
+                    + "); reopening the store finishes it", Set.of()));
+            liveBytes.addAndGet(meta.size() - liveSize(cur));
+            observe(version);
+            throw e;
+        }
+        index.put(name, new Entry(meta));
+        liveBytes.addAndGet(meta.size() - liveSize(cur));
+        observe(version);
     }
 
     /** True when {@code meta} should replace {@code cur} (see "Versions" in the class comment). */
@@ -406,8 +471,9 @@ public final class ObjectStore implements AutoCloseable {
      * Drops this node's copy of {@code name} without leaving a tombstone, when the stored version
      * is still {@code version} (a copy handed over to its new owner, who confirmed it). Returns
      * false, changing nothing, when the name is absent or another version is stored by now.
-     * Crash-safe: the metadata moves to {@code pending/<hash>.forget} first; recovery deletes the
-     * data file it describes and then the marker, so a dropped copy is never adopted back.
+     * Crash-safe: a marker {@code pending/<hash>.forget} holding the metadata is made durable
+     * first; recovery removes the metadata file and the data file it describes and then the
+     * marker, so a dropped copy is never adopted back.
      */
     public boolean forget(String name, long version) throws IOException {
         Path file = visible(name);
@@ -420,11 +486,12 @@ public final class ObjectStore implements AutoCloseable {
             if (cur == null || cur.meta().version() != version) {
                 return false;
             }
-            String mf = metaFileName(name);
             Path marker = pendingDir.resolve(forgetFileName(name));
-            Files.move(metaDir.resolve(mf), marker, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDir(metaDir);
-            fsyncDir(pendingDir);
+            writeDurably(marker, MetaCodec.encode(cur.meta()));
+            pendingSync.sync();
+            if (Files.deleteIfExists(metaDir.resolve(metaFileName(name)))) {
+                metaSync.sync();
+            }
             index.remove(name);
             liveBytes.addAndGet(-liveSize(cur));
             faults.at("forget.marked");
@@ -721,19 +788,58 @@ public final class ObjectStore implements AutoCloseable {
         if (temps > 0) {
             fsyncDir(tmpDir);
         }
+        int ignored = 0;
+        List<Path> toAdopt = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.equals(Names.RESERVED)) {
+                    continue;
+                }
+                Entry e = index.get(name);
+                BasicFileAttributes a = attributes(p);
+                String why = null;
+                if (e == null) {
+                    try {
+                        Names.check(name);
+                    } catch (BadNameException ex) {
+                        why = ex.getMessage();
+                    }
+                    if (why == null && !p.equals(dataDir.resolve(name))) {
+                        why = "its file name is not valid UTF-8";
+                    }
+                }
+                if (why == null && (a == null || !a.isRegularFile())) {
+                    if (e != null) {
+                        continue; // reported below, against its metadata
+                    }
+                    why = "not a regular file";
+                }
+                if (why != null) {
+                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, dataDir, why);
+                    ignored++;
+                    continue;
+                }
+                ObjectMeta inline = readInlineMeta(p, name);
+                if (inline != null && supersedes(inline, e)) {
+                    index.put(name, new Entry(inline));
+                    if (e != null) {
+                        Files.deleteIfExists(metaDir.resolve(metaFileName(name))); // older than the file's own
+                    }
+                } else if (e == null || e.meta().tombstone()) {
+                    toAdopt.add(p); // copied in by hand, maybe over a tombstone
+                }
+            }
+        }
         long maxVersion = 0;
         int corrupt = 0;
-        Set<String> adoptTombstoned = new HashSet<>();
         for (Entry e : index.values()) {
             ObjectMeta m = e.meta();
             maxVersion = Math.max(maxVersion, m.version());
-            BasicFileAttributes a = attributes(dataDir.resolve(m.name()));
             if (m.tombstone()) {
-                if (a != null && a.isRegularFile()) {
-                    adoptTombstoned.add(m.name());
-                }
                 continue;
             }
+            BasicFileAttributes a = attributes(dataDir.resolve(m.name()));
             String why = null;
             if (a == null) {
                 why = "its data file is missing";
@@ -748,44 +854,15 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         observe(maxVersion);
-        int adopted = 0;
-        int ignored = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.equals(Names.RESERVED)) {
-                    continue;
-                }
-                Entry e = index.get(name);
-                if (e != null && !adoptTombstoned.contains(name)) {
-                    continue;
-                }
-                BasicFileAttributes a = attributes(p);
-                String why = null;
-                try {
-                    Names.check(name);
-                } catch (BadNameException ex) {
-                    why = ex.getMessage();
-                }
-                if (why == null && !p.equals(dataDir.resolve(name))) {
-                    why = "its file name is not valid UTF-8";
-                }
-                if (why == null && (a == null || !a.isRegularFile())) {
-                    why = "not a regular file";
-                }
-                if (why != null) {
-                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, dataDir, why);
-                    ignored++;
-                    continue;
-                }
-                ObjectMeta m = describe(p, name, nextVersion(), a.lastModifiedTime().toMillis());
-                Path intent = pendingDir.resolve(metaFileName(name));
-                writeDurably(intent, MetaCodec.encode(m));
-                Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
-                index.put(name, new Entry(m));
-                adopted++;
-            }
+        for (Path p : toAdopt) {
+            String name = p.getFileName().toString();
+            ObjectMeta m = describe(p, name, nextVersion(), Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis());
+            Path intent = pendingDir.resolve(metaFileName(name));
+            writeDurably(intent, MetaCodec.encode(m));
+            Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
+            index.put(name, new Entry(m));
         }
+        int adopted = toAdopt.size();
         if (adopted > 0) {
             fsyncDir(metaDir);
         }
@@ -801,9 +878,9 @@ public final class ObjectStore implements AutoCloseable {
         liveBytes.set(live);
         LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
                         + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files, adopted {7} files, "
-                        + "{8} corrupt, {9} unreadable metadata files, {10} files ignored",
+                        + "{8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
                 dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
-                badMeta, ignored);
+                badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta");
     }
 
     /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
@@ -862,18 +939,28 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * Finishes an interrupted {@link #forget}: deletes the data file if it is the forgotten
-     * version (same size and SHA-256), then the marker. A marker that cannot be read, or whose
-     * name has metadata again, only loses the marker. Always counts as recovered.
+     * Finishes an interrupted {@link #forget}: removes the metadata file if it is no newer than
+     * the forgotten version, deletes the data file if it is that version (same size and SHA-256),
+     * then the marker. A marker that cannot be read, or whose name has newer metadata, only loses
+     * the marker. Always counts as recovered.
      */
     private boolean finishForget(Path marker) throws IOException {
         try {
             ObjectMeta m = MetaCodec.decode(Files.readAllBytes(marker));
             Names.check(m.name());
-            if (!index.containsKey(m.name()) && marker.getFileName().toString().equals(forgetFileName(m.name()))
-                    && !m.tombstone() && visibleMatches(m)) {
-                Files.deleteIfExists(dataDir.resolve(m.name()));
-                fsyncDir(dataDir);
+            if (marker.getFileName().toString().equals(forgetFileName(m.name()))) {
+                Entry e = index.get(m.name());
+                if (e != null && e.meta().version() <= m.version()) {
+                    Files.deleteIfExists(metaDir.resolve(metaFileName(m.name())));
+                    index.remove(m.name());
+                }
+                Path file = dataDir.resolve(m.name());
+                ObjectMeta onFile = readInlineMeta(file, m.name());
+                if (!index.containsKey(m.name()) && !m.tombstone()
+                        && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
+                    Files.deleteIfExists(file);
+                    fsyncDir(dataDir);
+                }
             }
         } catch (IOException | BadNameException e) {
             LOG.log(System.Logger.Level.WARNING, "unreadable marker {0} ({1}); removed", marker, e.getMessage());
@@ -1035,6 +1122,76 @@ public final class ObjectStore implements AutoCloseable {
                 ch.write(b);
             }
             ch.force(true);
+        }
+    }
+
+    static void writeInlineMeta(Path file, byte[] encoded) throws IOException {
+        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (v == null) {
+            throw new UnsupportedOperationException("no user extended attributes on " + file);
+        }
+        v.write(META_XATTR, ByteBuffer.wrap(encoded));
+    }
+
+    /**
+     * The metadata a data file carries in its extended attribute, or null when it carries none
+     * that is valid for {@code name} (never written, unreadable, or a file renamed by hand); the
+     * last two are logged.
+     */
+    private static ObjectMeta readInlineMeta(Path file, String name) {
+        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (v == null) {
+            return null;
+        }
+        ByteBuffer b;
+        try {
+            int n = v.size(META_XATTR);
+            if (n > MAX_INLINE_META) {
+                throw new IOException(n + " bytes, more than the " + MAX_INLINE_META + " ever written");
+            }
+            b = ByteBuffer.allocate(n);
+            v.read(META_XATTR, b);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        } catch (IOException e) {
+            String reason = e instanceof FileSystemException f ? String.valueOf(f.getReason()) : "";
+            if (reason.contains("No data available") || reason.contains("not supported")) {
+                return null; // no such attribute (ENODATA), or none on this file system (ENOTSUP)
+            }
+            LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
+                    name, e.getMessage());
+            return null;
+        }
+        String why;
+        try {
+            ObjectMeta m = MetaCodec.decode(Arrays.copyOf(b.array(), b.position()));
+            if (m.name().equals(name) && !m.tombstone()) {
+                return m;
+            }
+            why = "it describes '" + m.name() + "'" + (m.tombstone() ? " as deleted" : "");
+        } catch (IOException e) {
+            why = e.getMessage();
+        }
+        LOG.log(System.Logger.Level.WARNING, "the metadata attribute on ''{0}'' does not fit it ({1}); the file is adopted anew",
+                name, why);
+        return null;
+    }
+
+    /** Whether an extended attribute of the size metadata may take can be written in {@code dir}. */
+    private static boolean inlineMetaWorks(Path dir) {
+        Path probe = dir.resolve("xattr-probe-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+        try {
+            Files.createFile(probe);
+            writeInlineMeta(probe, new byte[MAX_INLINE_META]);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.INFO, "{0} keeps no extended attribute of {1} bytes ({2}); metadata goes to files",
+                    dir, MAX_INLINE_META, e.toString());
+            return false;
+        } finally {
+            deleteQuietly(probe);
         }
     }
 

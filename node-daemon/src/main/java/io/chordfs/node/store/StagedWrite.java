@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -26,6 +27,8 @@ import java.util.zip.CRC32C;
  */
 public final class StagedWrite implements AutoCloseable {
     private static final int BUF = 256 * 1024;
+    /** The buffer starts small and grows to {@link #BUF}, so a small object does not pay for zeroing 256 KiB. */
+    private static final int FIRST_BUF = 16 * 1024;
     /** Without a quota, how many bytes to write between two looks at the disk's free space. */
     private static final long DISK_CHECK_INTERVAL = 16L << 20;
 
@@ -197,6 +200,23 @@ public final class StagedWrite implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts the encoded metadata on the temp file as an extended attribute, so the one fsync in
+     * {@link #sync()} makes both durable. False when the file system refuses it (the caller then
+     * keeps the metadata in a file); a full disk is reported as {@link StoreFullException}.
+     */
+    synchronized boolean attachMeta(byte[] encoded) throws IOException {
+        try {
+            ObjectStore.writeInlineMeta(file, encoded);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            if (ObjectStore.isNoSpace(e)) {
+                throw ObjectStore.noSpace(e, "writing the metadata of '" + name + "'");
+            }
+            return false;
+        }
+    }
+
     private void ensureWriting() throws IOException {
         if (state != State.WRITING) {
             if (failure != null) {
@@ -230,8 +250,9 @@ public final class StagedWrite implements AutoCloseable {
                     throw fail(e);
                 }
             } else {
-                if (buf == null) {
-                    buf = new byte[BUF];
+                if (buf == null || bufPos + n > buf.length) {
+                    int cap = Math.min(BUF, Math.max(bufPos + n, buf == null ? FIRST_BUF : 2 * buf.length));
+                    buf = buf == null ? new byte[cap] : Arrays.copyOf(buf, cap);
                 }
                 System.arraycopy(b, off, buf, bufPos, n);
                 bufPos += n;

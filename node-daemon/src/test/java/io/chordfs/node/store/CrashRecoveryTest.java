@@ -22,11 +22,14 @@ import java.util.List;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Crash safety. First the on-disk states each crash point of the commit protocol leaves, made by
- * hand; then real commits and deletes stopped at each step by the fault hook. After open(), the
+ * hand; then real commits and deletes stopped at each step by the fault hook, for both ways of
+ * committing (metadata inline on the data file, or in a file with an intent). After open(), the
  * old or the new version must be complete and visible, and no temp or intent file left.
  */
 class CrashRecoveryTest {
@@ -42,13 +45,27 @@ class CrashRecoveryTest {
 
     /** A data dir holding OLD as version V1 of "f" (or nothing), closed cleanly. */
     private Path base(boolean withOld) throws IOException {
+        return base(withOld, true);
+    }
+
+    /** As {@link #base(boolean)}, OLD's metadata inline on its data file or in a metadata file. */
+    private Path base(boolean withOld, boolean inline) throws IOException {
         data = root.resolve("data");
         try (ObjectStore store = ObjectStore.open(data, 0)) {
+            assertTrue(store.inlineMeta(), "this file system keeps extended attributes");
+            if (!inline) {
+                store.inlineMetaLimit = 0;
+            }
             if (withOld) {
                 put(store, "f", OLD, V1);
             }
         }
+        assertEquals(inline || !withOld ? List.of() : List.of(ObjectStore.metaFileName("f")), metaFiles());
         return data;
+    }
+
+    private List<String> metaFiles() throws IOException {
+        return StoreTesting.ls(meta());
     }
 
     private Path tmp() {
@@ -203,14 +220,32 @@ class CrashRecoveryTest {
         assertRecovered(OLD, V1);
     }
 
-    @Test
-    void forgetCrashedAfterMovingTheMetadata() throws IOException {
-        base(true);
-        Files.move(meta().resolve(ObjectStore.metaFileName("f")), pending().resolve(ObjectStore.forgetFileName("f")));
+    @ParameterizedTest(name = "inline {0}")
+    @ValueSource(booleans = {true, false})
+    void forgetCrashedRightAfterItsMarker(boolean inline) throws IOException {
+        base(true, inline);
+        ObjectMeta m;
+        try (ObjectStore store = ObjectStore.open(data, 0)) {
+            m = store.meta("f").orElseThrow();
+        }
+        Files.write(pending().resolve(ObjectStore.forgetFileName("f")), MetaCodec.encode(m));
         assertRecovered(null, 0);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             assertTrue(store.meta("f").isEmpty(), "the copy is dropped, not adopted back");
         }
+        assertEquals(List.of(), metaFiles());
+    }
+
+    @Test
+    void aForgetMarkerOlderThanTheStoredVersionDropsNothing() throws IOException {
+        base(true);
+        ObjectMeta m;
+        try (ObjectStore store = ObjectStore.open(data, 0)) {
+            m = store.meta("f").orElseThrow();
+            put(store, "f", NEW, V2);
+        }
+        Files.write(pending().resolve(ObjectStore.forgetFileName("f")), MetaCodec.encode(m));
+        assertRecovered(NEW, V2);
     }
 
     @Test
@@ -227,10 +262,13 @@ class CrashRecoveryTest {
 
     // ---------------------------------------------------------------- real commits stopped at each step
 
-    /** Commits NEW as V2 over OLD, stopping the store at {@code point}; returns after "restart". */
-    private void crashCommitAt(String point) throws IOException {
+    /** Commits NEW as V2 over OLD (inline or with an intent), stopping the store at {@code point}; returns after "restart". */
+    private void crashCommitAt(String point, boolean inline) throws IOException {
         base(true);
         ObjectStore store = ObjectStore.open(data, 0);
+        if (!inline) {
+            store.inlineMetaLimit = 0;
+        }
         store.faults = p -> {
             if (p.equals(point)) {
                 throw new StoreTesting.Crash(p);
@@ -242,31 +280,63 @@ class CrashRecoveryTest {
         store.abandon();
     }
 
-    @Test
-    void commitCrashAfterTheTempFsync() throws IOException {
-        crashCommitAt("commit.synced");
+    @ParameterizedTest(name = "inline {0}")
+    @ValueSource(booleans = {true, false})
+    void commitCrashAfterTheTempFsync(boolean inline) throws IOException {
+        crashCommitAt("commit.synced", inline);
         assertEquals(1, tmpFiles(data).size(), "the crash left the temp file");
         assertRecovered(OLD, V1);
     }
 
     @Test
     void commitCrashAfterTheIntent() throws IOException {
-        crashCommitAt("commit.intent");
+        crashCommitAt("commit.intent", false);
         assertEquals(1, pendingFiles(data).size());
         assertRecovered(OLD, V1);
     }
 
-    @Test
-    void commitCrashAfterTheDataRename() throws IOException {
-        crashCommitAt("commit.data-renamed");
-        assertEquals(1, pendingFiles(data).size());
+    @ParameterizedTest(name = "inline {0}")
+    @ValueSource(booleans = {true, false})
+    void commitCrashAfterTheDataRename(boolean inline) throws IOException {
+        crashCommitAt("commit.data-renamed", inline);
+        assertEquals(inline ? 0 : 1, pendingFiles(data).size(), "an inline commit needs no intent");
         assertRecovered(NEW, V2);
+        assertEquals(inline ? List.of() : List.of(ObjectStore.metaFileName("f")), metaFiles());
     }
 
     @Test
     void commitCrashAfterTheMetadataRename() throws IOException {
-        crashCommitAt("commit.meta-renamed");
+        crashCommitAt("commit.meta-renamed", false);
         assertRecovered(NEW, V2);
+    }
+
+    /**
+     * An inline commit over a name whose metadata is in a file (a tombstone, or a version
+     * committed with an intent), stopped before it removes that file: the newer inline version
+     * wins at open and the stale file goes.
+     */
+    @ParameterizedTest(name = "over a tombstone {0}")
+    @ValueSource(booleans = {true, false})
+    void inlineCommitCrashBeforeTheStaleMetadataFileIsRemoved(boolean overTombstone) throws IOException {
+        base(true, false);
+        long v3 = 3000;
+        try (ObjectStore store = ObjectStore.open(data, 0)) {
+            if (overTombstone) {
+                store.delete("f", V2, 42L);
+            }
+            store.faults = p -> {
+                if (p.equals("commit.data-renamed")) {
+                    throw new StoreTesting.Crash(p);
+                }
+            };
+            StagedWrite w = store.stage("f");
+            w.out().write(NEW);
+            assertThrows(StoreTesting.Crash.class, () -> w.commit(v3, 42L, null));
+            store.abandon();
+        }
+        assertEquals(List.of(ObjectStore.metaFileName("f")), metaFiles(), "the stale metadata file is still there");
+        assertRecovered(NEW, v3);
+        assertEquals(List.of(), metaFiles());
     }
 
     private void crashDeleteAt(String point) throws IOException {
@@ -296,9 +366,10 @@ class CrashRecoveryTest {
         }
     }
 
-    @Test
-    void forgetCrashAfterTheMarker() throws IOException {
-        base(true);
+    @ParameterizedTest(name = "inline {0}")
+    @ValueSource(booleans = {true, false})
+    void forgetCrashAfterTheMarker(boolean inline) throws IOException {
+        base(true, inline);
         ObjectStore store = ObjectStore.open(data, 0);
         store.faults = p -> {
             throw new StoreTesting.Crash(p);
@@ -314,7 +385,7 @@ class CrashRecoveryTest {
 
     @Test
     void unreadableMetadataIsMovedAsideAndTheFileAdopted() throws IOException {
-        base(true);
+        base(true, false);
         Path m = meta().resolve(ObjectStore.metaFileName("f"));
         Files.write(m, "{\"format\":1,\"name\":".getBytes());
         try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
@@ -323,6 +394,32 @@ class CrashRecoveryTest {
             assertTrue(store.meta("f").orElseThrow().version() > V1);
             assertEquals(1, StoreTesting.ls(sys(data).resolve(ObjectStore.BAD_DIR)).size());
             assertTrue(String.join("\n", log.messages(Level.WARNING)).contains("unreadable metadata"));
+        }
+    }
+
+    @Test
+    void anUnreadableMetadataAttributeMakesTheFileAdoptedAnew() throws IOException {
+        base(true);
+        ObjectStore.writeInlineMeta(data.resolve("f"), "{\"format\":1,\"name\":".getBytes());
+        try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
+             ObjectStore store = ObjectStore.open(data, 0)) {
+            assertArrayEquals(OLD, readAll(store, "f"));
+            assertTrue(store.meta("f").orElseThrow().version() > V1);
+            assertTrue(String.join("\n", log.messages(Level.WARNING)).contains("the metadata attribute on 'f' does not fit it"),
+                    log.messages(Level.WARNING).toString());
+            assertTrue(String.join("\n", log.messages(Level.INFO)).contains("adopted 1 files"));
+        }
+    }
+
+    @Test
+    void aFileRenamedByHandIsAdoptedUnderItsNewName() throws IOException {
+        base(true);
+        Files.move(data.resolve("f"), data.resolve("g"));
+        try (ObjectStore store = ObjectStore.open(data, 0)) {
+            assertTrue(store.meta("f").isEmpty(), "the attribute names 'f', but no file of that name is left");
+            assertArrayEquals(OLD, readAll(store, "g"));
+            assertTrue(store.meta("g").orElseThrow().version() > V1);
+            assertEquals("g", store.meta("g").orElseThrow().name());
         }
     }
 }

@@ -20,10 +20,12 @@ import io.chordfs.core.ring.Keys;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -368,6 +370,7 @@ class ObjectStoreTest {
     void metadataFilesUseHashedNamesAndHoldTheRealName() throws IOException {
         String longName = "ü".repeat(127) + "z";
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            store.inlineMetaLimit = 0;
             put(store, longName, bytes(1, 10), 5);
         }
         Path meta = StoreTesting.sys(data()).resolve(ObjectStore.META_DIR);
@@ -377,5 +380,45 @@ class ObjectStoreTest {
         ObjectMeta decoded = MetaCodec.decode(Files.readAllBytes(meta.resolve(files.get(0))));
         assertEquals(longName, decoded.name());
         assertNotEquals(0, decoded.blockCrc32c().size());
+    }
+
+    @Test
+    void metadataGoesOnTheDataFileAndTheIndexIsRebuiltFromIt() throws IOException {
+        String longName = "ü".repeat(127) + "z";
+        byte[] content = bytes(2, 3 * MIB + 5);
+        ObjectMeta written;
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertTrue(store.inlineMeta());
+            written = put(store, longName, content, 5);
+            put(store, "gone", bytes(3, 10), 6);
+            store.delete("gone", 7, 1L);
+        }
+        assertEquals(List.of(ObjectStore.metaFileName("gone")), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)),
+                "only the tombstone has a metadata file");
+        UserDefinedFileAttributeView v = Files.getFileAttributeView(data().resolve(longName), UserDefinedFileAttributeView.class);
+        ByteBuffer b = ByteBuffer.allocate(v.size(ObjectStore.META_XATTR));
+        v.read(ObjectStore.META_XATTR, b);
+        assertEquals(written, MetaCodec.decode(Arrays.copyOf(b.array(), b.position())));
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertEquals(written, store.meta(longName).orElseThrow());
+            assertArrayEquals(content, readAll(store, longName));
+            assertTrue(store.meta("gone").orElseThrow().tombstone());
+        }
+    }
+
+    @Test
+    void largeMetadataGoesToAFileAndTheNewestCopyWinsAtOpen() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            ObjectMeta small = put(store, "f", bytes(1, 10), 5); // inline
+            store.inlineMetaLimit = MetaCodec.encode(small).length + 20; // one CRC fits, five do not
+            put(store, "f", bytes(2, 5 * MIB), 6);
+            assertEquals(1, ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)).size());
+            put(store, "f", bytes(3, 20), 7); // inline again: the metadata file goes
+            assertEquals(List.of(), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)));
+        }
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertEquals(7, store.meta("f").orElseThrow().version());
+            assertArrayEquals(bytes(3, 20), readAll(store, "f"));
+        }
     }
 }
