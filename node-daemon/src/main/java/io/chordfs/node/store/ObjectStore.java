@@ -141,7 +141,7 @@ public final class ObjectStore implements AutoCloseable {
     /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
     static final String META_XATTR = "chordfs.meta";
     /**
-     * Larger metadata (objects of more than about 180 blocks) goes to a file: ext4 keeps all of a
+     * Larger metadata (objects of more than about 150 blocks) goes to a file: ext4 keeps all of a
      * file's extended attributes in one block, and this leaves room in it.
      */
     static final int MAX_INLINE_META = 2048;
