@@ -11,7 +11,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -111,8 +110,8 @@ import java.util.zip.CRC32C;
  * checks that each live object's file exists with the recorded size (otherwise: unservable,
  * WARNING). Regular files in the data directory that have no metadata (or an attribute naming
  * another name: a file renamed by hand), or only a tombstone (a file copied in by hand), are
- * <em>adopted</em>: hashed, given a new version from {@link #nextVersion()} and the file's
- * modification time, and committed like any other object. Files whose names break the
+ * <em>adopted</em>: hashed, given a version from the file's modification time (see
+ * {@link #adoptedVersion}), and committed like any other object. Files whose names break the
  * {@linkplain Names name rules} or are not valid UTF-8, directories and symbolic links are left
  * alone (a WARNING at each open) and never served. One INFO line reports what recovery did.
  * The JVM must run with a UTF-8 locale (LANG=C.UTF-8) to store non-ASCII names; open() warns if not.
@@ -307,8 +306,7 @@ public final class ObjectStore implements AutoCloseable {
     Installed install(StagedWrite w, long version, long modifiedMillis) throws IOException {
         ensureOpen();
         String name = w.name();
-        ObjectMeta meta = new ObjectMeta(name, Keys.key(name), w.size(), w.sha256(), version, false,
-                modifiedMillis, BLOCK_SIZE, w.blockCrcs());
+        ObjectMeta meta = w.metaAs(version, modifiedMillis);
         Entry cur = index.get(name);
         if (!supersedes(meta, cur)) {
             return new Installed(cur.meta(), false);
@@ -345,13 +343,23 @@ public final class ObjectStore implements AutoCloseable {
     private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
         String name = meta.name();
         Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        // The index shows the new version only once the rename is durable.
+        try {
+            faults.at("commit.inline-renamed");
+            dataSync.sync();
+        } catch (IOException | RuntimeException e) {
+            index.put(name, new Entry(meta, "commit of version " + meta.version() + " was interrupted (" + e
+                    + "); reopening the store finishes it", Set.of()));
+            liveBytes.addAndGet(meta.size() - liveSize(cur));
+            observe(meta.version());
+            throw e;
+        }
         index.put(name, new Entry(meta));
         liveBytes.addAndGet(meta.size() - liveSize(cur));
         observe(meta.version());
-        dataSync.sync();
         faults.at("commit.data-renamed");
         if (cur != null) {
-            Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
+            deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
         }
     }
 
@@ -489,17 +497,28 @@ public final class ObjectStore implements AutoCloseable {
             Path marker = pendingDir.resolve(forgetFileName(name));
             writeDurably(marker, MetaCodec.encode(cur.meta()));
             pendingSync.sync();
-            if (Files.deleteIfExists(metaDir.resolve(metaFileName(name)))) {
+            try {
+                // Synced even when there is no file: an older one removed by an inline commit must stay gone.
+                Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
                 metaSync.sync();
-            }
-            index.remove(name);
-            liveBytes.addAndGet(-liveSize(cur));
-            faults.at("forget.marked");
-            if (!cur.meta().tombstone()) {
-                Files.deleteIfExists(file);
-                fsyncDir(dataDir);
+                index.remove(name);
+                liveBytes.addAndGet(-liveSize(cur));
+                faults.at("forget.marked");
+                if (!cur.meta().tombstone()) {
+                    Files.deleteIfExists(file);
+                    fsyncDir(dataDir);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Keep what is still there, and drop the marker: left behind, it would delete a copy
+                // committed again at this version at the next open.
+                if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && index.putIfAbsent(name, cur) == null) {
+                    liveBytes.addAndGet(liveSize(cur));
+                }
+                deleteQuietly(marker);
+                throw e;
             }
             Files.delete(marker);
+            pendingSync.sync();
             return true;
         } finally {
             l.unlock();
@@ -856,7 +875,11 @@ public final class ObjectStore implements AutoCloseable {
         observe(maxVersion);
         for (Path p : toAdopt) {
             String name = p.getFileName().toString();
-            ObjectMeta m = describe(p, name, nextVersion(), Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis());
+            long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+            Entry tomb = index.get(name);
+            dropInlineMeta(p);
+            ObjectMeta m = describe(p, name, adoptedVersion(mtime, tomb), mtime);
+            observe(m.version());
             Path intent = pendingDir.resolve(metaFileName(name));
             writeDurably(intent, MetaCodec.encode(m));
             Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
@@ -881,6 +904,30 @@ public final class ObjectStore implements AutoCloseable {
                         + "{8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
                 dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
                 badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta");
+    }
+
+    /**
+     * The version of an adopted file: its modification time on the version clock (not now), so a
+     * stale copy brought back without its metadata (say by {@code rsync} without {@code -X})
+     * loses to newer versions elsewhere, while a file just copied in wins; above a tombstone here,
+     * since putting the file there came after the delete.
+     */
+    static long adoptedVersion(long mtimeMillis, Entry tombstone) {
+        long v = Math.max(1, Math.min(mtimeMillis, System.currentTimeMillis())) << 16;
+        return tombstone == null ? v : Math.max(v, tombstone.meta().version() + 1);
+    }
+
+    /** Removes a metadata attribute that does not describe the file (so it is not reported at every open). */
+    private static void dropInlineMeta(Path file) {
+        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        try {
+            if (v != null && v.list().contains(META_XATTR)) {
+                v.delete(META_XATTR);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove the stale metadata attribute of {0}: {1}", file, e.toString());
+        }
     }
 
     /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
@@ -1145,6 +1192,13 @@ public final class ObjectStore implements AutoCloseable {
         if (v == null) {
             return null;
         }
+        try {
+            if (!v.list().contains(META_XATTR)) {
+                return null;
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            return null; // no extended attributes on this file system
+        }
         ByteBuffer b;
         try {
             int n = v.size(META_XATTR);
@@ -1153,13 +1207,7 @@ public final class ObjectStore implements AutoCloseable {
             }
             b = ByteBuffer.allocate(n);
             v.read(META_XATTR, b);
-        } catch (UnsupportedOperationException e) {
-            return null;
-        } catch (IOException e) {
-            String reason = e instanceof FileSystemException f ? String.valueOf(f.getReason()) : "";
-            if (reason.contains("No data available") || reason.contains("not supported")) {
-                return null; // no such attribute (ENODATA), or none on this file system (ENOTSUP)
-            }
+        } catch (IOException | UnsupportedOperationException e) {
             LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
                     name, e.getMessage());
             return null;

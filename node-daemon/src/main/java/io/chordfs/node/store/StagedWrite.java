@@ -1,5 +1,7 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.ring.Keys;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -105,15 +107,17 @@ public final class StagedWrite implements AutoCloseable {
         trustedCrcs = List.copyOf(blockCrcs);
     }
 
+    /** The metadata this content gets when committed as {@code version}. */
+    synchronized ObjectMeta metaAs(long version, long modifiedMillis) throws IOException {
+        finish();
+        return new ObjectMeta(name, Keys.key(name), size, shaHex, version, false, modifiedMillis,
+                ObjectStore.BLOCK_SIZE, crcs);
+    }
+
     /** Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex. */
     public synchronized String sha256() throws IOException {
         finish();
         return shaHex;
-    }
-
-    /** The CRC32C of each block; valid once finished. */
-    synchronized List<Long> blockCrcs() {
-        return List.copyOf(crcs);
     }
 
     /**

@@ -282,10 +282,10 @@ class ObjectStoreTest {
     @Test
     void filesCopiedIntoTheDataDirectoryAreAdopted() throws IOException, InterruptedException {
         byte[] a = bytes(1, MIB + 77);
-        long stored;
+        long tombstone;
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
-            stored = put(store, "known", bytes(2, 10), store.nextVersion()).version();
-            store.delete("deleted", store.nextVersion(), 1L);
+            put(store, "known", bytes(2, 10), store.nextVersion());
+            tombstone = store.delete("deleted", store.nextVersion(), 1L).version();
         }
         Files.write(data().resolve("copied in.txt"), a);
         Files.write(data().resolve("deleted"), a); // copied in again after a delete
@@ -302,11 +302,13 @@ class ObjectStoreTest {
             assertEquals(a.length, m.size());
             assertEquals(sha256(a), m.sha256());
             assertEquals(2, m.blockCrc32c().size());
-            assertTrue(m.version() > stored);
-            assertEquals(Files.getLastModifiedTime(data().resolve("copied in.txt")).toMillis(), m.modifiedMillis());
+            long mtime = Files.getLastModifiedTime(data().resolve("copied in.txt")).toMillis();
+            assertEquals(mtime << 16, m.version(), "the version of its modification time");
+            assertEquals(mtime, m.modifiedMillis());
             assertArrayEquals(a, readAll(store, "copied in.txt"));
             ObjectMeta revived = store.meta("deleted").orElseThrow();
             assertFalse(revived.tombstone());
+            assertTrue(revived.version() > tombstone, "above the tombstone it replaces");
             assertArrayEquals(a, readAll(store, "deleted"));
             // Directories and symbolic links are never served.
             assertThrows(NoSuchFileException.class, () -> store.read("link"));
