@@ -1,6 +1,7 @@
 package io.chordfs.bench;
 
 import io.chordfs.client.ClientCli;
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
@@ -666,7 +667,7 @@ public final class FaultsBench {
         } else {
             for (int i = 0; i * WRITER_CHUNK < body.length; i++) {
                 int from = (int) (i * WRITER_CHUNK);
-                stored.put(name + "_chunk_" + (i + 1),
+                stored.put(Manifest.chunkName(name, i + 1),
                         sha256(Arrays.copyOfRange(body, from, (int) Math.min(body.length, from + WRITER_CHUNK))));
             }
         }

@@ -25,10 +25,6 @@ final class SmallDisk implements AutoCloseable {
         Shell.run("mount", "-o", "remount,size=" + bytes, dir.toString());
     }
 
-    Path dir() {
-        return dir;
-    }
-
     /** Unmounts; call once the node using it has exited. */
     @Override
     public void close() {

@@ -98,7 +98,7 @@ final class RingStatus {
             for (Member entry : entries) {
                 try {
                     List<NodeRef> ring = query.members(new InetSocketAddress(entry.address(), target.port()));
-                    printRing(ring, members, byIp, entry, target, out);
+                    printRing(ring, inService, byIp, entry, target, out);
                     return;
                 } catch (IOException e) {
                     failures.add(entry.instanceId() + ": " + e.getMessage());
@@ -110,7 +110,7 @@ final class RingStatus {
         failures.forEach(f -> out.println("  " + f));
     }
 
-    private static void printRing(List<NodeRef> ring, List<Member> group, Map<String, Member> byIp, Member entry,
+    private static void printRing(List<NodeRef> ring, List<Member> inService, Map<String, Member> byIp, Member entry,
                                   Target target, PrintStream out) {
         Set<Member> found = new HashSet<>();
         int strangers = 0;
@@ -122,7 +122,6 @@ final class RingStatus {
                 found.add(m);
             }
         }
-        List<Member> inService = group.stream().filter(Member::inService).toList();
         List<Member> missing = inService.stream().filter(m -> !found.contains(m)).toList();
         out.printf(Locale.ROOT, "ring: %d member%s, walked from %s:%d (%s, %s address); %d of %d InService instances"
                         + " in it%s%n", ring.size(), ring.size() == 1 ? "" : "s", entry.address(), target.port(),

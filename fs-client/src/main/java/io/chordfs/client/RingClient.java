@@ -187,11 +187,15 @@ final class RingClient implements AutoCloseable {
             }
             throw new StatusException(status("GET " + name + " from " + where(node), code), code);
         }
-        return Optional.of(new UrlResponse(uri, code, c));
+        // The status line is listed under the null key.
+        Map<String, List<String>> fields = new HashMap<>(c.getHeaderFields());
+        fields.remove(null);
+        return Optional.of(new UrlResponse(uri, code, HttpHeaders.of(fields, (k, v) -> true), c));
     }
 
     /** A finished {@link HttpURLConnection} exchange seen as the {@link HttpResponse} the callers read. */
-    private record UrlResponse(URI uri, int statusCode, HttpURLConnection connection) implements HttpResponse<InputStream> {
+    private record UrlResponse(URI uri, int statusCode, HttpHeaders headers, HttpURLConnection connection)
+            implements HttpResponse<InputStream> {
         @Override
         public HttpRequest request() {
             return HttpRequest.newBuilder(uri).header(RAW_HEADER, "1").GET().build();
@@ -200,14 +204,6 @@ final class RingClient implements AutoCloseable {
         @Override
         public Optional<HttpResponse<InputStream>> previousResponse() {
             return Optional.empty();
-        }
-
-        @Override
-        public HttpHeaders headers() {
-            // The status line is listed under the null key.
-            Map<String, List<String>> fields = new HashMap<>(connection.getHeaderFields());
-            fields.remove(null);
-            return HttpHeaders.of(fields, (k, v) -> true);
         }
 
         @Override

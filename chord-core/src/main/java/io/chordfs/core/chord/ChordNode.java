@@ -67,12 +67,7 @@ public final class ChordNode {
     private volatile NodeRef[] fingers = new NodeRef[Ring.BITS];
 
     /** Peers that answered an extension method with an error: we use the plain table with them. */
-    private final Set<NodeRef> legacyPeers = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<NodeRef, Boolean> eldest) {
-            return size() > LEGACY_MEMORY;
-        }
-    });
+    private final Set<NodeRef> legacyPeers = Collections.newSetFromMap(bounded(LEGACY_MEMORY));
 
     /**
      * Peers that stopped answering (not those that left gracefully), with when they were lost.
@@ -80,12 +75,7 @@ public final class ChordNode {
      * one, a larger side as a ring of its own. Stabilize never looks outside the ring it has, so
      * we ask these peers again from time to time and step back into their ring when they answer.
      */
-    private final Map<NodeRef, Long> lostPeers = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<NodeRef, Long> eldest) {
-            return size() > LOST_MEMORY;
-        }
-    };
+    private final Map<NodeRef, Long> lostPeers = bounded(LOST_MEMORY);
 
     /**
      * Peers that said goodbye, with when. A stabilize round already in flight when the goodbye
@@ -93,12 +83,17 @@ public final class ChordNode {
      * Its notifies are ignored too. Forgotten after {@link #DEPARTED_PERIODS} stabilize periods,
      * so a node that joins again is taken back.
      */
-    private final Map<NodeRef, Long> departed = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<NodeRef, Long> eldest) {
-            return size() > LOST_MEMORY;
-        }
-    };
+    private final Map<NodeRef, Long> departed = bounded(LOST_MEMORY);
+
+    /** A map that keeps the {@code max} most recently inserted keys, dropping the eldest. */
+    private static <K, V> Map<K, V> bounded(int max) {
+        return new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
 
     private boolean joining;
     private boolean probing;
@@ -467,9 +462,7 @@ public final class ChordNode {
         LOG.log(System.Logger.Level.INFO, "{0}: successor {1} failed ({2}); next is {3}",
                 self, succ, rootCause(cause), rest.get(0));
         forgetFinger(succ);
-        if (!hasDeparted(succ)) {
-            lost(succ);
-        }
+        lost(succ);
         if (predecessor != null && predecessor.equals(succ)) {
             setPredecessor(null);
         }
@@ -619,8 +612,9 @@ public final class ChordNode {
         return at != null;
     }
 
+    /** Remembers a peer that stopped answering; one that said goodbye did not fail and is not probed. */
     private void lost(NodeRef peer) {
-        if (!peer.equals(self)) {
+        if (!peer.equals(self) && !hasDeparted(peer)) {
             lostPeers.remove(peer);
             lostPeers.put(peer, clock.millis());
         }

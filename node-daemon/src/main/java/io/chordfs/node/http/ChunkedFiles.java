@@ -43,7 +43,6 @@ import java.util.Optional;
  * wrong file. A range still reads each chunk it touches whole (to check it).
  */
 final class ChunkedFiles {
-    static final String RAW_HEADER = Manifest.RAW_HEADER;
     private static final System.Logger LOG = System.getLogger(ChunkedFiles.class.getName());
 
     private final ObjectRouter router;
@@ -67,7 +66,7 @@ final class ChunkedFiles {
     }
 
     static boolean rawRequested(HttpExchange ex) {
-        String h = ex.getRequestHeaders().getFirst(RAW_HEADER);
+        String h = ex.getRequestHeaders().getFirst(Manifest.RAW_HEADER);
         if (h != null && !h.isBlank() && !h.strip().equals("0")) {
             return true;
         }

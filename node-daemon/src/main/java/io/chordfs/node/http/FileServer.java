@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -389,6 +390,16 @@ public final class FileServer implements AutoCloseable {
 
         String header(String name) {
             return ex.getRequestHeaders().getFirst(name);
+        }
+
+        /** The request's Content-Length, when it has a number there. */
+        OptionalLong contentLength() {
+            String cl = header("Content-Length");
+            try {
+                return cl == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(cl.strip()));
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty(); // the JDK has already rejected a malformed one
+            }
         }
 
         boolean hasBody() {
@@ -851,27 +862,16 @@ public final class FileServer implements AutoCloseable {
 
     /** The multipart buffer: {@link #PARSER_BUFFER}, or less when the whole body is smaller (the usual small upload). */
     private static int parserBuffer(Call c) {
-        String cl = c.header("Content-Length");
-        try {
-            return cl == null ? PARSER_BUFFER : (int) Math.min(PARSER_BUFFER, Long.parseLong(cl.strip()) + 64);
-        } catch (NumberFormatException e) {
-            return PARSER_BUFFER;
-        }
+        OptionalLong n = c.contentLength();
+        return n.isPresent() ? (int) Math.min(PARSER_BUFFER, n.getAsLong() + 64) : PARSER_BUFFER;
     }
 
     /** Raw upload: PUT /name with the bytes as the body. */
     private void put(Call c, String name) throws IOException {
-        String cl = c.header("Content-Length");
-        if (cl != null) {
-            try {
-                long n = Long.parseLong(cl.strip());
-                if (n > options.maxObjectBytes()) {
-                    error(c, 413, "'" + name + "' is larger than " + options.maxObjectBytes() + " bytes", true);
-                    return;
-                }
-            } catch (NumberFormatException e) {
-                // the JDK has already rejected a malformed Content-Length
-            }
+        OptionalLong n = c.contentLength();
+        if (n.isPresent() && n.getAsLong() > options.maxObjectBytes()) {
+            error(c, 413, "'" + name + "' is larger than " + options.maxObjectBytes() + " bytes", true);
+            return;
         }
         try (StagedWrite w = store.stage(name)) {
             try {

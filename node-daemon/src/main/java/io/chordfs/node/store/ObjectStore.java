@@ -24,9 +24,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -348,15 +351,10 @@ public final class ObjectStore implements AutoCloseable {
             faults.at("commit.inline-renamed");
             dataSync.sync();
         } catch (IOException | RuntimeException e) {
-            index.put(name, new Entry(meta, "commit of version " + meta.version() + " was interrupted (" + e
-                    + "); reopening the store finishes it", Set.of()));
-            liveBytes.addAndGet(meta.size() - liveSize(cur));
-            observe(meta.version());
+            publish(meta, cur, e);
             throw e;
         }
-        index.put(name, new Entry(meta));
-        liveBytes.addAndGet(meta.size() - liveSize(cur));
-        observe(meta.version());
+        publish(meta, cur, null);
         faults.at("commit.data-renamed");
         if (cur != null) {
             deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
@@ -366,7 +364,6 @@ public final class ObjectStore implements AutoCloseable {
     /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
     private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
         String name = meta.name();
-        long version = meta.version();
         String mf = metaFileName(name);
         Path intent = pendingDir.resolve(mf);
         try {
@@ -391,15 +388,21 @@ public final class ObjectStore implements AutoCloseable {
             metaSync.sync();
             faults.at("commit.meta-renamed");
         } catch (IOException | RuntimeException e) {
-            index.put(name, new Entry(meta, "commit of version " + version + " was interrupted (" + e
-                    + "); reopening the store finishes it", Set.of()));
-            liveBytes.addAndGet(meta.size() - liveSize(cur));
-            observe(version);
+            publish(meta, cur, e);
             throw e;
         }
-        index.put(name, new Entry(meta));
+        publish(meta, cur, null);
+    }
+
+    /**
+     * Puts a committed version in the index in place of {@code cur}; when {@code interrupted} is
+     * set, its rename happened but may not be durable, and it is not served until a reopen.
+     */
+    private void publish(ObjectMeta meta, Entry cur, Exception interrupted) {
+        index.put(meta.name(), interrupted == null ? new Entry(meta) : new Entry(meta, "commit of version "
+                + meta.version() + " was interrupted (" + interrupted + "); reopening the store finishes it", Set.of()));
         liveBytes.addAndGet(meta.size() - liveSize(cur));
-        observe(version);
+        observe(meta.version());
     }
 
     /** True when {@code meta} should replace {@code cur} (see "Versions" in the class comment). */
@@ -808,7 +811,9 @@ public final class ObjectStore implements AutoCloseable {
             fsyncDir(tmpDir);
         }
         int ignored = 0;
-        List<Path> toAdopt = new ArrayList<>();
+        Map<Path, BasicFileAttributes> toAdopt = new LinkedHashMap<>();
+        // Each file is looked at once; the checks below reuse what the scan saw.
+        Map<String, BasicFileAttributes> seen = new HashMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -817,6 +822,9 @@ public final class ObjectStore implements AutoCloseable {
                 }
                 Entry e = index.get(name);
                 BasicFileAttributes a = attributes(p);
+                if (a != null && p.equals(dataDir.resolve(name))) {
+                    seen.put(name, a);
+                }
                 String why = null;
                 if (e == null) {
                     try {
@@ -846,7 +854,7 @@ public final class ObjectStore implements AutoCloseable {
                         Files.deleteIfExists(metaDir.resolve(metaFileName(name))); // older than the file's own
                     }
                 } else if (e == null || e.meta().tombstone()) {
-                    toAdopt.add(p); // copied in by hand, maybe over a tombstone
+                    toAdopt.put(p, a); // copied in by hand, maybe over a tombstone
                 }
             }
         }
@@ -858,7 +866,7 @@ public final class ObjectStore implements AutoCloseable {
             if (m.tombstone()) {
                 continue;
             }
-            BasicFileAttributes a = attributes(dataDir.resolve(m.name()));
+            BasicFileAttributes a = seen.get(m.name());
             String why = null;
             if (a == null) {
                 why = "its data file is missing";
@@ -873,9 +881,10 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         observe(maxVersion);
-        for (Path p : toAdopt) {
+        for (Map.Entry<Path, BasicFileAttributes> found : toAdopt.entrySet()) {
+            Path p = found.getKey();
             String name = p.getFileName().toString();
-            long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+            long mtime = found.getValue().lastModifiedTime().toMillis();
             Entry tomb = index.get(name);
             dropInlineMeta(p);
             ObjectMeta m = describe(p, name, adoptedVersion(mtime, tomb), mtime);
@@ -1199,13 +1208,8 @@ public final class ObjectStore implements AutoCloseable {
         } catch (IOException | UnsupportedOperationException e) {
             return null; // no extended attributes on this file system
         }
-        ByteBuffer b;
+        ByteBuffer b = ByteBuffer.allocate(MAX_INLINE_META); // a longer value was never written here: it fails to read
         try {
-            int n = v.size(META_XATTR);
-            if (n > MAX_INLINE_META) {
-                throw new IOException(n + " bytes, more than the " + MAX_INLINE_META + " ever written");
-            }
-            b = ByteBuffer.allocate(n);
             v.read(META_XATTR, b);
         } catch (IOException | UnsupportedOperationException e) {
             LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
