@@ -18,6 +18,7 @@ import java.util.zip.CRC32C;
 public final class ObjectReader implements ObjectSource {
     private final ObjectStore store;
     private final ObjectMeta meta;
+    private static final int READ_PIECE = 64 * 1024;
     private final FileChannel ch;
     private byte[] buf;
     private boolean closed;
@@ -65,9 +66,8 @@ public final class ObjectReader implements ObjectSource {
         for (int b = first; b <= last; b++) {
             long start = (long) b * bs;
             int n = (int) Math.min(bs, size - start);
-            readBlock(b, start, block, n);
             crc.reset();
-            crc.update(block, 0, n);
+            readBlock(b, start, block, n, crc);
             check(b, crc.getValue());
             int from = (int) Math.max(0, offset - start);
             int to = (int) Math.min(n, offset + length - start);
@@ -103,9 +103,8 @@ public final class ObjectReader implements ObjectSource {
         for (int b = 0; b < blocks; b++) {
             long start = (long) b * bs;
             int n = (int) Math.min(bs, size - start);
-            readBlock(b, start, block, n);
             crc.reset();
-            crc.update(block, 0, n);
+            readBlock(b, start, block, n, crc);
             if (crc.getValue() != meta.blockCrc32c().get(b)) {
                 store.blockCorrupt(meta, b, crcDetail(b, crc.getValue()));
                 bad.add(b);
@@ -138,13 +137,23 @@ public final class ObjectReader implements ObjectSource {
         return "fails its CRC32C (stored " + meta.blockCrc32c().get(b) + ", read " + got + ")";
     }
 
-    private void readBlock(int b, long start, byte[] block, int n) throws IOException {
+    /**
+     * Reads block b ({@code n} bytes from {@code start}) into {@code block}, adding each piece to
+     * {@code crc} while it is still in the CPU cache: a piece at a time, not the whole block in
+     * one read, saves a pass over memory per byte served.
+     */
+    private void readBlock(int b, long start, byte[] block, int n, CRC32C crc) throws IOException {
         ByteBuffer bb = ByteBuffer.wrap(block, 0, n);
-        while (bb.hasRemaining()) {
-            if (ch.read(bb, start + bb.position()) < 0) {
-                throw store.unservable(meta, "its data file ends inside block " + b + " (at byte "
-                        + (start + bb.position()) + " of " + meta.size() + ")");
+        while (bb.position() < n) {
+            int from = bb.position();
+            bb.limit(Math.min(n, from + READ_PIECE));
+            while (bb.hasRemaining()) {
+                if (ch.read(bb, start + bb.position()) < 0) {
+                    throw store.unservable(meta, "its data file ends inside block " + b + " (at byte "
+                            + (start + bb.position()) + " of " + meta.size() + ")");
+                }
             }
+            crc.update(block, from, bb.position() - from);
         }
     }
 
