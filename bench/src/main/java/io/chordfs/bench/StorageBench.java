@@ -13,6 +13,7 @@ import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -46,10 +47,10 @@ import java.util.stream.Stream;
 
 /**
  * One ChordFS node (in this JVM, fsync and checksums on as always) side by side with Python
- * {@code uploadserver} (a child process) on the same disk, driven by the same java.net.http
- * clients over loopback: a large upload and download (MB/s) and many 4 KiB files uploaded and
- * downloaded by concurrent clients (files/s). Prints machine facts, then one table with the ratio
- * to uploadserver next to the goals of issue 3.
+ * {@code uploadserver} (a child process) on the same disk, driven by the same clients over
+ * loopback (java.net.http; HttpURLConnection for the large download): a large upload and
+ * download (MB/s) and many 4 KiB files uploaded and downloaded by concurrent clients (files/s).
+ * Prints machine facts, then one table with the ratio to uploadserver next to the goals of issue 3.
  *
  * <p>Each measurement runs ChordFS first, then uploadserver, each after a {@code sync}, so neither
  * pays for the other's dirty pages. Both servers are up during the whole run (idle when not measured).
@@ -74,6 +75,7 @@ final class StorageBench {
     private static final int WARM_ROUNDS = 4;
     private static final double WARM_JIT_CORES = 0.1;
     private static final int CHUNK = 1 << 20;
+    private static final int DOWNLOAD_BUF = 64 * 1024;
     private static final long FSYNC_PROBE_BYTES = 256L << 20;
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
 
@@ -548,19 +550,36 @@ final class StorageBench {
         }
     }
 
-    /** GET /name into a file (timed), then its size and SHA-256 checked (not timed); MB/s. */
+    /**
+     * GET /name into a file (timed), then its size and SHA-256 checked (not timed); MB/s. Received
+     * over HttpURLConnection, as the fs-client does: java.net.http takes large bodies two to three
+     * times slower on JDK 17, and as the receiving side it would cap both servers at its own speed.
+     */
     private static Cell downloadLarge(Server s, String name, long size, byte[] sha, Path target, CpuMeter meter) {
-        HttpRequest req = s.request("/" + name, TIMEOUT).build();
         try {
             Files.deleteIfExists(target);
             CpuMeter.Snapshot cpu = meter.snapshot();
             long t = System.nanoTime();
-            HttpResponse<Path> r = s.client().send(req, HttpResponse.BodyHandlers.ofFile(target));
+            HttpURLConnection c = (HttpURLConnection) s.base().resolve("/" + name).toURL().openConnection();
+            c.setConnectTimeout((int) TIMEOUT.toMillis());
+            c.setReadTimeout((int) TIMEOUT.toMillis());
+            int status = c.getResponseCode();
+            if (status != 200) {
+                c.disconnect();
+                return Cell.failed("GET /" + name + ": " + status);
+            }
+            try (InputStream in = c.getInputStream();
+                 FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buf = new byte[DOWNLOAD_BUF];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                    while (b.hasRemaining()) {
+                        out.write(b);
+                    }
+                }
+            }
             long nanos = System.nanoTime() - t;
             CpuMeter.Use use = meter.since(cpu);
-            if (r.statusCode() != 200) {
-                return Cell.failed("GET /" + name + ": " + r.statusCode());
-            }
             long got = Files.size(target);
             if (got != size) {
                 return Cell.failed("GET /" + name + ": " + got + " bytes, expected " + size);
