@@ -2,6 +2,7 @@ package io.chordfs.client;
 
 import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
@@ -43,6 +44,10 @@ final class RingClient implements AutoCloseable {
     static final String RAW_HEADER = Manifest.RAW_HEADER;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** A PUT's deadline grows with its body as if sent at this rate. */
+    private static final long MIN_BYTES_PER_SECOND = 10_000_000;
+    /** A PUT's answer is a status; of its body (an error text) this much is kept. */
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     final InetSocketAddress entry;
     private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
@@ -134,11 +139,32 @@ final class RingClient implements AutoCloseable {
         }
     }
 
-    /** PUT bytes; throws with the status on failure. */
-    void put(NodeRef node, String name, HttpRequest.BodyPublisher body) throws IOException {
-        HttpResponse<String> r = send(request(node, name).PUT(body).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 201 && r.statusCode() != 204) {
-            throw new StatusException(status("PUT " + name + " to " + where(node), r.statusCode()), r.statusCode());
+    /** A request body: its length and how to write it (again, if a PUT is retried elsewhere). */
+    record Body(long size, HttpPut.Body writer) {
+        static Body of(byte[] b, int len) {
+            return new Body(len, out -> out.write(b, 0, len));
+        }
+
+        /** The file, which must still have {@code size} bytes when sent. */
+        static Body of(Path file, long size) {
+            return new Body(size, HttpPut.Body.of(file));
+        }
+    }
+
+    /**
+     * PUT over {@link HttpURLConnection} (see {@link HttpPut}); the exchange must end within
+     * {@link #TIMEOUT} plus the time to send at 10 MB/s. Throws with the status on failure.
+     */
+    void put(NodeRef node, String name, Body body) throws IOException {
+        HttpPut.Answer a;
+        try {
+            a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), Map.of(), body.writer(),
+                    CONNECT_TIMEOUT, TIMEOUT.plusMillis(body.size() * 1000 / MIN_BYTES_PER_SECOND), MAX_ANSWER_BYTES);
+        } catch (ConnectException e) {
+            throw new IOException("cannot connect to " + where(node), e);
+        }
+        if (a.code() != 201 && a.code() != 204) {
+            throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
     }
 
@@ -259,10 +285,6 @@ final class RingClient implements AutoCloseable {
             throw new StatusException(status("listing of " + where(node), r.statusCode()), r.statusCode());
         }
         return r.body();
-    }
-
-    static HttpRequest.BodyPublisher ofFile(Path p) throws IOException {
-        return HttpRequest.BodyPublishers.ofFile(p);
     }
 
     /** A node answered with an HTTP status the call cannot use; the message names it. */

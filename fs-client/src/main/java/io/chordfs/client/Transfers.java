@@ -91,7 +91,7 @@ final class Transfers {
             } catch (IOException e) {
                 throw new ClientException("cannot read " + file + ": " + e.getMessage());
             }
-            putWithFallback(ring, name, () -> RingClient.ofFile(file));
+            putWithFallback(ring, name, RingClient.Body.of(file, size));
             result = new UploadResult(name, size, 0, 1, 0, sha);
         } else {
             long n = (size + chunkSize - 1) / chunkSize;
@@ -156,7 +156,7 @@ final class Transfers {
                         chunks[index] = new Manifest.Chunk(cname, len, sha);
                         NodeRef owner = ring.owner(cname);
                         if (!alreadyThere(ring, owner, cname, sha)) {
-                            putWithFallback(ring, cname, owner, () -> HttpRequest.BodyPublishers.ofByteArray(buf, 0, len));
+                            putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len));
                         } else {
                             skipped.incrementAndGet();
                         }
@@ -187,7 +187,7 @@ final class Transfers {
         if (json.length > Manifest.MAX_BYTES) {
             throw new ClientException(name + ": the manifest would be " + json.length + " bytes; use a larger --chunk-size");
         }
-        putWithFallback(ring, name, () -> HttpRequest.BodyPublishers.ofByteArray(json));
+        putWithFallback(ring, name, RingClient.Body.of(json, json.length));
         return new UploadResult(name, size, n, n - skipped.get(), skipped.get(), sha);
     }
 
@@ -207,26 +207,22 @@ final class Transfers {
         }
     }
 
-    interface Body {
-        HttpRequest.BodyPublisher get() throws IOException;
-    }
-
     /** PUT to the owner; if that fails for a reason other than a definite answer, through the entry node. */
-    static void putWithFallback(RingClient ring, String name, Body body) throws ClientException {
+    static void putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
         putWithFallback(ring, name, ring.owner(name), body);
     }
 
     /** As above, to an owner the caller already looked up. */
-    static void putWithFallback(RingClient ring, String name, NodeRef owner, Body body) throws ClientException {
+    static void putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body) throws ClientException {
         IOException first;
         try {
-            ring.put(owner, name, body.get());
+            ring.put(owner, name, body);
             return;
         } catch (IOException e) {
             first = e;
         }
         try {
-            ring.put(ring.entryNode(), name, body.get());
+            ring.put(ring.entryNode(), name, body);
         } catch (IOException e) {
             throw new ClientException("cannot store " + name + ": " + e.getMessage()
                     + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));

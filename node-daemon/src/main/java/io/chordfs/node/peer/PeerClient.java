@@ -1,6 +1,7 @@
 package io.chordfs.node.peer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
@@ -11,14 +12,11 @@ import io.chordfs.node.store.StoreFullException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Calls another node's transfer endpoint (port 5059). Every call has a timeout. */
 public final class PeerClient {
@@ -41,13 +34,6 @@ public final class PeerClient {
     private static final long MIN_BYTES_PER_SECOND = 10_000_000;
     /** The JSON answer to a PUT is one object's metadata; anything longer is cut. */
     private static final int MAX_ANSWER_BYTES = 1 << 20;
-    /** Closes PUT connections that overrun their deadline (one daemon thread for every client). */
-    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peer-put-deadlines");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final HttpClient http;
     private final String secret;
     private final Duration callTimeout;
@@ -70,7 +56,7 @@ public final class PeerClient {
      * owner) gives a version.
      */
     public ObjectMeta put(NodeRef node, String name, Path file, long size) throws IOException {
-        return put(node, name, size, Map.of(), out -> Files.copy(file, out));
+        return put(node, name, size, Map.of(), HttpPut.Body.of(file));
     }
 
     /**
@@ -90,54 +76,22 @@ public final class PeerClient {
         return put(node, m.name(), m.size(), headers, out -> source.copyTo(out, 0, m.size()));
     }
 
-    private interface Body {
-        void writeTo(OutputStream out) throws IOException;
-    }
-
     /**
-     * A PUT of {@code size} bytes over {@link HttpURLConnection}, which moves large bodies at about
-     * twice the rate of {@code java.net.http} on JDK 17 for less CPU. It has no write timeout, so
-     * a deadline for the whole exchange (the answer's wait plus the time to send at 10 MB/s)
-     * closes the connection if the peer stops reading or answering.
+     * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
+     * time to send at 10 MB/s.
      */
-    private ObjectMeta put(NodeRef node, String name, long size, Map<String, String> headers, Body body) throws IOException {
+    private ObjectMeta put(NodeRef node, String name, long size, Map<String, String> headers, HttpPut.Body body)
+            throws IOException {
         Duration limit = callTimeout.plusMillis(size * 1000 / minBytesPerSecond);
-        HttpURLConnection c = (HttpURLConnection) URI.create(PortLayout.peerBase(node) + objectPath(name)).toURL().openConnection();
-        c.setRequestMethod("PUT");
-        c.setDoOutput(true);
-        c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, limit.toMillis()));
-        c.setFixedLengthStreamingMode(size);
+        Map<String, String> all = new LinkedHashMap<>(headers);
         if (secret != null) {
-            c.setRequestProperty(PeerHeaders.SECRET, secret);
+            all.put(PeerHeaders.SECRET, secret);
         }
-        headers.forEach(c::setRequestProperty);
-        AtomicBoolean expired = new AtomicBoolean();
-        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
-            expired.set(true);
-            c.disconnect();
-        }, limit.toMillis(), TimeUnit.MILLISECONDS);
-        int code;
-        String answer;
-        try {
-            try (OutputStream out = c.getOutputStream()) {
-                body.writeTo(out);
-            }
-            code = c.getResponseCode();
-            InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream();
-            try (in) {
-                answer = in == null ? "" : new String(in.readNBytes(MAX_ANSWER_BYTES), StandardCharsets.UTF_8);
-            }
-        } catch (SocketTimeoutException e) {
-            throw new HttpTimeoutException("storing " + name + " on " + node + " timed out: " + e.getMessage());
-        } catch (IOException e) {
-            if (expired.get()) {
-                throw new HttpTimeoutException("storing " + name + " on " + node + " took longer than " + limit.toSeconds() + " s");
-            }
-            throw e;
-        } finally {
-            deadline.cancel(false);
-        }
+        HttpPut.Answer a = HttpPut.send("storing " + name + " on " + node,
+                URI.create(PortLayout.peerBase(node) + objectPath(name)), size, all, body, CONNECT_TIMEOUT, limit,
+                MAX_ANSWER_BYTES);
+        int code = a.code();
+        String answer = a.body();
         return switch (code) {
             case 200 -> PeerHeaders.JSON.readValue(answer, ObjectMeta.class);
             case 507 -> throw new StoreFullException(node + " is full: " + answer);
