@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Chunked, parallel, verified upload, download and verify.
@@ -421,6 +422,7 @@ final class Transfers {
         int reused = 0;
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
+            WholeHash whole = new WholeHash(m, ch);
             long existing = ch.size();
             if (existing > 0) {
                 byte[] buf = new byte[IO_BUF];
@@ -431,6 +433,7 @@ final class Transfers {
                         have[i] = true;
                         reused++;
                         progress.add(c.size());
+                        whole.landed(i);
                     }
                 }
             }
@@ -451,6 +454,7 @@ final class Transfers {
                     int index = i;
                     futures.add(pool.submit(() -> {
                         fetchChunk(ring, m, index, (buf, len, pos) -> writeFully(ch, buf, len, pos), progress);
+                        whole.landed(index);
                         return null;
                     }));
                 }
@@ -468,8 +472,7 @@ final class Transfers {
             if (ch.size() < m.size()) {
                 ch.truncate(m.size()); // only an empty tail can be missing here (size 0 files)
             }
-            String sha = sha256(ch, 0, m.size(), new byte[IO_BUF]);
-            if (!sha.equals(m.sha256())) {
+            if (!whole.finish().equals(m.sha256())) {
                 throw new ChunkException(m.name() + " is corrupt: every chunk matched but the whole file's SHA-256 does not");
             }
             ch.force(true);
@@ -482,6 +485,77 @@ final class Transfers {
             throw new ClientException("cannot write " + target + ": " + e.getMessage());
         }
         return new DownloadResult(m.name(), m.size(), n, n - reused, reused, m.sha256(), target);
+    }
+
+    /**
+     * The whole file's SHA-256, read back from the download's file a chunk at a time in file order
+     * as the chunks land, so the hashing overlaps the transfer instead of following it. Whichever
+     * thread lands the next chunk in order hashes it and any later ones already there.
+     */
+    private static final class WholeHash {
+        private final Manifest m;
+        private final FileChannel ch;
+        private final boolean[] landed;
+        private final MessageDigest sha = digest();
+        private final ReentrantLock hashing = new ReentrantLock();
+        private final byte[] buf = new byte[IO_BUF];
+        private volatile int next;   // the first chunk not yet hashed; written only under hashing
+
+        WholeHash(Manifest m, FileChannel ch) {
+            this.m = m;
+            this.ch = ch;
+            this.landed = new boolean[m.chunks().size()];
+        }
+
+        /** Chunk i is in the file, whole and verified. */
+        void landed(int i) throws IOException {
+            synchronized (landed) {
+                landed[i] = true;
+            }
+            // After letting go of the lock, look again: a chunk may have landed while it was held.
+            while (hashing.tryLock()) {
+                try {
+                    advance();
+                } finally {
+                    hashing.unlock();
+                }
+                if (!nextHasLanded()) {
+                    return;
+                }
+            }
+        }
+
+        /** Waits for any hashing under way, hashes what is left, and returns the digest in hex. */
+        String finish() throws IOException {
+            hashing.lock();
+            try {
+                advance();
+                if (next != landed.length) {
+                    throw new IllegalStateException("chunk " + (next + 1) + " of " + m.name() + " never landed");
+                }
+                return HexFormat.of().formatHex(sha.digest());
+            } finally {
+                hashing.unlock();
+            }
+        }
+
+        private void advance() throws IOException {
+            while (next < landed.length && isLanded(next)) {
+                update(sha, ch, m.offset(next), m.chunks().get(next).size(), buf);
+                next++;
+            }
+        }
+
+        private boolean nextHasLanded() {
+            int k = next;
+            return k < landed.length && isLanded(k);
+        }
+
+        private boolean isLanded(int i) {
+            synchronized (landed) {
+                return landed[i];
+            }
+        }
     }
 
     interface Sink {
@@ -666,6 +740,12 @@ final class Transfers {
 
     static String sha256(FileChannel ch, long off, long len, byte[] buf) throws IOException {
         MessageDigest d = digest();
+        update(d, ch, off, len, buf);
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /** Adds bytes [off, off + len) of the file to {@code d}. */
+    static void update(MessageDigest d, FileChannel ch, long off, long len, byte[] buf) throws IOException {
         long done = 0;
         while (done < len) {
             int k = (int) Math.min(buf.length, len - done);
@@ -673,7 +753,6 @@ final class Transfers {
             d.update(buf, 0, k);
             done += k;
         }
-        return HexFormat.of().formatHex(d.digest());
     }
 
     static void readFully(FileChannel ch, byte[] buf, int len, long pos, Path file) throws IOException {

@@ -287,6 +287,22 @@ class TransfersTest {
     }
 
     @Test
+    void aManifestWhoseWholeSha256DisagreesWithItsChunksFailsTheDownload() throws Exception {
+        String name = "inconsistent.bin";
+        upload(file(name, 9 * CHUNK + 17, 21), name);
+        try (RingClient client = new RingClient(io.chordfs.core.cli.HostPort.parse(entry, Main.CHORD_PORT))) {
+            Manifest m = Transfers.manifestOf(client, name).orElseThrow();
+            Manifest wrong = new Manifest(m.name(), m.size(), m.chunkSize(), m.chunks(), "0".repeat(64), m.created());
+            byte[] json = wrong.toJson();
+            Transfers.putWithFallback(client, name, RingClient.Body.of(json, json.length));
+        }
+        Path got = dir.resolve("inconsistent.out");
+        assertEquals(1, run("download", name, entry, "-o", got.toString()));
+        assertTrue(err().contains("every chunk matched but the whole file's SHA-256 does not"), err());
+        assertFalse(Files.exists(got));
+    }
+
+    @Test
     void anInterruptedUploadResumesSkippingChunksInPlace() throws Exception {
         String name = "resume.bin";
         Path f = file(name, 6 * CHUNK, 6);
