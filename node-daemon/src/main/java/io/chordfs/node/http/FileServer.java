@@ -3,6 +3,7 @@ package io.chordfs.node.http;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.route.ObjectRouter;
@@ -873,8 +874,19 @@ public final class FileServer implements AutoCloseable {
             error(c, 413, "'" + name + "' is larger than " + options.maxObjectBytes() + " bytes", true);
             return;
         }
+        String crcHeader = c.ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
+        List<Long> crcs;
+        try {
+            crcs = crcHeader == null ? null : BlockCrcs.parse(crcHeader);
+        } catch (IllegalArgumentException e) {
+            uploadFailed(c, 400, e.getMessage(), null);
+            return;
+        }
         try (StagedWrite w = store.stage(name)) {
             try {
+                if (crcs != null) {
+                    w.expectBlockCrcs(crcs);
+                }
                 OutputStream sink = w.out();
                 c.in.transferTo(new LimitedOutputStream(sink, options.maxObjectBytes(), name));
                 sink.close();
@@ -883,6 +895,9 @@ public final class FileServer implements AutoCloseable {
                 return;
             } catch (TooLargeException e) {
                 uploadFailed(c, 413, e.getMessage(), List.of(w));
+                return;
+            } catch (CorruptObjectException e) {
+                uploadFailed(c, 422, e.getMessage(), List.of(w));
                 return;
             }
             boolean existed = router.exists(name);

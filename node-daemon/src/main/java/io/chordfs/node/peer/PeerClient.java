@@ -1,12 +1,12 @@
 package io.chordfs.node.peer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectSource;
-import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StoreFullException;
 
 import java.io.IOException;
@@ -53,10 +53,10 @@ public final class PeerClient {
 
     /**
      * Stores {@code file} as {@code name} on {@code node}, as a new write that the node (the
-     * owner) gives a version.
+     * owner) gives a version; the node refuses the bytes (422) unless they have {@code sha256}.
      */
-    public ObjectMeta put(NodeRef node, String name, Path file, long size) throws IOException {
-        return put(node, name, size, Map.of(), HttpPut.Body.of(file));
+    public ObjectMeta put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
+        return put(node, name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file));
     }
 
     /**
@@ -66,9 +66,9 @@ public final class PeerClient {
     public ObjectMeta copy(NodeRef node, ObjectSource source) throws IOException {
         ObjectMeta m = source.meta();
         Map<String, String> headers = new LinkedHashMap<>();
-        if (m.blockSize() == ObjectStore.BLOCK_SIZE && !m.blockCrc32c().isEmpty()
-                && m.blockCrc32c().size() <= PeerHeaders.MAX_CRC_HEADER_BLOCKS) {
-            headers.put(PeerHeaders.CRC32C, String.join(",", m.blockCrc32c().stream().map(String::valueOf).toList()));
+        if (m.blockSize() == BlockCrcs.BLOCK_SIZE && !m.blockCrc32c().isEmpty()
+                && m.blockCrc32c().size() <= BlockCrcs.MAX_HEADER_BLOCKS) {
+            headers.put(BlockCrcs.HEADER, BlockCrcs.format(m.blockCrc32c()));
         }
         headers.put(PeerHeaders.VERSION, Long.toString(m.version()));
         headers.put(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));

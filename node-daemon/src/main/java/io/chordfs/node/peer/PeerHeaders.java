@@ -8,10 +8,6 @@ final class PeerHeaders {
     static final String VERSION = "X-ChordFS-Version";
     static final String MODIFIED = "X-ChordFS-Modified";
     static final String SHA256 = "X-ChordFS-Sha256";
-    /** The sender's per-block CRC32Cs, comma-separated: the receiver checks them instead of re-hashing. */
-    static final String CRC32C = "X-ChordFS-Crc32c";
-    /** Beyond this many blocks the list would make a long header; the receiver then hashes. */
-    static final int MAX_CRC_HEADER_BLOCKS = 2048;
     static final String OBJECTS = "/objects";
     static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";

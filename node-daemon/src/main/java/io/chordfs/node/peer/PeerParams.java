@@ -2,7 +2,6 @@ package io.chordfs.node.peer;
 
 import io.chordfs.core.ring.Ring;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,25 +27,6 @@ final class PeerParams {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(header + " must be a number");
         }
-    }
-
-    /** {@code X-ChordFS-Crc32c}: the sender's block CRC32Cs, at least one, each an unsigned 32-bit number. */
-    static List<Long> crcs(String value) {
-        List<Long> out = new ArrayList<>();
-        // -1 keeps empty items, so "," or "" is refused rather than read as no blocks at all.
-        for (String part : value.split(",", -1)) {
-            try {
-                long crc = Long.parseLong(part.trim());
-                if (crc >= 0 && crc <= 0xffffffffL) {
-                    out.add(crc);
-                    continue;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(PeerHeaders.CRC32C + " must be a comma-separated list of unsigned 32-bit numbers");
-        }
-        return out;
     }
 
     /** {@code X-ChordFS-Sha256}, or null when absent: the value becomes the stored object's checksum, so it must be one. */

@@ -3,6 +3,7 @@ package io.chordfs.node.peer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
@@ -164,9 +165,9 @@ public final class PeerServer implements AutoCloseable {
         String sha = PeerParams.sha256(ex.getRequestHeaders().getFirst(PeerHeaders.SHA256));
         ObjectMeta meta;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
-            String crcs = ex.getRequestHeaders().getFirst(PeerHeaders.CRC32C);
+            String crcs = ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
             if (version != null && sha != null && crcs != null) {
-                w.trustChecksums(sha, PeerParams.crcs(crcs));
+                w.trustChecksums(sha, BlockCrcs.parse(crcs));
             }
             in.transferTo(w.out());
             if (version != null) {

@@ -99,7 +99,8 @@ public final class RingRouter implements ObjectRouter {
             return ownerWrites.write(staged);
         }
         try (staged) {
-            ObjectMeta meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size()));
+            String sha = staged.sha256();
+            ObjectMeta meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
             LOG.log(System.Logger.Level.DEBUG, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
                     chord.self(), staged.name(), staged.size(), owner);
             return meta;

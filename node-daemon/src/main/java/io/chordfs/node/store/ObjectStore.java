@@ -1,5 +1,6 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.ring.Keys;
 
 import java.io.IOException;
@@ -133,7 +134,7 @@ import java.util.zip.CRC32C;
  */
 public final class ObjectStore implements AutoCloseable {
     /** Bytes per checksummed block. */
-    public static final int BLOCK_SIZE = 1 << 20;
+    public static final int BLOCK_SIZE = BlockCrcs.BLOCK_SIZE;
     static final String META_DIR = "meta";
     static final String TMP_DIR = "tmp";
     static final String PENDING_DIR = "pending";

@@ -53,9 +53,10 @@ public final class StagedWrite implements AutoCloseable {
     private String shaHex;
     private State state = State.WRITING;
     private IOException failure;
-    /** Set by {@link #trustChecksums}: the sender's SHA-256 and block CRCs, checked by CRC only. */
+    /** Set by {@link #trustChecksums}: the sender's SHA-256, taken once the block CRCs match. */
     private String trustedSha;
-    private List<Long> trustedCrcs;
+    /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
+    private List<Long> expectedCrcs;
 
     StagedWrite(ObjectStore store, String name, Path file, FileChannel ch) {
         this.store = store;
@@ -94,17 +95,25 @@ public final class StagedWrite implements AutoCloseable {
     }
 
     /**
-     * For a copy between replicas: take the sender's SHA-256 instead of computing it again, and
-     * accept the content only if its per-block CRC32Cs equal the sender's (checked at commit).
-     * The sender computed both over the same bytes, so a CRC match carries the SHA-256 over; this
-     * saves a SHA-256 pass per copy. Call before writing any byte.
+     * Accept the content only if its per-block CRC32Cs equal the sender's: checked when the
+     * content is finished ({@link #sha256}, commit), which then throws
+     * {@link CorruptObjectException}. Call before writing any byte.
      */
-    public synchronized void trustChecksums(String sha256, List<Long> blockCrcs) throws IOException {
+    public synchronized void expectBlockCrcs(List<Long> blockCrcs) {
         if (size > 0 || state != State.WRITING) {
-            throw new IllegalStateException("trustChecksums must come before the first byte of '" + name + "'");
+            throw new IllegalStateException("expected CRCs must come before the first byte of '" + name + "'");
         }
+        expectedCrcs = List.copyOf(blockCrcs);
+    }
+
+    /**
+     * For a copy between replicas: as {@link #expectBlockCrcs}, and take the sender's SHA-256
+     * instead of computing it again. The sender computed both over the same bytes, so a CRC match
+     * carries the SHA-256 over; this saves a SHA-256 pass per copy. Call before writing any byte.
+     */
+    public synchronized void trustChecksums(String sha256, List<Long> blockCrcs) {
+        expectBlockCrcs(blockCrcs);
         trustedSha = sha256;
-        trustedCrcs = List.copyOf(blockCrcs);
     }
 
     /** The metadata this content gets when committed as {@code version}. */
@@ -182,14 +191,11 @@ public final class StagedWrite implements AutoCloseable {
             crc.reset();
             blockFill = 0;
         }
-        if (trustedSha == null) {
-            shaHex = ObjectStore.hex(sha.digest());
-        } else if (crcs.equals(trustedCrcs)) {
-            shaHex = trustedSha;
-        } else {
+        if (expectedCrcs != null && !crcs.equals(expectedCrcs)) {
             throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
                     + " its sender computed; nothing stored"));
         }
+        shaHex = trustedSha != null ? trustedSha : ObjectStore.hex(sha.digest());
         buf = null;
         state = State.FINISHED;
     }

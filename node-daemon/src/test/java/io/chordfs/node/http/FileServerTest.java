@@ -1,7 +1,9 @@
 package io.chordfs.node.http;
 
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -239,6 +241,31 @@ class FileServerTest {
         assertTrue(f.store.meta("p.bin").orElseThrow().tombstone());
         assertEquals(List.of(), f.visibleFiles());
         assertEquals(201, f.send("PUT", "/p.bin", bytes("three")).statusCode(), "a deleted name is created anew");
+    }
+
+    @Test
+    void aPutWithBlockCrcsIsStoredOnlyIfTheBytesMatchThem() throws IOException {
+        start();
+        byte[] content = random(2 * ObjectStore.BLOCK_SIZE + 100, 3);
+        List<Long> crcs = BlockCrcs.of(content, 0, content.length);
+        HttpResponse<byte[]> ok = f.send("PUT", "/checked.bin", content, BlockCrcs.HEADER, BlockCrcs.format(crcs));
+        assertEquals(201, ok.statusCode());
+        assertEquals("\"" + sha256(content) + "\"", ok.headers().firstValue("ETag").orElseThrow());
+        assertArrayEquals(content, f.get("/checked.bin").body());
+
+        List<Long> wrong = new java.util.ArrayList<>(crcs);
+        wrong.set(1, wrong.get(1) ^ 0x100);
+        HttpResponse<byte[]> refused = f.send("PUT", "/damaged.bin", content, BlockCrcs.HEADER, BlockCrcs.format(wrong));
+        assertEquals(422, refused.statusCode());
+        assertEquals(404, f.get("/damaged.bin").statusCode());
+        assertTrue(f.store.meta("damaged.bin").isEmpty());
+        // a replacement that does not match leaves the stored version as it was
+        assertEquals(422, f.send("PUT", "/checked.bin", bytes("other"), BlockCrcs.HEADER, "1").statusCode());
+        assertArrayEquals(content, f.get("/checked.bin").body());
+
+        assertEquals(400, f.send("PUT", "/malformed.bin", content, BlockCrcs.HEADER, "1,x").statusCode());
+        assertTrue(f.store.meta("malformed.bin").isEmpty());
+        assertEquals(List.of("checked.bin"), f.liveNames());
     }
 
     @Test

@@ -88,7 +88,7 @@ class PeerClientTest {
         try (FakePeer peer = FakePeer.start(peerReads)) {
             long t0 = System.nanoTime();
             HttpTimeoutException e = assertThrows(HttpTimeoutException.class,
-                    () -> client.put(peer.node(), "stuck.bin", f, Files.size(f)));
+                    () -> client.put(peer.node(), "stuck.bin", f, Files.size(f), "00".repeat(32)));
             double s = (System.nanoTime() - t0) / 1e9;
             assertTrue(s < 10, "gave up after " + s + " s");
             return e;

@@ -1,5 +1,6 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.net.BlockCrcs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A replica copy checked by the sender's block CRCs, taking the sender's SHA-256. */
+/** Content checked against its sender's block CRCs: a replica copy (taking the sender's SHA-256) or a client's upload. */
 class TrustedChecksumsTest {
     private static byte[] bytes(int n) {
         byte[] b = new byte[n];
@@ -56,5 +57,31 @@ class TrustedChecksumsTest {
             assertTrue(store.meta("y").isEmpty());
             assertFalse(Files.exists(dir.resolve("y")));
         }
+    }
+
+    @Test
+    void expectedBlockCrcsAreCheckedAndTheSha256IsStillComputed(@TempDir Path dir) throws Exception {
+        byte[] content = bytes(2 * ObjectStore.BLOCK_SIZE + 5);
+        try (ObjectStore store = ObjectStore.open(dir, 0)) {
+            try (StagedWrite w = store.stage("ok")) {
+                w.expectBlockCrcs(BlockCrcs.of(content, 0, content.length));
+                w.out().write(content);
+                ObjectMeta m = w.commit(1, 1, null);
+                assertEquals(sha256Hex(content), m.sha256());
+            }
+            StagedWrite bad = store.stage("bad");
+            List<Long> crcs = new java.util.ArrayList<>(BlockCrcs.of(content, 0, content.length));
+            crcs.set(2, crcs.get(2) ^ 1);
+            bad.expectBlockCrcs(crcs);
+            bad.out().write(content);
+            assertThrows(CorruptObjectException.class, bad::sha256);
+            bad.close();
+            assertTrue(store.meta("bad").isEmpty());
+            assertFalse(Files.exists(dir.resolve("bad")));
+        }
+    }
+
+    private static String sha256Hex(byte[] b) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
     }
 }
