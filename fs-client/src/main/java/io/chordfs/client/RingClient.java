@@ -2,6 +2,7 @@ package io.chordfs.client;
 
 import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
@@ -32,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLSession;
 
@@ -48,6 +50,7 @@ final class RingClient implements AutoCloseable {
     private static final long MIN_BYTES_PER_SECOND = 10_000_000;
     /** A PUT's answer is a status; of its body (an error text) this much is kept. */
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     final InetSocketAddress entry;
     private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
@@ -139,26 +142,34 @@ final class RingClient implements AutoCloseable {
         }
     }
 
-    /** A request body: its length and how to write it (again, if a PUT is retried elsewhere). */
-    record Body(long size, HttpPut.Body writer) {
+    /**
+     * A request body: its length, how to write it (again, if a PUT is retried elsewhere), and its
+     * block CRC32Cs for the node to check the bytes against (none: unchecked).
+     */
+    record Body(long size, HttpPut.Body writer, List<Long> crcs) {
         static Body of(byte[] b, int len) {
-            return new Body(len, out -> out.write(b, 0, len));
+            return new Body(len, out -> out.write(b, 0, len), BlockCrcs.of(b, 0, len));
         }
 
-        /** The file, which must still have {@code size} bytes when sent. */
-        static Body of(Path file, long size) {
-            return new Body(size, HttpPut.Body.of(file));
+        /** The file, which must still have {@code size} bytes, with these CRCs, when sent. */
+        static Body of(Path file, long size, List<Long> crcs) {
+            return new Body(size, HttpPut.Body.of(file), crcs);
         }
     }
 
     /**
      * PUT over {@link HttpURLConnection} (see {@link HttpPut}); the exchange must end within
-     * {@link #TIMEOUT} plus the time to send at 10 MB/s. Throws with the status on failure.
+     * {@link #TIMEOUT} plus the time to send at 10 MB/s. Sends the body's block CRC32Cs, so the
+     * node stores nothing (422) unless the bytes it got are the ones sent. Returns the stored
+     * copy's SHA-256 from the answer's ETag, when the node gives one; throws with the status on
+     * failure.
      */
-    void put(NodeRef node, String name, Body body) throws IOException {
+    Optional<String> put(NodeRef node, String name, Body body) throws IOException {
+        Map<String, String> headers = body.crcs().isEmpty() || body.crcs().size() > BlockCrcs.MAX_HEADER_BLOCKS
+                ? Map.of() : Map.of(BlockCrcs.HEADER, BlockCrcs.format(body.crcs()));
         HttpPut.Answer a;
         try {
-            a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), Map.of(), body.writer(),
+            a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), headers, body.writer(),
                     CONNECT_TIMEOUT, TIMEOUT.plusMillis(body.size() * 1000 / MIN_BYTES_PER_SECOND), MAX_ANSWER_BYTES);
         } catch (ConnectException e) {
             throw new IOException("cannot connect to " + where(node), e);
@@ -166,6 +177,7 @@ final class RingClient implements AutoCloseable {
         if (a.code() != 201 && a.code() != 204) {
             throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
+        return a.etag().map(t -> t.replace("\"", "")).filter(t -> SHA256_HEX.matcher(t).matches());
     }
 
     /** The stored ETag (SHA-256) of {@code name} on {@code node}, raw; empty when absent. */
@@ -306,6 +318,7 @@ final class RingClient implements AutoCloseable {
             case 500 -> "the node could not serve it (a corrupt copy?)";
             case 502 -> "a chunk of it is missing or corrupt";
             case 400 -> "bad name";
+            case 422 -> "the node received other bytes than were sent";
             default -> "HTTP " + code;
         };
         return what + ": " + why + " (" + code + ")";

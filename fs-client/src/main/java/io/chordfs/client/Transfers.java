@@ -1,6 +1,7 @@
 package io.chordfs.client;
 
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 
 /**
  * Chunked, parallel, verified upload, download and verify.
@@ -85,15 +87,15 @@ final class Transfers {
         Optional<Manifest> old = manifestOf(ring, name);
         UploadResult result;
         if (size <= chunkSize) {
-            String sha;
+            FileSums sums;
             try {
-                sha = sha256(file);
+                sums = sums(file, size);
                 progress.add(size);
             } catch (IOException e) {
                 throw new ClientException("cannot read " + file + ": " + e.getMessage());
             }
-            putWithFallback(ring, name, RingClient.Body.of(file, size));
-            result = new UploadResult(name, size, 0, 1, 0, sha);
+            putWithFallback(ring, name, RingClient.Body.of(file, size, sums.crcs()));
+            result = new UploadResult(name, size, 0, 1, 0, sums.sha256());
         } else {
             long n = (size + chunkSize - 1) / chunkSize;
             long maxChunks = Manifest.maxChunks(name);
@@ -151,16 +153,17 @@ final class Transfers {
                 String cname = Manifest.chunkName(name, i + 1);
                 futures.add(pool.submit(() -> {
                     try {
-                        MessageDigest d = digest();
-                        d.update(buf, 0, len);
-                        String sha = HexFormat.of().formatHex(d.digest());
-                        chunks[index] = new Manifest.Chunk(cname, len, sha);
                         NodeRef owner = ring.owner(cname);
-                        if (!alreadyThere(ring, owner, cname, sha)) {
-                            putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len));
-                        } else {
+                        String sha = storedSha256(ring, owner, cname, buf, len);
+                        if (sha != null) {
                             skipped.incrementAndGet();
+                        } else {
+                            // The node checked the bytes against the CRCs sent with them, so the
+                            // SHA-256 it computed is that of this chunk: no second pass here.
+                            sha = putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len))
+                                    .orElseGet(() -> sha256(buf, len));
                         }
+                        chunks[index] = new Manifest.Chunk(cname, len, sha);
                         progress.add(len);
                         return null;
                     } finally {
@@ -200,30 +203,49 @@ final class Transfers {
         }
     }
 
-    private static boolean alreadyThere(RingClient ring, NodeRef owner, String cname, String sha) {
+    /**
+     * The SHA-256 of {@code buf[0, len)} if the owner already holds exactly those bytes as
+     * {@code cname} (a resumed upload), else null. Hashes only when the owner has a copy.
+     */
+    private static String storedSha256(RingClient ring, NodeRef owner, String cname, byte[] buf, int len) {
+        Optional<String> etag;
         try {
-            return ring.etag(owner, cname).map(sha::equals).orElse(false);
+            etag = ring.etag(owner, cname);
         } catch (IOException e) {
-            return false;
+            return null;
         }
+        if (etag.isEmpty()) {
+            return null;
+        }
+        String sha = sha256(buf, len);
+        return sha.equals(etag.get()) ? sha : null;
     }
 
-    /** PUT to the owner; if that fails for a reason other than a definite answer, through the entry node. */
-    static void putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
-        putWithFallback(ring, name, ring.owner(name), body);
+    private static String sha256(byte[] buf, int len) {
+        MessageDigest d = digest();
+        d.update(buf, 0, len);
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /**
+     * PUT to the owner; if that fails for a reason other than a definite answer, through the entry
+     * node. Returns the stored copy's SHA-256 if the node gave it.
+     */
+    static Optional<String> putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
+        return putWithFallback(ring, name, ring.owner(name), body);
     }
 
     /** As above, to an owner the caller already looked up. */
-    static void putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body) throws ClientException {
+    static Optional<String> putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body)
+            throws ClientException {
         IOException first;
         try {
-            ring.put(owner, name, body);
-            return;
+            return ring.put(owner, name, body);
         } catch (IOException e) {
             first = e;
         }
         try {
-            ring.put(ring.entryNode(), name, body);
+            return ring.put(ring.entryNode(), name, body);
         } catch (IOException e) {
             throw new ClientException("cannot store " + name + ": " + e.getMessage()
                     + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));
@@ -730,6 +752,35 @@ final class Transfers {
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A file's SHA-256 and its block CRC32Cs ({@link BlockCrcs}). */
+    private record FileSums(String sha256, List<Long> crcs) {}
+
+    /** The first {@code size} bytes of the file summed in one pass. */
+    private static FileSums sums(Path file, long size) throws IOException {
+        MessageDigest d = digest();
+        CRC32C crc = new CRC32C();
+        List<Long> crcs = new ArrayList<>();
+        byte[] buf = new byte[IO_BUF];   // IO_BUF divides BLOCK_SIZE: a piece never spans two blocks
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long done = 0;
+            int inBlock = 0;
+            while (done < size) {
+                int k = (int) Math.min(buf.length, size - done);
+                readFully(ch, buf, k, done, file);
+                d.update(buf, 0, k);
+                crc.update(buf, 0, k);
+                done += k;
+                inBlock += k;
+                if (inBlock == BlockCrcs.BLOCK_SIZE || done == size) {
+                    crcs.add(crc.getValue());
+                    crc.reset();
+                    inBlock = 0;
+                }
+            }
+        }
+        return new FileSums(HexFormat.of().formatHex(d.digest()), crcs);
     }
 
     static String sha256(Path file) throws IOException {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -55,8 +56,8 @@ public final class HttpPut {
         }
     }
 
-    /** The status and the first bytes of the answer's body (of an error body for 4xx/5xx). */
-    public record Answer(int code, String body) {}
+    /** The status, the ETag header if any, and the first bytes of the answer's body (of an error body for 4xx/5xx). */
+    public record Answer(int code, Optional<String> etag, String body) {}
 
     /**
      * Sends {@code size} bytes from {@code body} with {@code headers}; the whole exchange must end
@@ -85,7 +86,8 @@ public final class HttpPut {
             int code = c.getResponseCode();
             InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream();
             try (in) {
-                return new Answer(code, in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8));
+                return new Answer(code, Optional.ofNullable(c.getHeaderField("ETag")),
+                        in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8));
             }
         } catch (SocketTimeoutException e) {
             throw new HttpTimeoutException(what + " timed out: " + e.getMessage());
