@@ -1,0 +1,81 @@
+package io.chordfs.core.net;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** HttpPut against a real HTTP server on loopback (its deadline is tested through PeerClientTest). */
+class HttpPutTest {
+    private HttpServer server;
+
+    private URI start(int status, Map<String, String> answerHeaders, AtomicReference<byte[]> received) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            try (InputStream in = ex.getRequestBody()) {
+                received.set(in.readAllBytes());
+            }
+            answerHeaders.forEach(ex.getResponseHeaders()::set);
+            byte[] body = ("answer " + status).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return URI.create("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + "/x");
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    private static HttpPut.Answer put(URI uri, byte[] body) throws IOException {
+        return HttpPut.send("PUT x", uri, body.length, Map.of("X-Test", "1"), out -> out.write(body),
+                Duration.ofSeconds(5), Duration.ofSeconds(20), 1024);
+    }
+
+    @Test
+    void sendsTheBodyAndReturnsTheStatusEtagAndAnswer() throws IOException {
+        AtomicReference<byte[]> got = new AtomicReference<>();
+        URI uri = start(201, Map.of("ETag", "\"abc\""), got);
+        byte[] body = "hello".getBytes(StandardCharsets.UTF_8);
+        HttpPut.Answer a = put(uri, body);
+        assertEquals(201, a.code());
+        assertEquals(Optional.of("\"abc\""), a.etag());
+        assertEquals("answer 201", a.body());
+        assertArrayEquals(body, got.get());
+    }
+
+    @Test
+    void anErrorStatusIsReturnedWithItsBody() throws IOException {
+        URI uri = start(422, Map.of(), new AtomicReference<>());
+        HttpPut.Answer a = put(uri, new byte[100]);
+        assertEquals(422, a.code());
+        assertEquals("answer 422", a.body());
+    }
+
+    /** In streaming mode HttpURLConnection cannot answer a 401 challenge itself; the caller gets the status. */
+    @Test
+    void anAuthenticationChallengeIsReturnedAsA401() throws IOException {
+        URI uri = start(401, Map.of("WWW-Authenticate", "Basic realm=\"x\""), new AtomicReference<>());
+        assertEquals(401, put(uri, new byte[10]).code());
+    }
+}
