@@ -125,8 +125,7 @@ final class Admin {
             } catch (IOException ignored) {
                 // done with it
             }
-            return new Stat(name, null, owner, r.headers().firstValueAsLong("Content-Length").orElse(-1),
-                    r.headers().firstValue("ETag").map(t -> t.replace("\"", "")).orElse(""), List.of());
+            return new Stat(name, null, owner, r.length(), r.etag().orElse(""), List.of());
         }
         Manifest m = s.get().manifest();
         Map<String, Map<NodeRef, String>> where = copies(ring);

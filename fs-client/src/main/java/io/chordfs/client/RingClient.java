@@ -13,7 +13,6 @@ import io.chordfs.core.rpc.RpcLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
@@ -22,20 +21,16 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
-import javax.net.ssl.SSLSession;
 
 /**
  * The client's view of a ring: owner lookups over Chord RPC on the entry node, and the HTTP file
@@ -177,7 +172,7 @@ final class RingClient implements AutoCloseable {
         if (a.code() != 201 && a.code() != 204) {
             throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
-        return a.etag().map(t -> t.replace("\"", "")).filter(t -> SHA256_HEX.matcher(t).matches());
+        return a.etag().map(RingClient::unquote).filter(t -> SHA256_HEX.matcher(t).matches());
     }
 
     /** The stored ETag (SHA-256) of {@code name} on {@code node}, raw; empty when absent. */
@@ -190,16 +185,21 @@ final class RingClient implements AutoCloseable {
         if (r.statusCode() != 200) {
             throw new StatusException(status("HEAD " + name + " on " + where(node), r.statusCode()), r.statusCode());
         }
-        return r.headers().firstValue("ETag").map(t -> t.replace("\"", ""));
+        return r.headers().firstValue("ETag").map(RingClient::unquote);
     }
 
-    /** GET raw, as a stream; empty when 404. The caller closes the stream. */
     /**
-     * GET of the stored bytes, over {@link HttpURLConnection}: for large bodies it reads two to
-     * three times faster than java.net.http on JDK 17 (README, Performance), and downloads are
-     * large bodies. A read that stalls for {@link #TIMEOUT} fails.
+     * The stored bytes of a name as a node sends them: their length (-1 when not given), the ETag
+     * (the SHA-256, unquoted, when given), and the stream, which the caller reads once and closes.
      */
-    Optional<HttpResponse<InputStream>> getRaw(NodeRef node, String name) throws IOException {
+    record Raw(long length, Optional<String> etag, InputStream body) {}
+
+    /**
+     * GET of the stored bytes (empty when 404), over {@link HttpURLConnection}: for large bodies
+     * it reads two to three times faster than java.net.http on JDK 17 (README, Performance), and
+     * downloads are large bodies. A read that stalls for {@link #TIMEOUT} fails.
+     */
+    Optional<Raw> getRaw(NodeRef node, String name) throws IOException {
         URI uri = uri(node, name);
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
         c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
@@ -225,43 +225,12 @@ final class RingClient implements AutoCloseable {
             }
             throw new StatusException(status("GET " + name + " from " + where(node), code), code);
         }
-        // The status line is listed under the null key.
-        Map<String, List<String>> fields = new HashMap<>(c.getHeaderFields());
-        fields.remove(null);
-        return Optional.of(new UrlResponse(uri, code, HttpHeaders.of(fields, (k, v) -> true), c));
+        return Optional.of(new Raw(c.getContentLengthLong(), Optional.ofNullable(c.getHeaderField("ETag")).map(RingClient::unquote),
+                c.getInputStream()));
     }
 
-    /** A finished {@link HttpURLConnection} exchange seen as the {@link HttpResponse} the callers read. */
-    private record UrlResponse(URI uri, int statusCode, HttpHeaders headers, HttpURLConnection connection)
-            implements HttpResponse<InputStream> {
-        @Override
-        public HttpRequest request() {
-            return HttpRequest.newBuilder(uri).header(RAW_HEADER, "1").GET().build();
-        }
-
-        @Override
-        public Optional<HttpResponse<InputStream>> previousResponse() {
-            return Optional.empty();
-        }
-
-        @Override
-        public InputStream body() {
-            try {
-                return connection.getInputStream();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public Optional<SSLSession> sslSession() {
-            return Optional.empty();
-        }
-
-        @Override
-        public HttpClient.Version version() {
-            return HttpClient.Version.HTTP_1_1;
-        }
+    static String unquote(String etag) {
+        return etag.replace("\"", "");
     }
 
     /** DELETE; false when the node answered 404. */

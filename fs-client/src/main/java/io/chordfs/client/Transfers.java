@@ -6,8 +6,6 @@ import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -263,7 +261,7 @@ final class Transfers {
     // -------------------------------------------------------------------------------- download
 
     /** The raw object under {@code name}: from its owner, else through the entry node; empty if absent. */
-    static Optional<HttpResponse<InputStream>> openRaw(RingClient ring, String name) throws ClientException {
+    static Optional<RingClient.Raw> openRaw(RingClient ring, String name) throws ClientException {
         IOException first;
         try {
             return ring.getRaw(ring.owner(name), name);
@@ -278,15 +276,15 @@ final class Transfers {
     }
 
     /** What is stored under {@code name}: a manifest, or (as {@code plain}) a plain object. */
-    record Stored(Manifest manifest, HttpResponse<InputStream> plain, byte[] head) {}
+    record Stored(Manifest manifest, RingClient.Raw plain, byte[] head) {}
 
     static Optional<Stored> stored(RingClient ring, String name) throws ClientException {
-        Optional<HttpResponse<InputStream>> r = openRaw(ring, name);
+        Optional<RingClient.Raw> r = openRaw(ring, name);
         if (r.isEmpty()) {
             return Optional.empty();
         }
-        HttpResponse<InputStream> resp = r.get();
-        long len = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+        RingClient.Raw resp = r.get();
+        long len = resp.length();
         try {
             byte[] head = resp.body().readNBytes(Manifest.MAGIC.length());
             if (Manifest.hasMagic(head, head.length) && len >= 0 && len <= Manifest.MAX_BYTES) {
@@ -299,26 +297,13 @@ final class Transfers {
                     return Optional.of(new Stored(Manifest.parse(all), null, null));
                 } catch (IOException e) {
                     // starts like a manifest but is not one: a plain object; serve it from memory
-                    return Optional.of(new Stored(null, replay(resp, all), all));
+                    return Optional.of(new Stored(null, new RingClient.Raw(len, resp.etag(), InputStream.nullInputStream()), all));
                 }
             }
             return Optional.of(new Stored(null, resp, head));
         } catch (IOException e) {
             throw new ClientException("cannot read " + name + ": " + e.getMessage());
         }
-    }
-
-    private static HttpResponse<InputStream> replay(HttpResponse<InputStream> r, byte[] all) {
-        return new HttpResponse<>() {
-            public int statusCode() { return r.statusCode(); }
-            public HttpRequest request() { return r.request(); }
-            public Optional<HttpResponse<InputStream>> previousResponse() { return Optional.empty(); }
-            public java.net.http.HttpHeaders headers() { return r.headers(); }
-            public InputStream body() { return InputStream.nullInputStream(); }
-            public Optional<javax.net.ssl.SSLSession> sslSession() { return Optional.empty(); }
-            public java.net.URI uri() { return r.uri(); }
-            public java.net.http.HttpClient.Version version() { return r.version(); }
-        };
     }
 
     static Optional<Manifest> manifestOf(RingClient ring, String name) throws ClientException {
@@ -371,7 +356,7 @@ final class Transfers {
         try {
             DownloadResult r;
             progress.total(s.get().manifest() != null ? s.get().manifest().size()
-                    : s.get().plain().headers().firstValueAsLong("Content-Length").orElse(0));
+                    : Math.max(0, s.get().plain().length()));
             if (s.get().manifest() == null) {
                 r = downloadPlain(name, s.get(), part, target, progress);
             } else {
@@ -400,8 +385,8 @@ final class Transfers {
 
     private static DownloadResult downloadPlain(String name, Stored s, Path part, Path target, Progress progress)
             throws ClientException {
-        HttpResponse<InputStream> r = s.plain();
-        String etag = r.headers().firstValue("ETag").map(t -> t.replace("\"", "")).orElse(null);
+        RingClient.Raw r = s.plain();
+        String etag = r.etag().orElse(null);
         MessageDigest d = digest();
         long n = 0;
         try (InputStream in = r.body();
@@ -420,7 +405,7 @@ final class Transfers {
                 n += k;
                 progress.add(k);
             }
-            long expected = r.headers().firstValueAsLong("Content-Length").orElse(n);
+            long expected = r.length() >= 0 ? r.length() : n;
             if (n != expected) {
                 throw new ClientException(name + ": got " + n + " of " + expected + " bytes");
             }
@@ -626,7 +611,7 @@ final class Transfers {
             NodeRef src = sources.get(s);
             long counted = 0;
             try {
-                Optional<HttpResponse<InputStream>> r = ring.getRaw(src, c.name());
+                Optional<RingClient.Raw> r = ring.getRaw(src, c.name());
                 if (r.isEmpty()) {
                     problems.add("missing on " + RingClient.where(src));
                 } else {
@@ -674,8 +659,8 @@ final class Transfers {
         }
         if (s.get().manifest() == null) {
             Path nowhere = null;
-            HttpResponse<InputStream> r = s.get().plain();
-            String etag = r.headers().firstValue("ETag").map(t -> t.replace("\"", "")).orElse("");
+            RingClient.Raw r = s.get().plain();
+            String etag = r.etag().orElse("");
             MessageDigest d = digest();
             d.update(s.get().head());
             long n = s.get().head().length;
