@@ -2,13 +2,13 @@ package io.chordfs.client;
 
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.BlockCrcs;
+import io.chordfs.core.ring.NameRules;
 import io.chordfs.core.ring.NodeRef;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -708,18 +708,9 @@ final class Transfers {
 
     /** The name rules of the nodes (1-255 UTF-8 bytes, no '/', '\', control characters, not . or ..). */
     static void checkName(String name) throws ClientException {
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes < 1 || bytes > 255) {
-            throw new ClientException("bad name '" + name + "': must be 1 to 255 UTF-8 bytes (" + bytes + ")");
-        }
-        if (name.equals(".") || name.equals("..")) {
-            throw new ClientException("bad name '" + name + "'");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
-                throw new ClientException("bad name '" + name + "': no '/', '\\' or control characters");
-            }
+        Optional<String> problem = NameRules.problem(name);
+        if (problem.isPresent()) {
+            throw new ClientException("bad name '" + name + "': " + problem.get());
         }
     }
 

@@ -441,6 +441,11 @@ class TransfersTest {
         assertEquals("fs-client: no such file: never-uploaded", err().strip());
         assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "a/b"));
         assertTrue(err().contains("bad name"), err());
+        // the client applies the nodes' own rules before sending anything
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", ".chordfs"));
+        assertTrue(err().contains("bad name '.chordfs': '.chordfs' is not a file name"), err());
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "csi\u009b"));
+        assertTrue(err().contains("must not contain control characters"), err());
         assertEquals(0, run("--help"));
         for (String c : new String[] {"upload FILE", "download NAME", "verify NAME", "ls IP", "stat NAME", "rm NAME", "Exit codes"}) {
             assertTrue(out().contains(c), c);

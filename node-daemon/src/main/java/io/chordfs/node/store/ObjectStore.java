@@ -2,6 +2,7 @@ package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NameRules;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -202,7 +203,7 @@ public final class ObjectStore implements AutoCloseable {
 
     private ObjectStore(Path dataDir, long quota, Disk disk) throws IOException {
         this.dataDir = dataDir;
-        this.sysDir = dataDir.resolve(Names.RESERVED);
+        this.sysDir = dataDir.resolve(NameRules.RESERVED);
         this.metaDir = sysDir.resolve(META_DIR);
         this.tmpDir = sysDir.resolve(TMP_DIR);
         this.pendingDir = sysDir.resolve(PENDING_DIR);
@@ -818,7 +819,7 @@ public final class ObjectStore implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if (name.equals(Names.RESERVED)) {
+                if (name.equals(NameRules.RESERVED)) {
                     continue;
                 }
                 Entry e = index.get(name);

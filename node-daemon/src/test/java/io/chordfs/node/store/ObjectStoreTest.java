@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NameRules;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -173,7 +174,7 @@ class ObjectStoreTest {
         assertEquals(names.stream().sorted().toList(), before.stream().map(ObjectMeta::name).toList());
         // ls in the data directory shows the files under their names, and the hidden folder.
         List<String> expectedLs = new java.util.ArrayList<>(names.stream().filter(n -> !n.equals("gone")).toList());
-        expectedLs.add(Names.RESERVED);
+        expectedLs.add(NameRules.RESERVED);
         assertEquals(expectedLs.stream().sorted().toList(), ls(data()));
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertEquals(before, store.list());
@@ -227,7 +228,7 @@ class ObjectStoreTest {
             assertEquals(List.of(), tmpFiles(data()));
         }
         assertEquals(List.of("data"), ls(root));
-        assertEquals(List.of(Names.RESERVED), ls(data()));
+        assertEquals(List.of(NameRules.RESERVED), ls(data()));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.ring.NameRules;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -76,7 +78,7 @@ final class StoreTesting {
     }
 
     static Path sys(Path data) {
-        return data.resolve(Names.RESERVED);
+        return data.resolve(NameRules.RESERVED);
     }
 
     static List<String> tmpFiles(Path data) throws IOException {

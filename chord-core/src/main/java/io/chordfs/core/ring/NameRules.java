@@ -1,0 +1,48 @@
+package io.chordfs.core.ring;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The name rules of DESIGN.md, shared by the nodes (which refuse a bad name with 400) and the
+ * client (which says so before sending anything): 1 to 255 UTF-8 bytes, no '/' or '\', no
+ * control characters, valid UTF-8, not "." or "..", and not a node's own hidden folder. A name
+ * that passes can be used as a file name directly under a data directory and never escapes it.
+ */
+public final class NameRules {
+    public static final int MAX_BYTES = 255;
+    /** The hidden folder beside a node's files that holds metadata and temp files. */
+    public static final String RESERVED = ".chordfs";
+
+    private NameRules() {}
+
+    /** What is wrong with {@code name}, or empty when it is a valid name. */
+    public static Optional<String> problem(String name) {
+        if (name == null || name.isEmpty()) {
+            return Optional.of("a name must not be empty");
+        }
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_BYTES) {
+            return Optional.of("a name is at most " + MAX_BYTES + " UTF-8 bytes, this one has " + bytes);
+        }
+        if (name.equals(".") || name.equals("..") || name.equals(RESERVED)) {
+            return Optional.of("'" + name + "' is not a file name");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\') {
+                return Optional.of("a name must not contain '" + c + "'");
+            }
+            // C0, DEL and C1 (U+0080 to U+009F, e.g. %C2%9B, a terminal's CSI): all of Unicode's
+            // control characters, so no name can drive the terminal of whoever lists the files.
+            if (Character.isISOControl(c)) {
+                return Optional.of("a name must not contain control characters");
+            }
+            if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < name.length()
+                    && Character.isLowSurrogate(name.charAt(++i)))) {
+                return Optional.of("a name must be valid UTF-8");
+            }
+        }
+        return Optional.empty();
+    }
+}
