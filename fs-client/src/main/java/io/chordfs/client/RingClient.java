@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The client's view of a ring: owner lookups over Chord RPC on the entry node, and the HTTP file
@@ -41,11 +40,8 @@ final class RingClient implements AutoCloseable {
     static final String RAW_HEADER = Manifest.RAW_HEADER;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /** A PUT's deadline grows with its body as if sent at this rate. */
-    private static final long MIN_BYTES_PER_SECOND = 10_000_000;
     /** A PUT's answer is a status; of its body (an error text) this much is kept. */
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     final InetSocketAddress entry;
     private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
@@ -146,33 +142,31 @@ final class RingClient implements AutoCloseable {
             return new Body(len, out -> out.write(b, 0, len), BlockCrcs.of(b, 0, len));
         }
 
-        /** The file, which must still have {@code size} bytes, with these CRCs, when sent. */
+        /** The first {@code size} bytes of the file, which have these CRCs. */
         static Body of(Path file, long size, List<Long> crcs) {
-            return new Body(size, HttpPut.Body.of(file), crcs);
+            return new Body(size, HttpPut.Body.of(file, size), crcs);
         }
     }
 
     /**
      * PUT over {@link HttpURLConnection} (see {@link HttpPut}); the exchange must end within
-     * {@link #TIMEOUT} plus the time to send at 10 MB/s. Sends the body's block CRC32Cs, so the
-     * node stores nothing (422) unless the bytes it got are the ones sent. Returns the stored
-     * copy's SHA-256 from the answer's ETag, when the node gives one; throws with the status on
-     * failure.
+     * {@link #TIMEOUT} plus the time to send at {@link HttpPut#MIN_BYTES_PER_SECOND}. Sends the
+     * body's block CRC32Cs, so the node stores nothing (422) unless the bytes it got are the ones
+     * sent. Throws with the status on failure.
      */
-    Optional<String> put(NodeRef node, String name, Body body) throws IOException {
+    void put(NodeRef node, String name, Body body) throws IOException {
         Map<String, String> headers = body.crcs().isEmpty() || body.crcs().size() > BlockCrcs.MAX_HEADER_BLOCKS
                 ? Map.of() : Map.of(BlockCrcs.HEADER, BlockCrcs.format(body.crcs()));
         HttpPut.Answer a;
         try {
             a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), headers, body.writer(),
-                    CONNECT_TIMEOUT, TIMEOUT.plusMillis(body.size() * 1000 / MIN_BYTES_PER_SECOND), MAX_ANSWER_BYTES);
+                    CONNECT_TIMEOUT, HttpPut.deadline(TIMEOUT, body.size()), MAX_ANSWER_BYTES);
         } catch (ConnectException e) {
             throw new IOException("cannot connect to " + where(node), e);
         }
         if (a.code() != 201 && a.code() != 204) {
             throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
-        return a.etag().map(RingClient::unquote).filter(t -> SHA256_HEX.matcher(t).matches());
     }
 
     /** The stored ETag (SHA-256) of {@code name} on {@code node}, raw; empty when absent. */
@@ -287,7 +281,7 @@ final class RingClient implements AutoCloseable {
             case 500 -> "the node could not serve it (a corrupt copy?)";
             case 502 -> "a chunk of it is missing or corrupt";
             case 400 -> "bad name";
-            case 422 -> "the node received other bytes than were sent";
+            case 422 -> "the node received other bytes than were sent (did the file change meanwhile?)";
             default -> "HTTP " + code;
         };
         return what + ": " + why + " (" + code + ")";

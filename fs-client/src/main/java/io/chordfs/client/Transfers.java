@@ -30,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * Chunked, parallel, verified upload, download and verify.
@@ -151,17 +150,16 @@ final class Transfers {
                 String cname = Manifest.chunkName(name, i + 1);
                 futures.add(pool.submit(() -> {
                     try {
-                        NodeRef owner = ring.owner(cname);
-                        String sha = storedSha256(ring, owner, cname, buf, len);
-                        if (sha != null) {
-                            skipped.incrementAndGet();
-                        } else {
-                            // The node checked the bytes against the CRCs sent with them, so the
-                            // SHA-256 it computed is that of this chunk: no second pass here.
-                            sha = putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len))
-                                    .orElseGet(() -> sha256(buf, len));
-                        }
+                        // Hashed here, not taken from the node's answer: a concurrent writer of the
+                        // same chunk name can win, and the answer then describes its bytes.
+                        String sha = sha256(buf, len);
                         chunks[index] = new Manifest.Chunk(cname, len, sha);
+                        NodeRef owner = ring.owner(cname);
+                        if (!alreadyThere(ring, owner, cname, sha)) {
+                            putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len));
+                        } else {
+                            skipped.incrementAndGet();
+                        }
                         progress.add(len);
                         return null;
                     } finally {
@@ -201,22 +199,12 @@ final class Transfers {
         }
     }
 
-    /**
-     * The SHA-256 of {@code buf[0, len)} if the owner already holds exactly those bytes as
-     * {@code cname} (a resumed upload), else null. Hashes only when the owner has a copy.
-     */
-    private static String storedSha256(RingClient ring, NodeRef owner, String cname, byte[] buf, int len) {
-        Optional<String> etag;
+    private static boolean alreadyThere(RingClient ring, NodeRef owner, String cname, String sha) {
         try {
-            etag = ring.etag(owner, cname);
+            return ring.etag(owner, cname).map(sha::equals).orElse(false);
         } catch (IOException e) {
-            return null;
+            return false;
         }
-        if (etag.isEmpty()) {
-            return null;
-        }
-        String sha = sha256(buf, len);
-        return sha.equals(etag.get()) ? sha : null;
     }
 
     private static String sha256(byte[] buf, int len) {
@@ -225,25 +213,22 @@ final class Transfers {
         return HexFormat.of().formatHex(d.digest());
     }
 
-    /**
-     * PUT to the owner; if that fails for a reason other than a definite answer, through the entry
-     * node. Returns the stored copy's SHA-256 if the node gave it.
-     */
-    static Optional<String> putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
-        return putWithFallback(ring, name, ring.owner(name), body);
+    /** PUT to the owner; if that fails (a refusal included), once more through the entry node. */
+    static void putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
+        putWithFallback(ring, name, ring.owner(name), body);
     }
 
     /** As above, to an owner the caller already looked up. */
-    static Optional<String> putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body)
-            throws ClientException {
+    static void putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body) throws ClientException {
         IOException first;
         try {
-            return ring.put(owner, name, body);
+            ring.put(owner, name, body);
+            return;
         } catch (IOException e) {
             first = e;
         }
         try {
-            return ring.put(ring.entryNode(), name, body);
+            ring.put(ring.entryNode(), name, body);
         } catch (IOException e) {
             throw new ClientException("cannot store " + name + ": " + e.getMessage()
                     + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));
@@ -736,27 +721,18 @@ final class Transfers {
     /** The first {@code size} bytes of the file summed in one pass. */
     private static FileSums sums(Path file, long size) throws IOException {
         MessageDigest d = digest();
-        CRC32C crc = new CRC32C();
-        List<Long> crcs = new ArrayList<>();
-        byte[] buf = new byte[IO_BUF];   // IO_BUF divides BLOCK_SIZE: a piece never spans two blocks
+        BlockCrcs.Running crcs = new BlockCrcs.Running();
+        byte[] buf = new byte[IO_BUF];
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long done = 0;
-            int inBlock = 0;
-            while (done < size) {
+            for (long done = 0; done < size; ) {
                 int k = (int) Math.min(buf.length, size - done);
                 readFully(ch, buf, k, done, file);
                 d.update(buf, 0, k);
-                crc.update(buf, 0, k);
+                crcs.update(buf, 0, k);
                 done += k;
-                inBlock += k;
-                if (inBlock == BlockCrcs.BLOCK_SIZE || done == size) {
-                    crcs.add(crc.getValue());
-                    crc.reset();
-                    inBlock = 0;
-                }
             }
         }
-        return new FileSums(HexFormat.of().formatHex(d.digest()), crcs);
+        return new FileSums(HexFormat.of().formatHex(d.digest()), crcs.crcs());
     }
 
     static String sha256(Path file) throws IOException {

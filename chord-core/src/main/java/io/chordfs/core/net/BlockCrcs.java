@@ -23,14 +23,40 @@ public final class BlockCrcs {
 
     /** The CRC32Cs of the blocks of {@code b[off, off + len)}; none for no bytes. */
     public static List<Long> of(byte[] b, int off, int len) {
-        List<Long> out = new ArrayList<>(len / BLOCK_SIZE + 1);
-        CRC32C crc = new CRC32C();
-        for (int at = 0; at < len; at += BLOCK_SIZE) {
-            crc.reset();
-            crc.update(b, off + at, Math.min(BLOCK_SIZE, len - at));
-            out.add(crc.getValue());
+        Running r = new Running();
+        r.update(b, off, len);
+        return r.crcs();
+    }
+
+    /** Block CRC32Cs of a body fed in pieces of any size. Not thread-safe. */
+    public static final class Running {
+        private final CRC32C crc = new CRC32C();
+        private final List<Long> done = new ArrayList<>();
+        private int inBlock;
+
+        public void update(byte[] b, int off, int len) {
+            while (len > 0) {
+                int n = Math.min(len, BLOCK_SIZE - inBlock);
+                crc.update(b, off, n);
+                inBlock += n;
+                off += n;
+                len -= n;
+                if (inBlock == BLOCK_SIZE) {
+                    done.add(crc.getValue());
+                    crc.reset();
+                    inBlock = 0;
+                }
+            }
         }
-        return out;
+
+        /** The CRCs of everything fed so far, the last block possibly short. */
+        public List<Long> crcs() {
+            List<Long> out = new ArrayList<>(done);
+            if (inBlock > 0) {
+                out.add(crc.getValue());
+            }
+            return out;
+        }
     }
 
     /** The header's value for {@code crcs}. */

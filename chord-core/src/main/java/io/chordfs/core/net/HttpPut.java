@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,6 +33,8 @@ public final class HttpPut {
         return t;
     });
 
+    /** A PUT's deadline grows with its body as if sent at this rate (a slow link, not a stuck one). */
+    public static final long MIN_BYTES_PER_SECOND = 10_000_000;
     private static final int FILE_PIECE = 64 * 1024;
 
     private HttpPut() {}
@@ -43,21 +44,35 @@ public final class HttpPut {
     public interface Body {
         void writeTo(OutputStream out) throws IOException;
 
-        /** The file's bytes, in pieces large enough to keep the system calls few. */
-        static Body of(Path file) {
+        /**
+         * The first {@code size} bytes of the file, in pieces large enough to keep the system
+         * calls few; a file that has fewer by then is an error.
+         */
+        static Body of(Path file, long size) {
             return out -> {
                 byte[] buf = new byte[FILE_PIECE];
                 try (InputStream in = Files.newInputStream(file)) {
-                    for (int n; (n = in.read(buf)) > 0; ) {
+                    for (long left = size; left > 0; ) {
+                        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                        if (n < 0) {
+                            throw new IOException(file + " ended after " + (size - left) + " of " + size
+                                    + " bytes (changed while sending?)");
+                        }
                         out.write(buf, 0, n);
+                        left -= n;
                     }
                 }
             };
         }
     }
 
-    /** The status, the ETag header if any, and the first bytes of the answer's body (of an error body for 4xx/5xx). */
-    public record Answer(int code, Optional<String> etag, String body) {}
+    /** The status and the first bytes of the answer's body (of an error body for 4xx/5xx). */
+    public record Answer(int code, String body) {}
+
+    /** The deadline for a PUT of {@code size} bytes: the answer's wait plus the time to send at the minimum rate. */
+    public static Duration deadline(Duration answerWait, long size) {
+        return answerWait.plusMillis(size * 1000 / MIN_BYTES_PER_SECOND);
+    }
 
     /**
      * Sends {@code size} bytes from {@code body} with {@code headers}; the whole exchange must end
@@ -86,12 +101,13 @@ public final class HttpPut {
             int code = c.getResponseCode();
             InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream();
             try (in) {
-                return new Answer(code, Optional.ofNullable(c.getHeaderField("ETag")),
-                        in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8));
+                return new Answer(code, in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8));
             }
         } catch (SocketTimeoutException e) {
+            c.disconnect();
             throw new HttpTimeoutException(what + " timed out: " + e.getMessage());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            c.disconnect(); // a half-sent request cannot be reused
             if (expired.get()) {
                 throw new HttpTimeoutException(what + " took longer than " + deadline.toSeconds() + " s");
             }

@@ -3,6 +3,7 @@ package io.chordfs.core.net;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +12,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** HttpPut against a real HTTP server on loopback (its deadline is tested through PeerClientTest). */
 class HttpPutTest {
@@ -53,15 +57,31 @@ class HttpPutTest {
     }
 
     @Test
-    void sendsTheBodyAndReturnsTheStatusEtagAndAnswer() throws IOException {
+    void sendsTheBodyAndReturnsTheStatusAndAnswer() throws IOException {
         AtomicReference<byte[]> got = new AtomicReference<>();
-        URI uri = start(201, Map.of("ETag", "\"abc\""), got);
+        URI uri = start(201, Map.of(), got);
         byte[] body = "hello".getBytes(StandardCharsets.UTF_8);
         HttpPut.Answer a = put(uri, body);
         assertEquals(201, a.code());
-        assertEquals(Optional.of("\"abc\""), a.etag());
         assertEquals("answer 201", a.body());
         assertArrayEquals(body, got.get());
+    }
+
+    @Test
+    void aFileBodySendsExactlyItsSizeAndFailsIfTheFileIsShorter(@TempDir Path dir) throws IOException {
+        AtomicReference<byte[]> got = new AtomicReference<>();
+        URI uri = start(201, Map.of(), got);
+        byte[] content = new byte[200_000];
+        new java.util.Random(3).nextBytes(content);
+        Path f = Files.write(dir.resolve("f"), content);
+        long size = 150_001;
+        HttpPut.Answer a = HttpPut.send("PUT f", uri, size, Map.of(), HttpPut.Body.of(f, size), Duration.ofSeconds(5),
+                Duration.ofSeconds(20), 1024);
+        assertEquals(201, a.code());
+        assertArrayEquals(java.util.Arrays.copyOf(content, (int) size), got.get(), "a file that grew sends the size it had");
+        IOException e = assertThrows(IOException.class, () -> HttpPut.send("PUT f", uri, 300_000, Map.of(),
+                HttpPut.Body.of(f, 300_000), Duration.ofSeconds(5), Duration.ofSeconds(20), 1024));
+        assertTrue(e.getMessage().contains("ended after 200000 of 300000 bytes"), e.getMessage());
     }
 
     @Test

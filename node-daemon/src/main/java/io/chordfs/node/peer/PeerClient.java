@@ -18,7 +18,6 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -30,8 +29,6 @@ import java.util.Optional;
 public final class PeerClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
-    /** A body upload waits for its answer this long plus the time to send at 10 MB/s. */
-    private static final long MIN_BYTES_PER_SECOND = 10_000_000;
     /** The JSON answer to a PUT is one object's metadata; anything longer is cut. */
     private static final int MAX_ANSWER_BYTES = 1 << 20;
     private final HttpClient http;
@@ -40,7 +37,7 @@ public final class PeerClient {
     private final long minBytesPerSecond;
 
     public PeerClient(String clusterSecret) {
-        this(clusterSecret, CALL_TIMEOUT, MIN_BYTES_PER_SECOND);
+        this(clusterSecret, CALL_TIMEOUT, HttpPut.MIN_BYTES_PER_SECOND);
     }
 
     /** With other timeouts (tests): a call's wait for its answer, and the slowest rate a PUT body may go at. */
@@ -56,7 +53,7 @@ public final class PeerClient {
      * owner) gives a version; the node refuses the bytes (422) unless they have {@code sha256}.
      */
     public ObjectMeta put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
-        return put(node, name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file));
+        return put(node, name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file, size));
     }
 
     /**

@@ -16,9 +16,9 @@ import java.util.zip.CRC32C;
  * Close it when done. One thread at a time.
  */
 public final class ObjectReader implements ObjectSource {
+    private static final int READ_PIECE = 64 * 1024;
     private final ObjectStore store;
     private final ObjectMeta meta;
-    private static final int READ_PIECE = 64 * 1024;
     private final FileChannel ch;
     private byte[] buf;
     private boolean closed;
