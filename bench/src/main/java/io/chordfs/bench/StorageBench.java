@@ -65,8 +65,9 @@ final class StorageBench {
                                         upload and download of one --size file (MB/s), --small 4 KiB
                                         files up and down with --clients concurrent clients (files/s),
                                         best of --rounds (3 download tries a round), ratio next to
-                                        the issue's goals, and where the CPU went; data under DIR (default: the temp dir, deleted
-                                        at the end unless --keep); PATH: <repo>/.venv/bin/python
+                                        the issue's goals, and where the CPU went; data under DIR
+                                        (default: the temp dir, deleted at the end unless --keep);
+                                        PATH: <repo>/.venv/bin/python
             """;
 
     private static final int SMALL_BYTES = 4096;
