@@ -1,9 +1,12 @@
 package io.chordfs.node;
 
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.node.daemon.NodeDaemon;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +43,32 @@ class RingStorageTest {
             }
             assertEquals(404, NodeHttp.get(ring.nodes().get(0), "never-uploaded.bin").statusCode());
         }
+    }
+
+    /** A raw PUT with block CRCs through a node that does not own the name: checked there, stored at the owner. */
+    @Test
+    void aCheckedPutThroughAnotherNodeIsStoredOnlyWhenTheBytesMatch(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 3)) {
+            byte[] content = new byte[BlockCrcs.BLOCK_SIZE + 77];
+            new java.util.Random(9).nextBytes(content);
+            String crcs = BlockCrcs.format(BlockCrcs.of(content, 0, content.length));
+            String name = "checked.bin";
+            assertEquals(201, put(ring.notOwner(name), name, content, crcs));
+            assertTrue(NodeHttp.onExactlyItsReplicaSet(ring, name), "on its replica set");
+            assertArrayEquals(content, NodeHttp.get(ring.nodes().get(0), name).body());
+
+            String other = "refused.bin";
+            assertEquals(422, put(ring.notOwner(other), other, content, "1,2"));
+            for (NodeDaemon d : ring.nodes()) {
+                assertTrue(d.store().meta(other).isEmpty(), "nothing of it on " + d.self());
+            }
+        }
+    }
+
+    private static int put(NodeDaemon via, String name, byte[] body, String crcs) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(java.net.URI.create(TestRing.httpBase(via) + "/" + name))
+                .header(BlockCrcs.HEADER, crcs).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
