@@ -368,13 +368,7 @@ public final class ObjectStore implements AutoCloseable {
         String name = meta.name();
         String mf = metaFileName(name);
         Path intent = pendingDir.resolve(mf);
-        try {
-            writeDurably(intent, encoded);
-            pendingSync.sync();
-        } catch (IOException | RuntimeException e) {
-            deleteQuietly(intent);
-            throw noSpace(e, "writing the metadata of '" + name + "'");
-        }
+        writeIntent(intent, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
         try {
             Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
@@ -445,13 +439,7 @@ public final class ObjectStore implements AutoCloseable {
             }
             String mf = metaFileName(name);
             Path intent = pendingDir.resolve(mf);
-            try {
-                writeDurably(intent, MetaCodec.encode(tomb));
-                pendingSync.sync();
-            } catch (IOException | RuntimeException e) {
-                deleteQuietly(intent);
-                throw noSpace(e, "writing the tombstone of '" + name + "'");
-            }
+            writeIntent(intent, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
             faults.at("delete.intent");
             try {
                 Files.deleteIfExists(file);
@@ -1169,6 +1157,17 @@ public final class ObjectStore implements AutoCloseable {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
+        }
+    }
+
+    /** Writes an intent record and syncs its folder; on failure nothing of it is left. */
+    private void writeIntent(Path intent, byte[] encoded, String what) throws IOException {
+        try {
+            writeDurably(intent, encoded);
+            pendingSync.sync();
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(intent);
+            throw noSpace(e, "writing " + what);
         }
     }
 
