@@ -155,8 +155,7 @@ final class RingClient implements AutoCloseable {
      * sent. Throws with the status on failure.
      */
     void put(NodeRef node, String name, Body body) throws IOException {
-        Map<String, String> headers = body.crcs().isEmpty() || body.crcs().size() > BlockCrcs.MAX_HEADER_BLOCKS
-                ? Map.of() : Map.of(BlockCrcs.HEADER, BlockCrcs.format(body.crcs()));
+        Map<String, String> headers = BlockCrcs.header(body.crcs()).map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
         HttpPut.Answer a;
         try {
             a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), headers, body.writer(),

@@ -2,6 +2,7 @@ package io.chordfs.core.net;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
@@ -62,6 +63,11 @@ public final class BlockCrcs {
     /** The header's value for {@code crcs}. */
     public static String format(List<Long> crcs) {
         return String.join(",", crcs.stream().map(String::valueOf).toList());
+    }
+
+    /** The header's value for {@code crcs}, or empty when there are none or too many to send. */
+    public static Optional<String> header(List<Long> crcs) {
+        return crcs.isEmpty() || crcs.size() > MAX_HEADER_BLOCKS ? Optional.empty() : Optional.of(format(crcs));
     }
 
     /**

@@ -71,7 +71,12 @@ public final class HttpPut {
 
     /** The deadline for a PUT of {@code size} bytes: the answer's wait plus the time to send at the minimum rate. */
     public static Duration deadline(Duration answerWait, long size) {
-        return answerWait.plusMillis(size * 1000 / MIN_BYTES_PER_SECOND);
+        return deadline(answerWait, size, MIN_BYTES_PER_SECOND);
+    }
+
+    /** As {@link #deadline(Duration, long)}, at another minimum rate (tests). */
+    public static Duration deadline(Duration answerWait, long size, long minBytesPerSecond) {
+        return answerWait.plusMillis(size * 1000 / minBytesPerSecond);
     }
 
     /**

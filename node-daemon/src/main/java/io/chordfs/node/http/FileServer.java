@@ -874,7 +874,7 @@ public final class FileServer implements AutoCloseable {
             error(c, 413, "'" + name + "' is larger than " + options.maxObjectBytes() + " bytes", true);
             return;
         }
-        String crcHeader = c.ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
+        String crcHeader = c.header(BlockCrcs.HEADER);
         List<Long> crcs;
         try {
             crcs = crcHeader == null ? null : BlockCrcs.parse(crcHeader);

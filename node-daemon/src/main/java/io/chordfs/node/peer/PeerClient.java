@@ -63,9 +63,8 @@ public final class PeerClient {
     public ObjectMeta copy(NodeRef node, ObjectSource source) throws IOException {
         ObjectMeta m = source.meta();
         Map<String, String> headers = new LinkedHashMap<>();
-        if (m.blockSize() == BlockCrcs.BLOCK_SIZE && !m.blockCrc32c().isEmpty()
-                && m.blockCrc32c().size() <= BlockCrcs.MAX_HEADER_BLOCKS) {
-            headers.put(BlockCrcs.HEADER, BlockCrcs.format(m.blockCrc32c()));
+        if (m.blockSize() == BlockCrcs.BLOCK_SIZE) {
+            BlockCrcs.header(m.blockCrc32c()).ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
         }
         headers.put(PeerHeaders.VERSION, Long.toString(m.version()));
         headers.put(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
@@ -75,25 +74,23 @@ public final class PeerClient {
 
     /**
      * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
-     * time to send at 10 MB/s.
+     * time to send at the minimum rate.
      */
     private ObjectMeta put(NodeRef node, String name, long size, Map<String, String> headers, HttpPut.Body body)
             throws IOException {
-        Duration limit = callTimeout.plusMillis(size * 1000 / minBytesPerSecond);
         Map<String, String> all = new LinkedHashMap<>(headers);
         if (secret != null) {
             all.put(PeerHeaders.SECRET, secret);
         }
-        HttpPut.Answer a = HttpPut.send("storing " + name + " on " + node,
-                URI.create(PortLayout.peerBase(node) + objectPath(name)), size, all, body, CONNECT_TIMEOUT, limit,
-                MAX_ANSWER_BYTES);
+        HttpPut.Answer a = HttpPut.send("storing " + name + " on " + node, uri(node, objectPath(name)), size, all, body,
+                CONNECT_TIMEOUT, HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
         int code = a.code();
         String answer = a.body();
         return switch (code) {
             case 200 -> PeerHeaders.JSON.readValue(answer, ObjectMeta.class);
             case 507 -> throw new StoreFullException(node + " is full: " + answer);
             case 422 -> throw new CorruptObjectException("transfer of " + name + " to " + node + " did not verify: " + answer);
-            default -> throw new IOException(node + " refused to store " + name + ": " + code + " " + answer);
+            default -> throw unexpected(node, "store " + name, code, answer);
         };
     }
 
@@ -168,8 +165,12 @@ public final class PeerClient {
         return answer.getOrDefault("files", List.of());
     }
 
+    private static URI uri(NodeRef node, String pathAndQuery) {
+        return URI.create(PortLayout.peerBase(node) + pathAndQuery);
+    }
+
     private HttpRequest.Builder request(NodeRef node, String pathAndQuery) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(PortLayout.peerBase(node) + pathAndQuery));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(node, pathAndQuery));
         if (secret != null) {
             b.header(PeerHeaders.SECRET, secret);
         }
@@ -190,7 +191,11 @@ public final class PeerClient {
     }
 
     private static IOException unexpected(NodeRef node, String what, HttpResponse<String> r) {
-        return new IOException(node + " refused to " + what + ": " + r.statusCode() + " " + r.body());
+        return unexpected(node, what, r.statusCode(), r.body());
+    }
+
+    private static IOException unexpected(NodeRef node, String what, int code, String body) {
+        return new IOException(node + " refused to " + what + ": " + code + " " + body);
     }
 
     private static ObjectMeta metaFrom(String name, HttpHeaders h) throws IOException {

@@ -154,6 +154,8 @@ public final class ObjectStore implements AutoCloseable {
     private static final int STRIPES = 1024;
     private static final long MAX_DISK_RESERVE = 64L << 20;
     private static final HexFormat HEX = HexFormat.of();
+    /** One digest a thread for metadata file names: looking up the provider costs more than hashing a name. */
+    private static final ThreadLocal<MessageDigest> NAME_DIGEST = ThreadLocal.withInitial(ObjectStore::sha256Digest);
 
     private final Path dataDir;
     private final Path sysDir;
@@ -1137,7 +1139,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The metadata file name of an object: hex SHA-256 of its UTF-8 name, plus ".json". */
     static String metaFileName(String name) {
-        return HEX.formatHex(sha256Digest().digest(name.getBytes(StandardCharsets.UTF_8))) + ".json";
+        return HEX.formatHex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8))) + ".json";
     }
 
     static MessageDigest sha256Digest() {

@@ -1,5 +1,6 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.ring.Keys;
 
 import java.io.IOException;
@@ -8,10 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * An upload being received into a temp file of the store (see {@link ObjectStore#stage}). Write
@@ -41,12 +40,12 @@ public final class StagedWrite implements AutoCloseable {
     private final Path file;
     private final FileChannel ch;
     private final MessageDigest sha = ObjectStore.sha256Digest();
-    private final CRC32C crc = new CRC32C();
-    private final List<Long> crcs = new ArrayList<>();
+    private final BlockCrcs.Running running = new BlockCrcs.Running();
+    /** The block CRC32Cs, once the content is finished. */
+    private List<Long> crcs;
     private final Out out = new Out();
     private byte[] buf;
     private int bufPos;
-    private int blockFill;
     private long size;
     private long reserved;
     private long diskBudget;
@@ -186,11 +185,7 @@ public final class StagedWrite implements AutoCloseable {
         } catch (IOException e) {
             throw fail(e);
         }
-        if (blockFill > 0) {
-            crcs.add(crc.getValue());
-            crc.reset();
-            blockFill = 0;
-        }
+        crcs = running.crcs();
         if (expectedCrcs != null && !crcs.equals(expectedCrcs)) {
             throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
                     + " its sender computed; nothing stored"));
@@ -239,7 +234,7 @@ public final class StagedWrite implements AutoCloseable {
     private void write(byte[] b, int off, int len) throws IOException {
         ensureWriting();
         while (len > 0) {
-            int n = Math.min(len, ObjectStore.BLOCK_SIZE - blockFill);
+            int n = len;
             boolean direct = bufPos == 0 && n >= BUF;
             if (!direct) {
                 n = Math.min(n, BUF - bufPos);
@@ -252,7 +247,7 @@ public final class StagedWrite implements AutoCloseable {
             if (trustedSha == null) {
                 sha.update(b, off, n);
             }
-            crc.update(b, off, n);
+            running.update(b, off, n);
             if (direct) {
                 try {
                     writeFully(ByteBuffer.wrap(b, off, n));
@@ -268,12 +263,6 @@ public final class StagedWrite implements AutoCloseable {
                 bufPos += n;
             }
             size += n;
-            blockFill += n;
-            if (blockFill == ObjectStore.BLOCK_SIZE) {
-                crcs.add(crc.getValue());
-                crc.reset();
-                blockFill = 0;
-            }
             off += n;
             len -= n;
             if (bufPos == BUF) {
