@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Where the CPU went during a measurement, on Linux: this JVM's threads split into the benchmark's
  * clients (main, bench-client-*, java.net.http's HttpClient-*) and everything else (the in-process
- * ChordFS node), the JVM's own threads (GC, JIT: process CPU not seen on a Java thread), a child
- * process (uploadserver), and the rest of the machine (/proc/stat busy time minus all of that:
- * kernel threads such as the file system's journal, and other people's work).
+ * server: the ChordFS node, or the storage bench's bare JDK server), the JVM's own threads (GC,
+ * JIT: process CPU not seen on a Java thread), a child process (uploadserver), and the rest of the
+ * machine (/proc/stat busy time minus all of that: kernel threads such as the file system's
+ * journal, and other people's work).
  */
 final class CpuMeter {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -40,7 +41,7 @@ final class CpuMeter {
                int cores) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "cores busy (of %d): client %.2f, ChordFS node %.2f, JIT %.2f, GC %.2f,"
+            return String.format(Locale.ROOT, "cores busy (of %d): client %.2f, in-JVM server %.2f, JIT %.2f, GC %.2f,"
                     + " JVM other %.2f, uploadserver %.2f, rest of machine %.2f", cores, client, node, jit, gc, jvm, child, rest);
         }
     }

@@ -51,9 +51,12 @@ import java.util.stream.Stream;
  * loopback (java.net.http; HttpURLConnection for the large download): a large upload and
  * download (MB/s) and many 4 KiB files uploaded and downloaded by concurrent clients (files/s).
  * Prints machine facts, then one table with the ratio to uploadserver next to the goals of issue 3.
+ * The large download is also timed from a {@link BareJdkServer} serving the same file, the
+ * ceiling of any server built on the JDK's HttpServer, to read both results against.
  *
- * <p>Each measurement runs ChordFS first, then uploadserver, each after a {@code sync}, so neither
- * pays for the other's dirty pages. Both servers are up during the whole run (idle when not measured).
+ * <p>Each measurement runs the servers one after the other, each after a {@code sync}, so none
+ * pays for another's dirty pages; who goes first alternates by round (rotates by try for the
+ * download). Both servers are up during the whole run (idle when not measured).
  * Under each result a line tells where the machine's CPU went meanwhile ({@link CpuMeter}): on a
  * small machine the client, the JIT and other work compete with the server being measured.
  */
@@ -65,7 +68,8 @@ final class StorageBench {
                                         upload and download of one --size file (MB/s), --small 4 KiB
                                         files up and down with --clients concurrent clients (files/s),
                                         best of --rounds (3 download tries a round), ratio next to
-                                        the issue's goals, and where the CPU went; data under DIR
+                                        the issue's goals, and where the CPU went; the download is
+                                        also timed from a bare JDK HttpServer, for reference; data under DIR
                                         (default: the temp dir, deleted at the end unless --keep);
                                         PATH: <repo>/.venv/bin/python
             """;
@@ -145,6 +149,11 @@ final class StorageBench {
                 .map(c -> c.ok() ? String.format(Locale.ROOT, "%.0f", c.value()) : "failed").toList());
     }
 
+    /** "0.93x", or "-" when either failed. */
+    private static String share(Cell c, Cell of) {
+        return c.ok() && of.ok() ? String.format(Locale.ROOT, "%.2fx", c.value() / of.value()) : "-";
+    }
+
     /** The largest value, or the first failure. */
     private static Cell best(Cell[] rounds) {
         Cell best = null;
@@ -215,6 +224,7 @@ final class StorageBench {
         Path work = Files.createTempDirectory(base, "chordfs-bench-");
         Process uploadserver = null;
         NodeDaemon node = null;
+        BareJdkServer bare = null;
         AtomicReference<Process> toKill = new AtomicReference<>();
         boolean keep = o.keep();
         Thread hook = new Thread(() -> { // Ctrl-C
@@ -253,8 +263,13 @@ final class StorageBench {
                     clients(o.clients()), true);
             awaitUp(theirs, uploadserver, work.resolve("uploadserver.log"));
             CpuMeter meter = new CpuMeter(uploadserver.pid());
+            Path bareData = Files.createDirectories(work.resolve("bare-jdk-data"));
+            Files.createLink(bareData.resolve(big.getFileName()), big);
+            bare = BareJdkServer.start("127.0.0.1", bareData);
+            Server reference = new Server("bare JDK HttpServer", bare.base(), client(), List.of(), false);
             System.out.println("servers: ChordFS node " + ours.base() + " (in this JVM, data " + ourData + "), "
-                    + "uploadserver " + theirs.base() + " (pid " + uploadserver.pid() + ", data " + theirData + ")");
+                    + "uploadserver " + theirs.base() + " (pid " + uploadserver.pid() + ", data " + theirData + "), "
+                    + "reference for the download: bare JDK HttpServer " + reference.base() + " (in this JVM)");
 
             String run = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
             byte[][] smallContent = new byte[o.small()][];
@@ -268,6 +283,7 @@ final class StorageBench {
             // Rounds until the JIT compilers use little CPU, or at most WARM_ROUNDS.
             Path warm = src.resolve("warm.bin");
             byte[] warmSha = generate(warm, WARM_LARGE);
+            Files.createLink(bareData.resolve(warm.getFileName()), warm);
             byte[][] warmSmall = Arrays.copyOf(smallContent, Math.min(WARM_SMALL, o.small()));
             int warmRounds = 0;
             double jit;
@@ -287,6 +303,11 @@ final class StorageBench {
                         throw new IOException(s.label() + " failed during warm-up: " + bad.get(0));
                     }
                 }
+                Cell down = downloadLarge(reference, warm.getFileName().toString(), WARM_LARGE, warmSha,
+                        src.resolve("warm-copy.bin"), meter);
+                if (!down.ok()) {
+                    throw new IOException(reference.label() + " failed during warm-up: " + down.error());
+                }
                 jit = meter.since(before).jit();
                 warmRounds++;
             } while (jit > WARM_JIT_CORES && warmRounds < WARM_ROUNDS);
@@ -296,8 +317,9 @@ final class StorageBench {
 
             // Rounds; the order of the two servers alternates; the table takes each server's best round.
             List<Server> servers = List.of(ours, theirs);
+            List<Server> downloaders = List.of(ours, theirs, reference);
             Cell[][] upload = new Cell[2][o.rounds()];
-            Cell[][] download = new Cell[2][o.rounds() * DOWNLOAD_TRIES];
+            Cell[][] download = new Cell[3][o.rounds() * DOWNLOAD_TRIES];
             Phase[][] smallUp = new Phase[2][o.rounds()];
             Phase[][] smallDown = new Phase[2][o.rounds()];
             for (int r = 0; r < o.rounds(); r++) {
@@ -311,11 +333,14 @@ final class StorageBench {
                     progress(round + "upload " + Sizes.format(o.size()), servers.get(k), upload[k][r], "MB/s");
                 }
                 for (int t = 0; t < DOWNLOAD_TRIES; t++) {
-                    for (int k : order) {
+                    int attempt = r * DOWNLOAD_TRIES + t;
+                    for (int i = 0; i < 3; i++) { // who goes first rotates
+                        int k = (attempt + i) % 3;
+                        String name = k == 2 ? big.getFileName().toString() : bigName;
                         sync();
-                        Cell c = downloadLarge(servers.get(k), bigName, o.size(), bigSha, src.resolve("big-copy.bin"), meter);
-                        download[k][r * DOWNLOAD_TRIES + t] = c;
-                        progress(round + "download " + Sizes.format(o.size()), servers.get(k), c, "MB/s");
+                        Cell c = downloadLarge(downloaders.get(k), name, o.size(), bigSha, src.resolve("big-copy.bin"), meter);
+                        download[k][attempt] = c;
+                        progress(round + "download " + Sizes.format(o.size()), downloaders.get(k), c, "MB/s");
                     }
                 }
                 for (int k : order) {
@@ -351,7 +376,14 @@ final class StorageBench {
                     + " tries per round for the large download (a failure fails it); MB = 10^6 bytes;"
                     + " ratio = ChordFS / uploadserver.");
             System.out.println("large download, every try (MB/s): ChordFS " + values(download[0]) + "; uploadserver "
-                    + values(download[1]));
+                    + values(download[1]) + "; bare JDK HttpServer " + values(download[2]));
+            Cell ceiling = best(download[2]);
+            if (ceiling.ok()) {
+                System.out.printf(Locale.ROOT, "reference: a bare JDK HttpServer (the server ChordFS is built on) serving the"
+                                + " same file with no checksum or metadata: best %.0f MB/s; ChordFS reaches %s of it,"
+                                + " uploadserver %s%n", ceiling.value(), share(best(download[0]), ceiling),
+                        share(best(download[1]), ceiling));
+            }
             System.out.println("ChordFS fsyncs and checksums every write (acknowledged after fsync); uploadserver never fsyncs.");
             System.out.println("Client, ChordFS node and uploadserver share this machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores; ChordFS runs in the client's JVM.");
@@ -361,6 +393,9 @@ final class StorageBench {
         } finally {
             if (node != null) {
                 node.close();
+            }
+            if (bare != null) {
+                bare.close();
             }
             if (uploadserver != null) {
                 uploadserver.destroy();
