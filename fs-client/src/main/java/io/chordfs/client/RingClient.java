@@ -183,9 +183,10 @@ final class RingClient implements AutoCloseable {
 
     /**
      * The stored bytes of a name as a node sends them: their length (-1 when not given), the ETag
-     * (the SHA-256, unquoted, when given), and the stream, which the caller reads once and closes.
+     * (the SHA-256, unquoted, when given), the stored CRC32C of each 1 MiB block (empty when not
+     * given or malformed) and the stream, which the caller reads once and closes.
      */
-    record Raw(long length, Optional<String> etag, InputStream body) {}
+    record Raw(long length, Optional<String> etag, List<Long> blockCrcs, InputStream body) {}
 
     /**
      * GET of the stored bytes (empty when 404), over {@link HttpURLConnection}: for large bodies
@@ -219,7 +220,16 @@ final class RingClient implements AutoCloseable {
             throw new StatusException(status("GET " + name + " from " + where(node), code), code);
         }
         return Optional.of(new Raw(c.getContentLengthLong(), Optional.ofNullable(c.getHeaderField("ETag")).map(RingClient::unquote),
-                c.getInputStream()));
+                blockCrcs(c.getHeaderField(BlockCrcs.HEADER)), c.getInputStream()));
+    }
+
+    /** The header's CRCs; none when it is absent or malformed (the caller then hashes instead). */
+    private static List<Long> blockCrcs(String header) {
+        try {
+            return header == null ? List.of() : BlockCrcs.parse(header);
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
     }
 
     static String unquote(String etag) {

@@ -48,7 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * node-assembled file). A plain object is streamed to the temp file and checked against its ETag.
  * A manifest: chunks are fetched in parallel from their owners (falling back to the entry node,
  * which proxies), streamed with positional writes into {@code .<name>.chordfs-part} beside the
- * target while hashing, each checked against the manifest; then the whole file's SHA-256; fsync;
+ * target, each checked against the manifest ({@link ChunkCheck}: by the node's block CRC32Cs when
+ * its ETag is the manifest's SHA-256, else hashed); then the whole file's SHA-256; fsync;
  * atomic rename. A part file left by an interrupted download is reused: chunks whose bytes there
  * already match the manifest are not fetched again. A chunk missing or corrupt on every source is
  * an error naming it; the part file is then deleted and no output file appears.
@@ -282,7 +283,7 @@ final class Transfers {
                     return Optional.of(new Stored(Manifest.parse(all), null, null));
                 } catch (IOException e) {
                     // starts like a manifest but is not one: a plain object; serve it from memory
-                    return Optional.of(new Stored(null, new RingClient.Raw(len, resp.etag(), InputStream.nullInputStream()), all));
+                    return Optional.of(new Stored(null, new RingClient.Raw(len, resp.etag(), resp.blockCrcs(), InputStream.nullInputStream()), all));
                 }
             }
             return Optional.of(new Stored(null, resp, head));
@@ -555,8 +556,58 @@ final class Transfers {
     }
 
     /**
+     * Whether the bytes of one fetch are chunk {@code c}. When the node's ETag is the manifest's
+     * SHA-256 for the chunk and the node sent the stored block CRC32Cs, the bytes need only match
+     * those CRCs: the node took both sums over the same bytes when it stored them, so this proves
+     * the same as hashing the chunk, for a fraction of the CPU (the whole file's SHA-256 is still
+     * checked at the end). Otherwise the bytes are hashed.
+     */
+    static final class ChunkCheck {
+        private final Manifest.Chunk chunk;
+        private final List<Long> expectedCrcs;
+        private final BlockCrcs.Running crcs;
+        private final MessageDigest sha;
+
+        ChunkCheck(Manifest.Chunk chunk, RingClient.Raw raw) {
+            this.chunk = chunk;
+            boolean sameContent = raw.etag().filter(chunk.sha256()::equals).isPresent();
+            long blocks = (chunk.size() + BlockCrcs.BLOCK_SIZE - 1) / BlockCrcs.BLOCK_SIZE;
+            if (sameContent && raw.blockCrcs().size() == blocks && blocks > 0) {
+                expectedCrcs = raw.blockCrcs();
+                crcs = new BlockCrcs.Running();
+                sha = null;
+            } else {
+                expectedCrcs = null;
+                crcs = null;
+                sha = digest();
+            }
+        }
+
+        /** Whether the CRC32Cs stand in for hashing. */
+        boolean byCrcs() {
+            return crcs != null;
+        }
+
+        void update(byte[] buf, int off, int len) {
+            if (crcs != null) {
+                crcs.update(buf, off, len);
+            } else {
+                sha.update(buf, off, len);
+            }
+        }
+
+        /** Whether everything fed, {@code got} bytes in all, is the chunk. */
+        boolean matches(long got) {
+            if (got != chunk.size()) {
+                return false;
+            }
+            return crcs != null ? crcs.crcs().equals(expectedCrcs) : HexFormat.of().formatHex(sha.digest()).equals(chunk.sha256());
+        }
+    }
+
+    /**
      * Fetches chunk {@code i}: from its owner, then through the entry node; every attempt streams
-     * into the sink while hashing and must give exactly the manifest's size and SHA-256.
+     * into the sink while checked ({@link ChunkCheck}) and must give exactly the manifest's chunk.
      */
     static void fetchChunk(RingClient ring, Manifest m, int i, Sink sink, Progress progress) throws ClientException {
         Manifest.Chunk c = m.chunks().get(i);
@@ -600,7 +651,7 @@ final class Transfers {
                 if (r.isEmpty()) {
                     problems.add("missing on " + RingClient.where(src));
                 } else {
-                    MessageDigest d = digest();
+                    ChunkCheck check = new ChunkCheck(c, r.get());
                     long got = 0;
                     long base = m.offset(i);
                     try (InputStream in = r.get().body()) {
@@ -609,14 +660,14 @@ final class Transfers {
                             if (got + k > c.size()) {
                                 break;
                             }
-                            d.update(buf, 0, k);
+                            check.update(buf, 0, k);
                             sink.write(buf, k, base + got);
                             got += k;
                             counted += k;
                             progress.add(k);
                         }
                     }
-                    if (got == c.size() && HexFormat.of().formatHex(d.digest()).equals(c.sha256())) {
+                    if (check.matches(got)) {
                         return;
                     }
                     corrupt = true;

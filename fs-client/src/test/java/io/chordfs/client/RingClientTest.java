@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -15,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** RingClient's PUT against a stand-in node (a JDK HTTP server on a loopback ephemeral port). */
+/** RingClient's PUT and raw GET against a stand-in node (a JDK HTTP server on a loopback ephemeral port). */
 class RingClientTest {
     @Test
     void aPutCarriesTheBodysBlockCrcsAndAFailedOneNamesTheStatus() throws Exception {
@@ -43,6 +45,46 @@ class RingClientTest {
             RingClient.StatusException e = assertThrows(RingClient.StatusException.class,
                     () -> ring.put(node, "refused", RingClient.Body.of(body, 10)));
             assertEquals(422, e.code);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aRawGetAsksForTheStoredBlockCrcsAndReadsThem() throws Exception {
+        AtomicReference<String> raw = new AtomicReference<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            raw.set(ex.getRequestHeaders().getFirst(RingClient.RAW_HEADER));
+            String crcs = switch (ex.getRequestURI().getPath()) {
+                case "/good" -> "1,4294967295";
+                case "/malformed" -> "1,x";
+                default -> null;
+            };
+            if (crcs != null) {
+                ex.getResponseHeaders().set(BlockCrcs.HEADER, crcs);
+            }
+            ex.getResponseHeaders().set("ETag", "\"abc\"");
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write(new byte[] {7, 8});
+            ex.close();
+        });
+        server.start();
+        try (RingClient ring = new RingClient(new InetSocketAddress("127.0.0.1", 1))) {
+            NodeRef node = NodeRef.of(server.getAddress().getHostString(), server.getAddress().getPort() - 1);
+            RingClient.Raw good = ring.getRaw(node, "good").orElseThrow();
+            assertEquals("1", raw.get());
+            assertEquals(List.of(1L, 4294967295L), good.blockCrcs());
+            assertEquals(Optional.of("abc"), good.etag());
+            try (InputStream in = good.body()) {
+                assertArrayEquals(new byte[] {7, 8}, in.readAllBytes());
+            }
+            // without usable CRCs the client hashes instead
+            for (String name : new String[] {"malformed", "none"}) {
+                RingClient.Raw r = ring.getRaw(node, name).orElseThrow();
+                r.body().close();
+                assertEquals(List.of(), r.blockCrcs(), name);
+            }
         } finally {
             server.stop(0);
         }

@@ -53,7 +53,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * object's modification time, in whole seconds, is not later (as Python compares); beyond
  * uploadserver, {@code If-None-Match} with the ETag (or *) gives 304 and then If-Modified-Since is
  * ignored, and {@code Range: bytes=a-b | a- | -n} gives 206 with Content-Range, or 416 when it
- * cannot be satisfied (several ranges or a malformed header: the whole object, 200).</li>
+ * cannot be satisfied (several ranges or a malformed header: the whole object, 200). Asked with
+ * {@code X-ChordFS-Raw: 1} for the whole object, the answer also carries {@link BlockCrcs#HEADER}:
+ * the stored CRC32C of each 1 MiB block.</li>
  * <li>{@code POST /upload} and {@code PUT /upload}, {@code multipart/form-data}: parsed as a
  * stream ({@link MultipartParser}); each part named {@code files} streams straight into
  * {@link ObjectStore#stage} under the base name of its file name; other parts are read and
@@ -636,6 +638,10 @@ public final class FileServer implements AutoCloseable {
             long length = range == null ? size : range.length();
             if (range != null) {
                 h.set("Content-Range", range.contentRange(size));
+            } else if (ChunkedFiles.rawRequested(c.ex) && meta.blockSize() == BlockCrcs.BLOCK_SIZE) {
+                // Our client checks the bytes against these and the ETag against its manifest, so
+                // it need not hash a chunk it fetches.
+                BlockCrcs.header(meta.blockCrc32c()).ifPresent(v -> h.set(BlockCrcs.HEADER, v));
             }
             if (c.head()) {
                 h.set("Content-Length", Long.toString(length));

@@ -269,6 +269,26 @@ class FileServerTest {
     }
 
     @Test
+    void aRawGetOfTheWholeObjectCarriesItsStoredBlockCrcs() throws IOException {
+        start();
+        byte[] content = random(2 * ObjectStore.BLOCK_SIZE + 100, 4);
+        assertEquals(201, f.send("PUT", "/blocks.bin", content).statusCode());
+        String expected = BlockCrcs.format(BlockCrcs.of(content, 0, content.length));
+
+        HttpResponse<byte[]> raw = f.get("/blocks.bin", "X-ChordFS-Raw", "1");
+        assertEquals(200, raw.statusCode());
+        assertEquals(expected, raw.headers().firstValue(BlockCrcs.HEADER).orElseThrow());
+        assertArrayEquals(content, raw.body());
+        assertEquals(expected, f.send("HEAD", "/blocks.bin", null, "X-ChordFS-Raw", "1").headers()
+                .firstValue(BlockCrcs.HEADER).orElseThrow());
+        // not for other clients, and not for a part of the object
+        assertTrue(f.get("/blocks.bin").headers().firstValue(BlockCrcs.HEADER).isEmpty());
+        HttpResponse<byte[]> part = f.get("/blocks.bin", "X-ChordFS-Raw", "1", "Range", "bytes=0-99");
+        assertEquals(206, part.statusCode());
+        assertTrue(part.headers().firstValue(BlockCrcs.HEADER).isEmpty());
+    }
+
+    @Test
     void reuploadReplacesInsteadOfRenaming() throws IOException {
         start();
         assertEquals(204, f.upload(Multipart.builder(B).file("files", "same.txt", bytes("v1"))).statusCode());
