@@ -152,9 +152,10 @@ final class RingClient implements AutoCloseable {
      * PUT over {@link HttpURLConnection} (see {@link HttpPut}); the exchange must end within
      * {@link #TIMEOUT} plus the time to send at {@link HttpPut#MIN_BYTES_PER_SECOND}. Sends the
      * body's block CRC32Cs, so the node stores nothing (422) unless the bytes it got are the ones
-     * sent. Throws with the status on failure.
+     * sent. Returns the SHA-256 the node computed over those bytes ({@link HttpPut#BODY_SHA256}),
+     * when it sent one. Throws with the status on failure.
      */
-    void put(NodeRef node, String name, Body body) throws IOException {
+    Optional<String> put(NodeRef node, String name, Body body) throws IOException {
         Map<String, String> headers = BlockCrcs.header(body.crcs()).map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
         HttpPut.Answer a;
         try {
@@ -166,10 +167,15 @@ final class RingClient implements AutoCloseable {
         if (a.code() != 201 && a.code() != 204) {
             throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
+        return a.header(HttpPut.BODY_SHA256).filter(RingClient::isSha256);
     }
 
-    /** The stored ETag (SHA-256) of {@code name} on {@code node}, raw; empty when absent. */
-    Optional<String> etag(NodeRef node, String name) throws IOException {
+    private static boolean isSha256(String s) {
+        return s.length() == 64 && s.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f');
+    }
+
+    /** What {@code node} stores under {@code name}, raw, without the bytes (HEAD); empty when absent. */
+    Optional<Raw> head(NodeRef node, String name) throws IOException {
         HttpResponse<Void> r = send(request(node, name).header(RAW_HEADER, "1").method("HEAD",
                 HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() == 404) {
@@ -178,7 +184,9 @@ final class RingClient implements AutoCloseable {
         if (r.statusCode() != 200) {
             throw new StatusException(status("HEAD " + name + " on " + where(node), r.statusCode()), r.statusCode());
         }
-        return r.headers().firstValue("ETag").map(RingClient::unquote);
+        return Optional.of(new Raw(r.headers().firstValueAsLong("Content-Length").orElse(-1),
+                r.headers().firstValue("ETag").map(RingClient::unquote),
+                blockCrcs(r.headers().firstValue(BlockCrcs.HEADER).orElse(null)), InputStream.nullInputStream()));
     }
 
     /**

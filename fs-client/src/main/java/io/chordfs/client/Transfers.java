@@ -37,10 +37,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Upload: a file no larger than one chunk is PUT as one plain object under its name. A larger
  * one is cut into chunks {@code <name>_chunk_<i>} (i from 1); the main thread reads each chunk
  * with positional reads into one of {@code parallel} buffers (memory ≈ parallel × chunk size)
- * and feeds the whole-file SHA-256; a pool of {@code parallel} threads hashes each chunk, asks
- * the entry node for the chunk's owner and PUTs it there (through the entry node, which forwards,
- * if the owner cannot be reached). A chunk whose owner already holds the same SHA-256 (HEAD, ETag)
- * is skipped: that is how an interrupted upload resumes. The {@link Manifest} is written last,
+ * and feeds the whole-file SHA-256; a pool of {@code parallel} threads takes each chunk's block
+ * CRC32Cs, asks the entry node for the chunk's owner and PUTs it there with them (through the
+ * entry node, which forwards, if the owner cannot be reached). The node refuses bytes that do not
+ * match the CRCs and answers with its SHA-256 of the ones it took, which goes into the manifest
+ * (the client hashes the chunk itself only when a node does not say). A chunk whose owner already
+ * holds a copy of the same size and block CRCs (HEAD) is skipped, with that copy's ETag as its
+ * SHA-256: that is how an interrupted upload resumes. The {@link Manifest} is written last,
  * under the name: the commit point. Then chunks of the previous version beyond the new count are
  * deleted.
  *
@@ -151,16 +154,17 @@ final class Transfers {
                 String cname = Manifest.chunkName(name, i + 1);
                 futures.add(pool.submit(() -> {
                     try {
-                        // Hashed here, not taken from the node's answer: a concurrent writer of the
-                        // same chunk name can win, and the answer then describes its bytes.
-                        String sha = sha256(buf, len);
-                        chunks[index] = new Manifest.Chunk(cname, len, sha);
+                        RingClient.Body body = RingClient.Body.of(buf, len);
                         NodeRef owner = ring.owner(cname);
-                        if (!alreadyThere(ring, owner, cname, sha)) {
-                            putWithFallback(ring, cname, owner, RingClient.Body.of(buf, len));
-                        } else {
+                        Optional<String> sha = alreadyThere(ring, owner, cname, body);
+                        if (sha.isPresent()) {
                             skipped.incrementAndGet();
+                        } else {
+                            // The node hashes the bytes it checked against our CRCs, so its sum of
+                            // them is ours (not its ETag: a concurrent writer's version may win).
+                            sha = putWithFallback(ring, cname, owner, body);
                         }
+                        chunks[index] = new Manifest.Chunk(cname, len, sha.orElseGet(() -> sha256(buf, len)));
                         progress.add(len);
                         return null;
                     } finally {
@@ -200,11 +204,17 @@ final class Transfers {
         }
     }
 
-    private static boolean alreadyThere(RingClient ring, NodeRef owner, String cname, String sha) {
+    /**
+     * The SHA-256 of the owner's copy of the chunk (its ETag) when that copy has the body's size
+     * and block CRC32Cs: the chunk is in place (an interrupted upload resumes so); else empty.
+     */
+    private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, RingClient.Body body) {
         try {
-            return ring.etag(owner, cname).map(sha::equals).orElse(false);
+            return ring.head(owner, cname)
+                    .filter(r -> r.length() == body.size() && !r.blockCrcs().isEmpty() && r.blockCrcs().equals(body.crcs()))
+                    .flatMap(RingClient.Raw::etag).filter(etag -> etag.length() == 64);
         } catch (IOException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
@@ -214,22 +224,25 @@ final class Transfers {
         return HexFormat.of().formatHex(d.digest());
     }
 
-    /** PUT to the owner; if that fails (a refusal included), once more through the entry node. */
-    static void putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
-        putWithFallback(ring, name, ring.owner(name), body);
+    /**
+     * PUT to the owner; if that fails (a refusal included), once more through the entry node.
+     * Returns the SHA-256 of the body as the node that took it computed it, if it said.
+     */
+    static Optional<String> putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
+        return putWithFallback(ring, name, ring.owner(name), body);
     }
 
     /** As above, to an owner the caller already looked up. */
-    static void putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body) throws ClientException {
+    static Optional<String> putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body)
+            throws ClientException {
         IOException first;
         try {
-            ring.put(owner, name, body);
-            return;
+            return ring.put(owner, name, body);
         } catch (IOException e) {
             first = e;
         }
         try {
-            ring.put(ring.entryNode(), name, body);
+            return ring.put(ring.entryNode(), name, body);
         } catch (IOException e) {
             throw new ClientException("cannot store " + name + ": " + e.getMessage()
                     + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));

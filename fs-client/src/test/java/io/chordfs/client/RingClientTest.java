@@ -2,6 +2,7 @@ package io.chordfs.client;
 
 import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.net.BlockCrcs;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NodeRef;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,14 @@ class RingClientTest {
             try (InputStream in = ex.getRequestBody()) {
                 received.set(in.readAllBytes());
             }
+            String sha = switch (ex.getRequestURI().getPath()) {
+                case "/x.bin" -> "ab".repeat(32);
+                case "/not-a-sha" -> "xyz";
+                default -> null;
+            };
+            if (sha != null) {
+                ex.getResponseHeaders().set(HttpPut.BODY_SHA256, sha);
+            }
             ex.sendResponseHeaders(ex.getRequestURI().getPath().equals("/refused") ? 422 : 201, -1);
             ex.close();
         });
@@ -38,9 +47,12 @@ class RingClientTest {
             NodeRef node = NodeRef.of(server.getAddress().getHostString(), server.getAddress().getPort() - 1);
             byte[] body = new byte[2 * BlockCrcs.BLOCK_SIZE + 3];
             new Random(5).nextBytes(body);
-            ring.put(node, "x.bin", RingClient.Body.of(body, body.length));
+            // the node's SHA-256 of what it took comes back; anything else counts as not said
+            assertEquals(Optional.of("ab".repeat(32)), ring.put(node, "x.bin", RingClient.Body.of(body, body.length)));
             assertArrayEquals(body, received.get());
             assertEquals(BlockCrcs.format(BlockCrcs.of(body, 0, body.length)), crcHeader.get());
+            assertEquals(Optional.empty(), ring.put(node, "not-a-sha", RingClient.Body.of(body, 5)));
+            assertEquals(Optional.empty(), ring.put(node, "silent", RingClient.Body.of(body, 5)));
 
             RingClient.StatusException e = assertThrows(RingClient.StatusException.class,
                     () -> ring.put(node, "refused", RingClient.Body.of(body, 10)));

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -32,6 +34,12 @@ public final class HttpPut {
         t.setDaemon(true);
         return t;
     });
+
+    /**
+     * The SHA-256 (lower-case hex) of a PUT's body: in an answer, as the node that received it
+     * computed it; on a node-to-node PUT, as the sender claims it.
+     */
+    public static final String BODY_SHA256 = "X-ChordFS-Sha256";
 
     /** A PUT's deadline grows with its body as if sent at this rate (a slow link, not a stuck one). */
     public static final long MIN_BYTES_PER_SECOND = 10_000_000;
@@ -66,8 +74,15 @@ public final class HttpPut {
         }
     }
 
-    /** The status and the first bytes of the answer's body (of an error body for 4xx/5xx). */
-    public record Answer(int code, String body) {}
+    /** The status, the first bytes of the answer's body (of an error body for 4xx/5xx) and its headers. */
+    public record Answer(int code, String body, Map<String, List<String>> headers) {
+        /** The first value of a header, by its name in any case. */
+        public Optional<String> header(String name) {
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty())
+                    .map(e -> e.getValue().get(0)).findFirst();
+        }
+    }
 
     /** The deadline for a PUT of {@code size} bytes: the answer's wait plus the time to send at the minimum rate. */
     public static Duration deadline(Duration answerWait, long size) {
@@ -106,7 +121,8 @@ public final class HttpPut {
             int code = c.getResponseCode();
             InputStream in = code < 400 ? c.getInputStream() : c.getErrorStream();
             try (in) {
-                return new Answer(code, in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8));
+                return new Answer(code, in == null ? "" : new String(in.readNBytes(maxAnswerBytes), StandardCharsets.UTF_8),
+                        c.getHeaderFields());
             }
         } catch (SocketTimeoutException e) {
             c.disconnect();

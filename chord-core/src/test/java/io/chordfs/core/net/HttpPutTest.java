@@ -59,12 +59,15 @@ class HttpPutTest {
     @Test
     void sendsTheBodyAndReturnsTheStatusAndAnswer() throws IOException {
         AtomicReference<byte[]> got = new AtomicReference<>();
-        URI uri = start(201, Map.of(), got);
+        URI uri = start(201, Map.of("X-ChordFS-Sha256", "abc"), got);
         byte[] body = "hello".getBytes(StandardCharsets.UTF_8);
         HttpPut.Answer a = put(uri, body);
         assertEquals(201, a.code());
         assertEquals("answer 201", a.body());
         assertArrayEquals(body, got.get());
+        // the JDK server sends "X-chordfs-sha256": names match in any case
+        assertEquals(java.util.Optional.of("abc"), a.header(HttpPut.BODY_SHA256));
+        assertTrue(a.header("X-Absent").isEmpty());
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.net.BlockCrcs;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.route.ObjectRouter;
@@ -906,6 +907,7 @@ public final class FileServer implements AutoCloseable {
                 uploadFailed(c, 422, e.getMessage(), List.of(w));
                 return;
             }
+            String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
             boolean existed = router.exists(name);
             ObjectMeta meta;
             try {
@@ -920,6 +922,7 @@ public final class FileServer implements AutoCloseable {
             LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
                     Long.toString(meta.version()));
             c.ex.getResponseHeaders().set("ETag", "\"" + meta.sha256() + "\"");
+            c.ex.getResponseHeaders().set(HttpPut.BODY_SHA256, bodySha);
             c.ex.sendResponseHeaders(existed ? 204 : 201, -1);
         }
     }

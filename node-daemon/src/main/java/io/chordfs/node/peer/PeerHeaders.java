@@ -1,13 +1,14 @@
 package io.chordfs.node.peer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chordfs.core.net.HttpPut;
 
 /** Names on the node-to-node wire (port 5059). */
 final class PeerHeaders {
     static final String SECRET = "X-ChordFS-Secret";
     static final String VERSION = "X-ChordFS-Version";
     static final String MODIFIED = "X-ChordFS-Modified";
-    static final String SHA256 = "X-ChordFS-Sha256";
+    static final String SHA256 = HttpPut.BODY_SHA256;
     static final String OBJECTS = "/objects";
     static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";

@@ -1,6 +1,7 @@
 package io.chordfs.node.http;
 
 import io.chordfs.core.net.BlockCrcs;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectStore;
@@ -251,6 +252,8 @@ class FileServerTest {
         HttpResponse<byte[]> ok = f.send("PUT", "/checked.bin", content, BlockCrcs.HEADER, BlockCrcs.format(crcs));
         assertEquals(201, ok.statusCode());
         assertEquals("\"" + sha256(content) + "\"", ok.headers().firstValue("ETag").orElseThrow());
+        // the SHA-256 of the bytes this PUT carried, which the client puts in its manifest
+        assertEquals(sha256(content), ok.headers().firstValue(HttpPut.BODY_SHA256).orElseThrow());
         assertArrayEquals(content, f.get("/checked.bin").body());
 
         List<Long> wrong = new java.util.ArrayList<>(crcs);
