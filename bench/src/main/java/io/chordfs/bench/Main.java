@@ -14,9 +14,10 @@ public final class Main {
                                         hops next to (1/2)·log2 N, and simulation cost
               rpc [SECONDS]             find_successor on one node over loopback: p50/p99 latency and
                                         throughput with 1 and with 8 concurrent clients (default 5 s each)
-              client [--size 1GiB] [--files 10000]
-                                        fs-client through 3 nodes (R = 3): a large file and many 4 KiB
-                                        files up and down, against disk÷R and loopback limits
+              client [--size 1GiB] [--files 10000] [--rounds 3]
+                                        fs-client through 3 nodes (R = 3), after a warm-up: a large
+                                        file up and down (best of --rounds) and many 4 KiB files up
+                                        and down, against disk÷R and loopback limits
               repair [--size 1GiB] [--object 8MiB] [--nodes 5]
                                         a ring holding --size: time from an abrupt death to R copies,
                                         and bytes moved per second when a node joins, under reads
