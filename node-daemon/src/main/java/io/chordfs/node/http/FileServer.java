@@ -97,7 +97,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request: the later wins.</li>
  * <li>Names follow the store's rules: a bad name (e.g. {@code GET /a/b}, {@code GET /x/}, a
  * backslash) is 400, where uploadserver would look into subdirectories or answer 404.</li>
- * <li>Range, ETag, If-None-Match, PUT /name, DELETE; 413/431/503/507 answers.</li>
+ * <li>Range, ETag, If-None-Match, PUT /name, DELETE; 413/431/503/507 answers, and 502 when the
+ * owner refuses a copy this node forwarded to it (damaged on the way; nothing stored).</li>
  * <li>HEAD is authenticated too (uploadserver forgets HEAD, leaking sizes), and with
  * basic-auth-upload set, {@code PUT /<name>} and {@code DELETE} need the upload credentials: they
  * are writes. {@code HEAD /upload} describes the upload page (uploadserver: 404).</li>
@@ -861,6 +862,9 @@ public final class FileServer implements AutoCloseable {
             } catch (RingUnavailableException e) {
                 commitFailed(c, 503, e.getMessage(), staged, done);
                 return;
+            } catch (CorruptObjectException e) {
+                commitFailed(c, 502, ownerRefused(e), staged, done);
+                return;
             }
             c.ex.sendResponseHeaders(204, -1);
         } finally {
@@ -920,6 +924,9 @@ public final class FileServer implements AutoCloseable {
             } catch (RingUnavailableException e) {
                 commitFailed(c, 503, e.getMessage(), List.of(w), 0);
                 return;
+            } catch (CorruptObjectException e) {
+                commitFailed(c, 502, ownerRefused(e), List.of(w), 0);
+                return;
             }
             LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
                     Long.toString(meta.version()));
@@ -957,6 +964,15 @@ public final class FileServer implements AutoCloseable {
                 c.ex.getRequestURI(), code, message);
         drain(c.in);
         error(c, code, message, true);
+    }
+
+    /**
+     * A commit here finishes bytes this node has already checked, so a checksum refusal at commit
+     * comes from the owner it forwarded them to: they were damaged between the two nodes, not
+     * sent wrong by the client, which may simply retry.
+     */
+    private static String ownerRefused(CorruptObjectException e) {
+        return "Bad gateway: the owner refused the copy forwarded to it: " + e.getMessage();
     }
 
     /** A commit failed after {@code done} files were committed (those stay; the rest are discarded). */

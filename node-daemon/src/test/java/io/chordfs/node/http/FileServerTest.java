@@ -3,8 +3,13 @@ package io.chordfs.node.http;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
+import io.chordfs.node.route.LocalRouter;
+import io.chordfs.node.route.ObjectRouter;
+import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.StagedWrite;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +29,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 import static io.chordfs.node.http.Fixture.bytes;
 import static io.chordfs.node.http.Fixture.random;
@@ -289,6 +295,39 @@ class FileServerTest {
         HttpResponse<byte[]> part = f.get("/blocks.bin", "X-ChordFS-Raw", "1", "Range", "bytes=0-99");
         assertEquals(206, part.statusCode());
         assertTrue(part.headers().firstValue(BlockCrcs.HEADER).isEmpty());
+    }
+
+    @Test
+    void aCopyTheOwnerRefusesIs502AndNothingIsStored() throws IOException {
+        ObjectStore store = ObjectStore.open(dir, 0);
+        LocalRouter local = new LocalRouter(store);
+        // As a forwarding node's router when the owner answers 422 for the copy it was sent.
+        ObjectRouter refusing = new ObjectRouter() {
+            @Override
+            public ObjectMeta commit(StagedWrite staged) throws IOException {
+                throw new CorruptObjectException("transfer of " + staged.name() + " to the owner did not verify");
+            }
+
+            @Override
+            public Optional<ObjectSource> open(String name) throws IOException {
+                return local.open(name);
+            }
+
+            @Override
+            public boolean delete(String name) throws IOException {
+                return local.delete(name);
+            }
+        };
+        f = Fixture.start(dir, store, refusing, FileServer.Options.defaults());
+        byte[] content = random(3000, 5);
+        HttpResponse<byte[]> put = f.send("PUT", "/fwd.bin", content, BlockCrcs.HEADER,
+                BlockCrcs.format(BlockCrcs.of(content, 0, content.length)));
+        assertEquals(502, put.statusCode());
+        assertTrue(text(put).contains("owner refused"), text(put));
+        HttpResponse<byte[]> post = f.upload(Multipart.builder(B).file("files", "fwd2.bin", content));
+        assertEquals(502, post.statusCode());
+        assertEquals(List.of(), f.liveNames());
+        assertEquals(404, f.get("/fwd.bin").statusCode());
     }
 
     @Test
