@@ -56,7 +56,7 @@ import java.util.stream.Stream;
  *
  * <p>Each measurement runs the servers one after the other, each after a {@code sync}, so none
  * pays for another's dirty pages; who goes first alternates by round (rotates by try for the
- * download). Both servers are up during the whole run (idle when not measured).
+ * download). All servers are up during the whole run (idle when not measured).
  * Under each result a line tells where the machine's CPU went meanwhile ({@link CpuMeter}): on a
  * small machine the client, the JIT and other work compete with the server being measured.
  */
@@ -315,7 +315,8 @@ final class StorageBench {
                     + " server; JIT compilers used %.2f cores in the last%n", warmRounds, Sizes.format(WARM_LARGE),
                     warmSmall.length, jit);
 
-            // Rounds; the order of the two servers alternates; the table takes each server's best round.
+            // Rounds; who goes first alternates (rotates among the three for the download); the table
+            // takes each server's best round.
             List<Server> servers = List.of(ours, theirs);
             List<Server> downloaders = List.of(ours, theirs, reference);
             Cell[][] upload = new Cell[2][o.rounds()];

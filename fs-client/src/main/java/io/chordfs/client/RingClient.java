@@ -153,7 +153,7 @@ final class RingClient implements AutoCloseable {
      * {@link #TIMEOUT} plus the time to send at {@link HttpPut#MIN_BYTES_PER_SECOND}. Sends the
      * body's block CRC32Cs, so the node stores nothing (422) unless the bytes it got are the ones
      * sent. Returns the SHA-256 the node computed over those bytes ({@link HttpPut#BODY_SHA256}),
-     * when it sent one. Throws with the status on failure.
+     * when it sent one and the CRCs were sent. Throws with the status on failure.
      */
     Optional<String> put(NodeRef node, String name, Body body) throws IOException {
         Map<String, String> headers = BlockCrcs.header(body.crcs()).map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
@@ -167,11 +167,9 @@ final class RingClient implements AutoCloseable {
         if (a.code() != 201 && a.code() != 204) {
             throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
         }
-        return a.header(HttpPut.BODY_SHA256).filter(RingClient::isSha256);
-    }
-
-    private static boolean isSha256(String s) {
-        return s.length() == 64 && s.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f');
+        // Without CRCs sent (an empty body, or too many blocks) the node checked nothing: its sum
+        // would be of whatever arrived.
+        return headers.isEmpty() ? Optional.empty() : a.header(HttpPut.BODY_SHA256).filter(HttpPut::isSha256Hex);
     }
 
     /** What {@code node} stores under {@code name}, raw, without the bytes (HEAD); empty when absent. */

@@ -42,8 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * entry node, which forwards, if the owner cannot be reached). The node refuses bytes that do not
  * match the CRCs and answers with its SHA-256 of the ones it took, which goes into the manifest
  * (the client hashes the chunk itself only when a node does not say). A chunk whose owner already
- * holds a copy of the same size and block CRCs (HEAD) is skipped, with that copy's ETag as its
- * SHA-256: that is how an interrupted upload resumes. The {@link Manifest} is written last,
+ * holds a copy of the same size and block CRCs (HEAD) is hashed and, when its SHA-256 is that
+ * copy's ETag, skipped: that is how an interrupted upload resumes. The {@link Manifest} is written last,
  * under the name: the commit point. Then chunks of the previous version beyond the new count are
  * deleted.
  *
@@ -156,7 +156,7 @@ final class Transfers {
                     try {
                         RingClient.Body body = RingClient.Body.of(buf, len);
                         NodeRef owner = ring.owner(cname);
-                        Optional<String> sha = alreadyThere(ring, owner, cname, body);
+                        Optional<String> sha = alreadyThere(ring, owner, cname, body, buf);
                         if (sha.isPresent()) {
                             skipped.incrementAndGet();
                         } else {
@@ -205,17 +205,22 @@ final class Transfers {
     }
 
     /**
-     * The SHA-256 of the owner's copy of the chunk (its ETag) when that copy has the body's size
-     * and block CRC32Cs: the chunk is in place (an interrupted upload resumes so); else empty.
+     * The chunk's SHA-256 when the owner already holds it (an interrupted upload resumes so), else
+     * empty. A copy of another size or other block CRC32Cs is not it; one that matches both is
+     * hashed here and compared with the copy's ETag, because CRCs are no proof of sameness: an
+     * edit can keep every CRC (CRC32C is linear), and would then never be uploaded.
      */
-    private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, RingClient.Body body) {
+    private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, RingClient.Body body,
+                                                 byte[] buf) {
+        Optional<String> etag;
         try {
-            return ring.head(owner, cname)
+            etag = ring.head(owner, cname)
                     .filter(r -> r.length() == body.size() && !r.blockCrcs().isEmpty() && r.blockCrcs().equals(body.crcs()))
-                    .flatMap(RingClient.Raw::etag).filter(etag -> etag.length() == 64);
+                    .flatMap(RingClient.Raw::etag);
         } catch (IOException e) {
             return Optional.empty();
         }
+        return etag.isPresent() ? Optional.of(sha256(buf, (int) body.size())).filter(etag.get()::equals) : Optional.empty();
     }
 
     private static String sha256(byte[] buf, int len) {

@@ -3,6 +3,7 @@ package io.chordfs.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.store.ObjectMeta;
 import org.junit.jupiter.api.AfterAll;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -134,6 +137,54 @@ class TransfersTest {
         Path sub = Files.createDirectory(dir.resolve("sub"));
         assertEquals(0, run("download", "rt-1.bin", entry, "-o", sub.toString(), "--quiet"), err());
         assertEquals(1, Files.size(sub.resolve("rt-1.bin")));
+    }
+
+    @Test
+    void theManifestNamesEachChunksOwnSha256AndItsNodeSendsTheCrcsThatSpareHashingIt() throws Exception {
+        String name = "sums.bin";
+        Path f = file(name, 3 * CHUNK + 5, 22);
+        upload(f, name);
+        byte[] all = Files.readAllBytes(f);
+        Manifest m = Manifest.parse(get(ring.nodes.get(0), name, "X-ChordFS-Raw", "1").body());
+        try (RingClient client = new RingClient(ring.nodes.get(0).self().address())) {
+            for (int i = 0; i < m.chunks().size(); i++) {
+                Manifest.Chunk c = m.chunks().get(i);
+                byte[] part = Arrays.copyOfRange(all, (int) m.offset(i), (int) (m.offset(i) + c.size()));
+                assertEquals(HexFormat.of().formatHex(Transfers.digest().digest(part)), c.sha256(), c.name());
+                RingClient.Raw raw = client.getRaw(client.owner(c.name()), c.name()).orElseThrow();
+                try (InputStream in = raw.body()) {
+                    Transfers.ChunkCheck check = new Transfers.ChunkCheck(c, raw);
+                    assertTrue(check.byCrcs(), c.name());
+                    byte[] got = in.readAllBytes();
+                    check.update(got, 0, got.length);
+                    assertTrue(check.matches(got.length), c.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aChangeThatKeepsEveryBlockCrcIsStillUploadedAgain() throws Exception {
+        String name = "crc-twin.bin";
+        Path f = file(name, 3 * CHUNK, 21);
+        upload(f, name);
+        byte[] before = Files.readAllBytes(f);
+        byte[] after = before.clone();
+        // XOR with these bytes (a multiple of the CRC32C polynomial) changes the data, not its CRC
+        byte[] codeword = {(byte) 0xf1, 0x76, (byte) 0xec, 0x05, 0x01};
+        for (int i = 0; i < codeword.length; i++) {
+            after[CHUNK + 100 + i] ^= codeword[i];
+        }
+        assertEquals(BlockCrcs.of(before, CHUNK, CHUNK), BlockCrcs.of(after, CHUNK, CHUNK));
+        Files.write(f, after);
+        assertEquals(0, run("upload", f.toString(), entry, "--name", name, "--chunk-size", "64KiB", "--json"), err());
+        JsonNode r = JSON.readTree(out());
+        assertEquals(1, r.get("uploaded").asInt());
+        assertEquals(2, r.get("skipped").asInt());
+        Path got = dir.resolve("twin");
+        assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
+        assertArrayEquals(after, Files.readAllBytes(got));
+        assertArrayEquals(after, get(ring.nodes.get(2), name).body());
     }
 
     @Test

@@ -36,10 +36,17 @@ public final class HttpPut {
     });
 
     /**
-     * The SHA-256 (lower-case hex) of a PUT's body: in an answer, as the node that received it
-     * computed it; on a node-to-node PUT, as the sender claims it.
+     * A SHA-256 in lower-case hex ({@link #isSha256Hex}) of a body: on the answer to a PUT, of the
+     * request's body as the node that took it computed it (after checking it against the block
+     * CRC32Cs sent with it); on a node-to-node PUT, of its body as the sender claims it; on a
+     * node-to-node GET answer, of the stored object it carries.
      */
     public static final String BODY_SHA256 = "X-ChordFS-Sha256";
+
+    /** Whether {@code s} has the form of a SHA-256 on our wire: 64 lower-case hex digits. */
+    public static boolean isSha256Hex(String s) {
+        return s.length() == 64 && s.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f');
+    }
 
     /** A PUT's deadline grows with its body as if sent at this rate (a slow link, not a stuck one). */
     public static final long MIN_BYTES_PER_SECOND = 10_000_000;

@@ -1,11 +1,11 @@
 package io.chordfs.node.peer;
 
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.Ring;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * What node-to-node requests carry in headers and query strings, parsed. Bad input is an
@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 final class PeerParams {
     static final int MAX_BUCKETS = 4096;
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private PeerParams() {}
 
@@ -31,7 +30,7 @@ final class PeerParams {
 
     /** {@code X-ChordFS-Sha256}, or null when absent: the value becomes the stored object's checksum, so it must be one. */
     static String sha256(String value) {
-        if (value != null && !SHA256_HEX.matcher(value).matches()) {
+        if (value != null && !HttpPut.isSha256Hex(value)) {
             throw new IllegalArgumentException(PeerHeaders.SHA256 + " must be 64 lower-case hex digits");
         }
         return value;

@@ -298,6 +298,46 @@ class FileServerTest {
     }
 
     @Test
+    void aPutThatLosesToAConcurrentWriterAnswersWithItsOwnBodysSha256() throws IOException {
+        ObjectStore store = ObjectStore.open(dir, 0);
+        LocalRouter local = new LocalRouter(store);
+        byte[] theirs = bytes("the version of a writer that committed in between");
+        // The owner's commit takes its version, then another writer's later version lands first.
+        ObjectRouter racing = new ObjectRouter() {
+            @Override
+            public ObjectMeta commit(StagedWrite staged) throws IOException {
+                long mine = store.nextVersion();
+                try (StagedWrite other = store.stage(staged.name())) {
+                    try (java.io.OutputStream out = other.out()) {
+                        out.write(theirs);
+                    }
+                    other.commit(store.nextVersion(), System.currentTimeMillis(), null);
+                }
+                return staged.commit(mine, System.currentTimeMillis(), null);
+            }
+
+            @Override
+            public Optional<ObjectSource> open(String name) throws IOException {
+                return local.open(name);
+            }
+
+            @Override
+            public boolean delete(String name) throws IOException {
+                return local.delete(name);
+            }
+        };
+        f = Fixture.start(dir, store, racing, FileServer.Options.defaults());
+        byte[] mine = random(5000, 6);
+        HttpResponse<byte[]> put = f.send("PUT", "/race.bin", mine, BlockCrcs.HEADER,
+                BlockCrcs.format(BlockCrcs.of(mine, 0, mine.length)));
+        assertEquals(201, put.statusCode());
+        // the ETag describes the version that stayed; the body's own sum is apart
+        assertArrayEquals(theirs, f.get("/race.bin").body());
+        assertEquals("\"" + sha256(theirs) + "\"", put.headers().firstValue("ETag").orElseThrow());
+        assertEquals(sha256(mine), put.headers().firstValue(HttpPut.BODY_SHA256).orElseThrow());
+    }
+
+    @Test
     void aCopyTheOwnerRefusesIs502AndNothingIsStored() throws IOException {
         ObjectStore store = ObjectStore.open(dir, 0);
         LocalRouter local = new LocalRouter(store);
