@@ -297,23 +297,17 @@ class FileServerTest {
         assertTrue(part.headers().firstValue(BlockCrcs.HEADER).isEmpty());
     }
 
-    @Test
-    void aPutThatLosesToAConcurrentWriterAnswersWithItsOwnBodysSha256() throws IOException {
-        ObjectStore store = ObjectStore.open(dir, 0);
-        LocalRouter local = new LocalRouter(store);
-        byte[] theirs = bytes("the version of a writer that committed in between");
-        // The owner's commit takes its version, then another writer's later version lands first.
-        ObjectRouter racing = new ObjectRouter() {
+    @FunctionalInterface
+    interface Commit {
+        ObjectMeta commit(StagedWrite staged) throws IOException;
+    }
+
+    /** A router that commits as {@code commit} does, and reads and deletes through {@code local}. */
+    static ObjectRouter committing(LocalRouter local, Commit commit) {
+        return new ObjectRouter() {
             @Override
             public ObjectMeta commit(StagedWrite staged) throws IOException {
-                long mine = store.nextVersion();
-                try (StagedWrite other = store.stage(staged.name())) {
-                    try (java.io.OutputStream out = other.out()) {
-                        out.write(theirs);
-                    }
-                    other.commit(store.nextVersion(), System.currentTimeMillis(), null);
-                }
-                return staged.commit(mine, System.currentTimeMillis(), null);
+                return commit.commit(staged);
             }
 
             @Override
@@ -326,6 +320,24 @@ class FileServerTest {
                 return local.delete(name);
             }
         };
+    }
+
+    @Test
+    void aPutThatLosesToAConcurrentWriterAnswersWithItsOwnBodysSha256() throws IOException {
+        ObjectStore store = ObjectStore.open(dir, 0);
+        LocalRouter local = new LocalRouter(store);
+        byte[] theirs = bytes("the version of a writer that committed in between");
+        // The owner's commit takes its version, then another writer's later version lands first.
+        ObjectRouter racing = committing(local, staged -> {
+            long mine = store.nextVersion();
+            try (StagedWrite other = store.stage(staged.name())) {
+                try (java.io.OutputStream out = other.out()) {
+                    out.write(theirs);
+                }
+                other.commit(store.nextVersion(), System.currentTimeMillis(), null);
+            }
+            return staged.commit(mine, System.currentTimeMillis(), null);
+        });
         f = Fixture.start(dir, store, racing, FileServer.Options.defaults());
         byte[] mine = random(5000, 6);
         HttpResponse<byte[]> put = f.send("PUT", "/race.bin", mine, BlockCrcs.HEADER,
@@ -342,22 +354,9 @@ class FileServerTest {
         ObjectStore store = ObjectStore.open(dir, 0);
         LocalRouter local = new LocalRouter(store);
         // As a forwarding node's router when the owner answers 422 for the copy it was sent.
-        ObjectRouter refusing = new ObjectRouter() {
-            @Override
-            public ObjectMeta commit(StagedWrite staged) throws IOException {
-                throw new CorruptObjectException("transfer of " + staged.name() + " to the owner did not verify");
-            }
-
-            @Override
-            public Optional<ObjectSource> open(String name) throws IOException {
-                return local.open(name);
-            }
-
-            @Override
-            public boolean delete(String name) throws IOException {
-                return local.delete(name);
-            }
-        };
+        ObjectRouter refusing = committing(local, staged -> {
+            throw new CorruptObjectException("transfer of " + staged.name() + " to the owner did not verify");
+        });
         f = Fixture.start(dir, store, refusing, FileServer.Options.defaults());
         byte[] content = random(3000, 5);
         HttpResponse<byte[]> put = f.send("PUT", "/fwd.bin", content, BlockCrcs.HEADER,
