@@ -86,6 +86,7 @@ public final class ClientBench {
                 List<String> tries = new ArrayList<>();
                 for (int r = 1; r <= rounds; r++) {
                     double[] t = roundTrip(client, big, "big-" + r + ".bin", dir.resolve("got.bin"));
+                    Admin.rm(client, "big-" + r + ".bin"); // each round on the same disk space
                     double up = mib * 1.048576 / t[0];
                     double down = mib * 1.048576 / t[1];
                     tries.add(String.format(Locale.ROOT, "%.0f / %.0f", up, down));

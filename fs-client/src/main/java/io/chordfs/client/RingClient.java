@@ -156,7 +156,8 @@ final class RingClient implements AutoCloseable {
      * when it sent one and the CRCs were sent. Throws with the status on failure.
      */
     Optional<String> put(NodeRef node, String name, Body body) throws IOException {
-        Map<String, String> headers = BlockCrcs.header(body.crcs()).map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
+        Optional<String> crcs = BlockCrcs.header(body.crcs());
+        Map<String, String> headers = crcs.map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
         HttpPut.Answer a;
         try {
             a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), headers, body.writer(),
@@ -169,7 +170,7 @@ final class RingClient implements AutoCloseable {
         }
         // Without CRCs sent (an empty body, or too many blocks) the node checked nothing: its sum
         // would be of whatever arrived.
-        return headers.isEmpty() ? Optional.empty() : a.header(HttpPut.BODY_SHA256).filter(HttpPut::isSha256Hex);
+        return crcs.isEmpty() ? Optional.empty() : a.header(HttpPut.BODY_SHA256).filter(HttpPut::isSha256Hex);
     }
 
     /** What {@code node} stores under {@code name}, raw, without the bytes (HEAD); empty when absent. */

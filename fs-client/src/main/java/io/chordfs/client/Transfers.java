@@ -2,9 +2,11 @@ package io.chordfs.client;
 
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.BlockCrcs;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NameRules;
 import io.chordfs.core.ring.NodeRef;
 
+import java.io.Flushable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -43,10 +45,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * CRC32Cs, asks the entry node for the chunk's owner and PUTs it there with them (through the
  * entry node, which forwards, if the owner cannot be reached). The node refuses bytes that do not
  * match the CRCs and answers with its SHA-256 of the ones it took, which goes into the manifest
- * (the client hashes the chunk itself only when a node does not say). A chunk whose owner already
- * holds a copy of the same size and block CRCs (HEAD) is hashed and, when its SHA-256 is that
- * copy's ETag, skipped: that is how an interrupted upload resumes. The {@link Manifest} is written last,
- * under the name: the commit point. Then chunks of the previous version beyond the new count are
+ * (the client hashes the chunk itself only when a node does not say). A chunk whose owner
+ * already holds a copy of the same size and block CRCs (HEAD) is hashed and, when its SHA-256 is
+ * that copy's ETag, skipped: that is how an interrupted upload resumes. The {@link Manifest} is
+ * written last, under the name: the commit point. Then chunks of the previous version beyond the new count are
  * deleted.
  *
  * <p>Download: GET of the name with {@link RingClient#RAW_HEADER} (the stored bytes, not the
@@ -416,7 +418,7 @@ final class Transfers {
                 throw new ClientException(name + ": got " + n + " of " + expected + " bytes");
             }
             String sha = HexFormat.of().formatHex(d.digest());
-            if (etag != null && etag.length() == 64 && !etag.equals(sha)) {
+            if (etag != null && HttpPut.isSha256Hex(etag) && !etag.equals(sha)) {
                 throw new ClientException(name + " is corrupt: its SHA-256 does not match the node's ETag");
             }
             ch.force(true);
@@ -458,7 +460,8 @@ final class Transfers {
                 t.setDaemon(true);
                 return t;
             });
-            try (WriteBehind flushing = new WriteBehind(ch)) {
+            WriteBehind flushing = new WriteBehind(() -> ch.force(false));
+            try {
                 List<Future<?>> futures = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     if (have[i]) {
@@ -480,8 +483,10 @@ final class Transfers {
                 Thread.currentThread().interrupt();
                 throw new ClientException("interrupted");
             } finally {
-                pool.shutdownNow();
+                pool.shutdownNow(); // first: a failed download need not wait for a flush
+                flushing.stop();
             }
+            flushing.throwIfFailed();
             if (ch.size() < m.size()) {
                 ch.truncate(m.size()); // only an empty tail can be missing here (size 0 files)
             }
@@ -504,32 +509,47 @@ final class Transfers {
      * Flushes a file being downloaded every {@link #PERIOD_MS} from a thread of its own, so the
      * disk writes it while the transfer goes on and the fsync at the end has little left to do
      * (without it, the kernel holds the whole file dirty and that fsync takes about a third of
-     * the download). Errors are left to that fsync, which reports them.
+     * the download). A flush that fails ends the flushing and is kept for
+     * {@link #throwIfFailed}: Linux reports a write-back error once per open file, so the final
+     * fsync on the same channel would not see it again.
      */
-    private static final class WriteBehind implements AutoCloseable {
-        private static final long PERIOD_MS = 100;
+    static final class WriteBehind {
+        static final long PERIOD_MS = 100;
         private final CountDownLatch done = new CountDownLatch(1);
         private final Thread thread;
+        private volatile IOException failure;
 
-        WriteBehind(FileChannel ch) {
+        /** Starts flushing with {@code flush} (the part file's {@code force(false)}). */
+        WriteBehind(Flushable flush) {
             thread = new Thread(() -> {
                 try {
                     while (!done.await(PERIOD_MS, TimeUnit.MILLISECONDS)) {
-                        ch.force(false);
+                        flush.flush();
                     }
-                } catch (IOException | InterruptedException e) {
-                    // the final fsync reports a real failure
+                } catch (IOException e) {
+                    failure = e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // nothing interrupts it; ends the thread
                 }
             }, "download-flush");
             thread.setDaemon(true);
             thread.start();
         }
 
-        /** Stops the thread. Never by interrupting it: an interrupt inside force would close the channel. */
-        @Override
-        public void close() throws InterruptedException {
+        /** Stops the thread and waits for it. Never by interrupting it: an interrupt inside force closes the channel. */
+        void stop() {
             done.countDown();
-            thread.join();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void throwIfFailed() throws IOException {
+            if (failure != null) {
+                throw new IOException("writing the download to disk failed: " + failure.getMessage(), failure);
+            }
         }
     }
 

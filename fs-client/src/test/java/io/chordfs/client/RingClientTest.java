@@ -31,7 +31,7 @@ class RingClientTest {
                 received.set(in.readAllBytes());
             }
             String sha = switch (ex.getRequestURI().getPath()) {
-                case "/x.bin" -> "ab".repeat(32);
+                case "/x.bin", "/empty" -> "ab".repeat(32);
                 case "/not-a-sha" -> "xyz";
                 default -> null;
             };
@@ -53,6 +53,8 @@ class RingClientTest {
             assertEquals(BlockCrcs.format(BlockCrcs.of(body, 0, body.length)), crcHeader.get());
             assertEquals(Optional.empty(), ring.put(node, "not-a-sha", RingClient.Body.of(body, 5)));
             assertEquals(Optional.empty(), ring.put(node, "silent", RingClient.Body.of(body, 5)));
+            // no CRCs sent (an empty body): the node checked nothing, so its sum is not taken
+            assertEquals(Optional.empty(), ring.put(node, "empty", RingClient.Body.of(body, 0)));
 
             RingClient.StatusException e = assertThrows(RingClient.StatusException.class,
                     () -> ring.put(node, "refused", RingClient.Body.of(body, 10)));

@@ -7,6 +7,7 @@ import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
+import io.chordfs.node.route.ForwardRefusedException;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.CorruptObjectException;
@@ -98,7 +99,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>Names follow the store's rules: a bad name (e.g. {@code GET /a/b}, {@code GET /x/}, a
  * backslash) is 400, where uploadserver would look into subdirectories or answer 404.</li>
  * <li>Range, ETag, If-None-Match, PUT /name, DELETE; 413/431/503/507 answers, and 502 when the
- * owner refuses a copy this node forwarded to it (damaged on the way; nothing stored).</li>
+ * owner refuses a copy this node forwarded to it (damaged on the way; that file is not stored,
+ * files of the same upload committed before it stay, as with 503 and 507).</li>
  * <li>HEAD is authenticated too (uploadserver forgets HEAD, leaking sizes), and with
  * basic-auth-upload set, {@code PUT /<name>} and {@code DELETE} need the upload credentials: they
  * are writes. {@code HEAD /upload} describes the upload page (uploadserver: 404).</li>
@@ -862,8 +864,8 @@ public final class FileServer implements AutoCloseable {
             } catch (RingUnavailableException e) {
                 commitFailed(c, 503, e.getMessage(), staged, done);
                 return;
-            } catch (CorruptObjectException e) {
-                commitFailed(c, 502, ownerRefused(e), staged, done);
+            } catch (ForwardRefusedException e) {
+                commitFailed(c, 502, "Bad gateway: " + e.getMessage(), staged, done);
                 return;
             }
             c.ex.sendResponseHeaders(204, -1);
@@ -924,8 +926,8 @@ public final class FileServer implements AutoCloseable {
             } catch (RingUnavailableException e) {
                 commitFailed(c, 503, e.getMessage(), List.of(w), 0);
                 return;
-            } catch (CorruptObjectException e) {
-                commitFailed(c, 502, ownerRefused(e), List.of(w), 0);
+            } catch (ForwardRefusedException e) {
+                commitFailed(c, 502, "Bad gateway: " + e.getMessage(), List.of(w), 0);
                 return;
             }
             LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
@@ -964,15 +966,6 @@ public final class FileServer implements AutoCloseable {
                 c.ex.getRequestURI(), code, message);
         drain(c.in);
         error(c, code, message, true);
-    }
-
-    /**
-     * A commit here finishes bytes this node has already checked, so a checksum refusal at commit
-     * comes from the owner it forwarded them to: they were damaged between the two nodes, not
-     * sent wrong by the client, which may simply retry.
-     */
-    private static String ownerRefused(CorruptObjectException e) {
-        return "Bad gateway: the owner refused the copy forwarded to it: " + e.getMessage();
     }
 
     /** A commit failed after {@code done} files were committed (those stay; the rest are discarded). */

@@ -100,7 +100,13 @@ public final class RingRouter implements ObjectRouter {
         }
         try (staged) {
             String sha = staged.sha256();
-            ObjectMeta meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
+            ObjectMeta meta;
+            try {
+                meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
+            } catch (CorruptObjectException e) {
+                throw new ForwardRefusedException("the owner " + owner + " refused the copy forwarded to it: "
+                        + e.getMessage(), e);
+            }
             LOG.log(System.Logger.Level.DEBUG, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
                     chord.self(), staged.name(), staged.size(), owner);
             return meta;

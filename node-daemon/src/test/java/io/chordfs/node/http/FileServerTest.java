@@ -3,6 +3,7 @@ package io.chordfs.node.http;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
+import io.chordfs.node.route.ForwardRefusedException;
 import io.chordfs.node.route.LocalRouter;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.CorruptObjectException;
@@ -355,7 +356,8 @@ class FileServerTest {
         LocalRouter local = new LocalRouter(store);
         // As a forwarding node's router when the owner answers 422 for the copy it was sent.
         ObjectRouter refusing = committing(local, staged -> {
-            throw new CorruptObjectException("transfer of " + staged.name() + " to the owner did not verify");
+            throw new ForwardRefusedException("the owner refused the copy of " + staged.name(),
+                    new CorruptObjectException("transfer did not verify"));
         });
         f = Fixture.start(dir, store, refusing, FileServer.Options.defaults());
         byte[] content = random(3000, 5);
