@@ -56,6 +56,8 @@ class RingStorageTest {
             assertEquals(201, put(ring.notOwner(name), name, content, crcs));
             assertTrue(NodeHttp.onExactlyItsReplicaSet(ring, name), "on its replica set");
             assertArrayEquals(content, NodeHttp.get(ring.nodes().get(0), name).body());
+            // the owner says whether the forwarded write created the name
+            assertEquals(204, put(ring.notOwner(name), name, content, crcs), "replacing answers 204");
 
             String other = "refused.bin";
             assertEquals(422, put(ring.notOwner(other), other, content, "1,2"));

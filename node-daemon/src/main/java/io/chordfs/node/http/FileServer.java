@@ -853,7 +853,7 @@ public final class FileServer implements AutoCloseable {
             int done = 0;
             try {
                 for (StagedWrite w : staged) {
-                    ObjectMeta meta = router.commit(w);
+                    ObjectMeta meta = router.commit(w).meta();
                     done++;
                     LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3})", node, w.name(), meta.size(),
                             Long.toString(meta.version()));
@@ -916,10 +916,9 @@ public final class FileServer implements AutoCloseable {
                 return;
             }
             String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
-            boolean existed = router.exists(name);
-            ObjectMeta meta;
+            ObjectRouter.Committed done;
             try {
-                meta = router.commit(w);
+                done = router.commit(w);
             } catch (StoreFullException e) {
                 commitFailed(c, 507, "Insufficient storage: " + e.getMessage(), List.of(w), 0);
                 return;
@@ -930,11 +929,13 @@ public final class FileServer implements AutoCloseable {
                 commitFailed(c, 502, "Bad gateway: " + e.getMessage(), List.of(w), 0);
                 return;
             }
+            ObjectMeta meta = done.meta();
             LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
                     Long.toString(meta.version()));
             c.ex.getResponseHeaders().set("ETag", "\"" + meta.sha256() + "\"");
             c.ex.getResponseHeaders().set(HttpPut.BODY_SHA256, bodySha);
-            c.ex.sendResponseHeaders(existed ? 204 : 201, -1);
+            // decided by the commit itself, so two PUTs racing to create a name cannot both say 201
+            c.ex.sendResponseHeaders(done.created() ? 201 : 204, -1);
         }
     }
 

@@ -48,11 +48,14 @@ public final class PeerClient {
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
     }
 
+    /** What a node did with a PUT: the metadata it now stores, and whether the write made the name live. */
+    public record Stored(ObjectMeta meta, boolean created) {}
+
     /**
      * Stores {@code file} as {@code name} on {@code node}, as a new write that the node (the
      * owner) gives a version; the node refuses the bytes (422) unless they have {@code sha256}.
      */
-    public ObjectMeta put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
+    public Stored put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
         return put(node, name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file, size));
     }
 
@@ -69,14 +72,14 @@ public final class PeerClient {
         headers.put(PeerHeaders.VERSION, Long.toString(m.version()));
         headers.put(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
         headers.put(PeerHeaders.SHA256, m.sha256());
-        return put(node, m.name(), m.size(), headers, out -> source.copyTo(out, 0, m.size()));
+        return put(node, m.name(), m.size(), headers, out -> source.copyTo(out, 0, m.size())).meta();
     }
 
     /**
      * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
      * time to send at the minimum rate.
      */
-    private ObjectMeta put(NodeRef node, String name, long size, Map<String, String> headers, HttpPut.Body body)
+    private Stored put(NodeRef node, String name, long size, Map<String, String> headers, HttpPut.Body body)
             throws IOException {
         Map<String, String> all = new LinkedHashMap<>(headers);
         if (secret != null) {
@@ -87,7 +90,7 @@ public final class PeerClient {
         int code = a.code();
         String answer = a.body();
         return switch (code) {
-            case 200 -> PeerHeaders.JSON.readValue(answer, ObjectMeta.class);
+            case 200 -> new Stored(PeerHeaders.JSON.readValue(answer, ObjectMeta.class), a.header(PeerHeaders.CREATED).isPresent());
             case 507 -> throw new StoreFullException(node + " is full: " + answer);
             case 422 -> throw new CorruptObjectException("transfer of " + name + " to " + node + " did not verify: " + answer);
             default -> throw unexpected(node, "store " + name, code, answer);

@@ -9,6 +9,8 @@ final class PeerHeaders {
     static final String VERSION = "X-ChordFS-Version";
     static final String MODIFIED = "X-ChordFS-Modified";
     static final String SHA256 = HttpPut.BODY_SHA256;
+    /** On the answer to a PUT: the write made the name live where it was absent or deleted. */
+    static final String CREATED = "X-ChordFS-Created";
     static final String OBJECTS = "/objects";
     static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";

@@ -36,7 +36,8 @@ import java.util.function.BooleanSupplier;
  * must carry it.
  *
  * <pre>
- * PUT    /objects/NAME   body = bytes; X-ChordFS-Version/-Modified/-Sha256 optional  -> 200 meta JSON
+ * PUT    /objects/NAME   body = bytes; X-ChordFS-Version/-Modified/-Sha256 optional  -> 200 meta JSON,
+ *                        with X-ChordFS-Created: 1 when the write made the name live
  * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
  * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
  * GET    /objects?from=A&amp;to=B  -> metadata of objects with keys in (A, B], tombstones included
@@ -164,6 +165,7 @@ public final class PeerServer implements AutoCloseable {
         Long modified = longHeader(ex, PeerHeaders.MODIFIED);
         String sha = PeerParams.sha256(ex.getRequestHeaders().getFirst(PeerHeaders.SHA256));
         ObjectMeta meta;
+        boolean created;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
             String crcs = ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
             if (version != null && sha != null && crcs != null) {
@@ -179,6 +181,10 @@ public final class PeerServer implements AutoCloseable {
                 }
                 meta = owner.write(w);
             }
+            created = w.created();
+        }
+        if (created) {
+            ex.getResponseHeaders().set(PeerHeaders.CREATED, "1");
         }
         respondJson(ex, 200, meta);
     }

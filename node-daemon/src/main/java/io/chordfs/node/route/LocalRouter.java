@@ -22,8 +22,9 @@ public final class LocalRouter implements ObjectRouter {
 
     /** Commits as a new version ({@link ObjectStore#nextVersion()}), modified now. */
     @Override
-    public ObjectMeta commit(StagedWrite staged) throws IOException {
-        return staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+    public Committed commit(StagedWrite staged) throws IOException {
+        ObjectMeta meta = staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+        return new Committed(meta, staged.created());
     }
 
     @Override

@@ -12,26 +12,18 @@ import java.util.Optional;
  * router to commit it: here when this node owns the name, else streamed to the owner.
  */
 public interface ObjectRouter {
-    /** Commits a staged upload as a new version wherever the name belongs; returns its metadata. */
-    ObjectMeta commit(StagedWrite staged) throws IOException;
+    /**
+     * What a commit did: the metadata now stored (another version's, when a concurrent write
+     * won), and whether it made the name live where it was absent or deleted.
+     */
+    record Committed(ObjectMeta meta, boolean created) {}
+
+    /** Commits a staged upload as a new version wherever the name belongs. */
+    Committed commit(StagedWrite staged) throws IOException;
 
     /** Opens the newest version of {@code name}, wherever it is; empty when absent or deleted. */
     Optional<ObjectSource> open(String name) throws IOException;
 
     /** Deletes {@code name} (a tombstone); false when there was nothing to delete. */
     boolean delete(String name) throws IOException;
-
-    /** Whether a live version of {@code name} exists; one that is present but unreadable counts. */
-    default boolean exists(String name) {
-        try {
-            Optional<ObjectSource> s = open(name);
-            if (s.isPresent()) {
-                s.get().close();
-                return true;
-            }
-            return false;
-        } catch (IOException e) {
-            return true; // present but unreadable (corrupt): it is being replaced
-        }
-    }
 }

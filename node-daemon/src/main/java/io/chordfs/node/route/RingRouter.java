@@ -93,34 +93,25 @@ public final class RingRouter implements ObjectRouter {
     }
 
     @Override
-    public ObjectMeta commit(StagedWrite staged) throws IOException {
+    public Committed commit(StagedWrite staged) throws IOException {
         NodeRef owner = owner(Keys.key(staged.name()));
         if (owner.equals(chord.self())) {
-            return ownerWrites.write(staged);
+            ObjectMeta meta = ownerWrites.write(staged);
+            return new Committed(meta, staged.created());
         }
         try (staged) {
             String sha = staged.sha256();
-            ObjectMeta meta;
+            PeerClient.Stored stored;
             try {
-                meta = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
+                stored = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
             } catch (CorruptObjectException e) {
                 throw new ForwardRefusedException("the owner " + owner + " refused the copy forwarded to it: "
                         + e.getMessage(), e);
             }
             LOG.log(System.Logger.Level.DEBUG, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
                     chord.self(), staged.name(), staged.size(), owner);
-            return meta;
+            return new Committed(stored.meta(), stored.created());
         }
-    }
-
-    /** A live local copy answers without reading it (open would serve that copy); otherwise as open decides. */
-    @Override
-    public boolean exists(String name) {
-        Optional<ObjectMeta> local = store.meta(name);
-        if (local.isPresent() && !local.get().tombstone() && !store.isCorrupt(name)) {
-            return true;
-        }
-        return ObjectRouter.super.exists(name);
     }
 
     @Override

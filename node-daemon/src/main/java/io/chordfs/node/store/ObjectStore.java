@@ -200,8 +200,11 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** What a commit did: the metadata now stored, and whether the staged file became it. */
-    record Installed(ObjectMeta meta, boolean installed) {}
+    /**
+     * What a commit did: the metadata now stored, whether the staged file became it, and whether
+     * that made the name live where it was absent or deleted (false when it replaced a live one).
+     */
+    record Installed(ObjectMeta meta, boolean installed, boolean created) {}
 
     private ObjectStore(Path dataDir, long quota, Disk disk) throws IOException {
         this.dataDir = dataDir;
@@ -316,7 +319,7 @@ public final class ObjectStore implements AutoCloseable {
         ObjectMeta meta = w.metaAs(version, modifiedMillis);
         Entry cur = index.get(name);
         if (!supersedes(meta, cur)) {
-            return new Installed(cur.meta(), false);
+            return new Installed(cur.meta(), false, false);
         }
         byte[] encoded = MetaCodec.encode(meta);
         boolean inline = inlineMeta && encoded.length <= inlineMetaLimit && w.attachMeta(encoded);
@@ -328,14 +331,15 @@ public final class ObjectStore implements AutoCloseable {
             ensureOpen();
             cur = index.get(name);
             if (!supersedes(meta, cur)) {
-                return new Installed(cur.meta(), false);
+                return new Installed(cur.meta(), false, false);
             }
+            boolean created = cur == null || cur.meta().tombstone();
             if (inline) {
                 installInline(w, meta, cur);
             } else {
                 installWithIntent(w, meta, cur, encoded);
             }
-            return new Installed(meta, true);
+            return new Installed(meta, true, created);
         } finally {
             l.unlock();
         }

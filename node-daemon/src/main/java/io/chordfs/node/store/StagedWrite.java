@@ -54,6 +54,7 @@ public final class StagedWrite implements AutoCloseable {
     private IOException failure;
     /** Set by {@link #trustChecksums}: the sender's SHA-256, taken once the block CRCs match. */
     private String trustedSha;
+    private boolean created;
     /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
     private List<Long> expectedCrcs;
 
@@ -151,6 +152,7 @@ public final class StagedWrite implements AutoCloseable {
                         + ", the sender says " + expectedSha256 + "; nothing stored");
             }
             ObjectStore.Installed r = store.install(this, version, modifiedMillis);
+            created = r.created();
             if (r.installed()) {
                 store.release(reserved);
                 reserved = 0;
@@ -164,6 +166,14 @@ public final class StagedWrite implements AutoCloseable {
             discard();
             throw e;
         }
+    }
+
+    /**
+     * Whether the commit made the name live where it was absent or deleted; false before a commit,
+     * or when the commit replaced a live version or lost to the stored one.
+     */
+    public synchronized boolean created() {
+        return created;
     }
 
     /** Deletes the temp file unless committed. Idempotent. */

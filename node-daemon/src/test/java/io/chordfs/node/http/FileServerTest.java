@@ -252,6 +252,35 @@ class FileServerTest {
     }
 
     @Test
+    void ofConcurrentPutsThatCreateANameExactlyOneAnswers201() throws Exception {
+        start();
+        int writers = 8;
+        for (int round = 0; round < 5; round++) {
+            String path = "/together-" + round + ".bin";
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+            try {
+                List<java.util.concurrent.Future<Integer>> codes = new java.util.ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    byte[] body = random(20_000, round * 100 + i);
+                    codes.add(pool.submit(() -> {
+                        start.await();
+                        return f.send("PUT", path, body).statusCode();
+                    }));
+                }
+                List<Integer> got = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<Integer> c : codes) {
+                    got.add(c.get());
+                }
+                assertEquals(1, got.stream().filter(c -> c == 201).count(), "codes " + got);
+                assertEquals(writers - 1, got.stream().filter(c -> c == 204).count(), "codes " + got);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aPutWithBlockCrcsIsStoredOnlyIfTheBytesMatchThem() throws IOException {
         start();
         byte[] content = random(2 * ObjectStore.BLOCK_SIZE + 100, 3);
@@ -300,14 +329,14 @@ class FileServerTest {
 
     @FunctionalInterface
     interface Commit {
-        ObjectMeta commit(StagedWrite staged) throws IOException;
+        ObjectRouter.Committed commit(StagedWrite staged) throws IOException;
     }
 
     /** A router that commits as {@code commit} does, and reads and deletes through {@code local}. */
     static ObjectRouter committing(LocalRouter local, Commit commit) {
         return new ObjectRouter() {
             @Override
-            public ObjectMeta commit(StagedWrite staged) throws IOException {
+            public ObjectRouter.Committed commit(StagedWrite staged) throws IOException {
                 return commit.commit(staged);
             }
 
@@ -337,13 +366,15 @@ class FileServerTest {
                 }
                 other.commit(store.nextVersion(), System.currentTimeMillis(), null);
             }
-            return staged.commit(mine, System.currentTimeMillis(), null);
+            ObjectMeta meta = staged.commit(mine, System.currentTimeMillis(), null);
+            return new ObjectRouter.Committed(meta, staged.created());
         });
         f = Fixture.start(dir, store, racing, FileServer.Options.defaults());
         byte[] mine = random(5000, 6);
         HttpResponse<byte[]> put = f.send("PUT", "/race.bin", mine, BlockCrcs.HEADER,
                 BlockCrcs.format(BlockCrcs.of(mine, 0, mine.length)));
-        assertEquals(201, put.statusCode());
+        // it lost to a version that was there when it committed: not created
+        assertEquals(204, put.statusCode());
         // the ETag describes the version that stayed; the body's own sum is apart
         assertArrayEquals(theirs, f.get("/race.bin").body());
         assertEquals("\"" + sha256(theirs) + "\"", put.headers().firstValue("ETag").orElseThrow());
@@ -564,7 +595,8 @@ class FileServerTest {
         io.chordfs.node.route.LocalRouter local = new io.chordfs.node.route.LocalRouter(store);
         io.chordfs.node.route.ObjectRouter counting = new io.chordfs.node.route.ObjectRouter() {
             @Override
-            public ObjectMeta commit(io.chordfs.node.store.StagedWrite staged) throws IOException {
+            public io.chordfs.node.route.ObjectRouter.Committed commit(io.chordfs.node.store.StagedWrite staged)
+                    throws IOException {
                 return local.commit(staged);
             }
 
