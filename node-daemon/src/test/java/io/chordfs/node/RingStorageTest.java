@@ -58,6 +58,10 @@ class RingStorageTest {
             assertArrayEquals(content, NodeHttp.get(ring.nodes().get(0), name).body());
             // the owner says whether the forwarded write created the name
             assertEquals(204, put(ring.notOwner(name), name, content, crcs), "replacing answers 204");
+            HttpRequest delete = HttpRequest.newBuilder(java.net.URI.create(TestRing.httpBase(ring.notOwner(name)) + "/" + name))
+                    .DELETE().build();
+            assertEquals(204, HttpClient.newHttpClient().send(delete, HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(201, put(ring.notOwner(name), name, content, crcs), "a deleted name is created anew");
 
             String other = "refused.bin";
             assertEquals(422, put(ring.notOwner(other), other, content, "1,2"));

@@ -68,7 +68,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A body that is not multipart, has no boundary, or ends early: 400, nothing stored. The store is
  * full: 507, nothing stored. A file larger than {@link Options#maxObjectBytes}: 413.</li>
  * <li>Beyond uploadserver: {@code PUT /<name>} with the raw bytes as the body: 201 Created, or 204
- * when the name already held a live object (it is replaced by a new version), with the stored
+ * when the name already held a live object (it is replaced by a new version) or a concurrent
+ * write's version won, as the owner's store saw it at the commit, with the stored
  * version's {@code ETag} and {@link HttpPut#BODY_SHA256}, the SHA-256 of this request's body
  * (with {@link BlockCrcs#HEADER}, bytes that do not match it get 422 and nothing is stored);
  * {@code DELETE /<name>}: 204, or 404 when absent. POST to any other path: 404

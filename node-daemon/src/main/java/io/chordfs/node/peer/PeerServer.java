@@ -48,6 +48,10 @@ import java.util.function.BooleanSupplier;
 public final class PeerServer implements AutoCloseable {
     /** Writes that this node makes as the owner of a name: it versions and replicates them. */
     public interface OwnerWrites {
+        /**
+         * Versions, commits and replicates {@code staged} itself, so that {@link StagedWrite#created}
+         * tells afterwards what the commit did; returns the metadata now stored.
+         */
         ObjectMeta write(StagedWrite staged) throws IOException;
 
         /** A new tombstone; empty when the name is absent or already deleted. */

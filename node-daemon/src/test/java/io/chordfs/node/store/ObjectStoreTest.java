@@ -105,6 +105,32 @@ class ObjectStoreTest {
         }
     }
 
+    /** Commits {@code data} as {@code version} and returns whether the commit created the name. */
+    private static boolean created(ObjectStore store, String name, byte[] data, long version) throws IOException {
+        try (StagedWrite w = store.stage(name)) {
+            w.out().write(data);
+            assertFalse(w.created(), "created before the commit");
+            w.commit(version, 1_700_000_000_000L, null);
+            return w.created();
+        }
+    }
+
+    @Test
+    void aCommitSaysWhetherItMadeTheNameLive() throws IOException {
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertTrue(created(store, "f", bytes(1, 100), 10), "absent");
+            assertFalse(created(store, "f", bytes(2, 100), 20), "replacing a live version");
+            assertFalse(created(store, "f", bytes(3, 100), 15), "losing to the stored version");
+            store.delete("f", 30, 1L);
+            assertFalse(created(store, "f", bytes(4, 100), 25), "losing to a newer tombstone");
+            assertTrue(created(store, "f", bytes(5, 100), 40), "after an older tombstone");
+            // the other install path: metadata in a file, with an intent record
+            store.inlineMetaLimit = 0;
+            assertTrue(created(store, "g", bytes(6, 100), 10));
+            assertFalse(created(store, "g", bytes(7, 100), 11));
+        }
+    }
+
     @Test
     void equalVersionsWithDifferentContentConvergeWhateverTheOrder() throws IOException {
         byte[] x = bytes(7, 1000);
