@@ -48,8 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (the client hashes the chunk itself only when a node does not say). A chunk whose owner
  * already holds a copy of the same size and block CRCs (HEAD) is hashed and, when its SHA-256 is
  * that copy's ETag, skipped: that is how an interrupted upload resumes. The {@link Manifest} is
- * written last, under the name: the commit point. Then chunks of the previous version beyond the new count are
- * deleted.
+ * written last, under the name: the commit point. Then chunks of the previous version beyond the
+ * new count are deleted.
  *
  * <p>Download: GET of the name with {@link RingClient#RAW_HEADER} (the stored bytes, not the
  * node-assembled file). A plain object is streamed to the temp file and checked against its ETag.
@@ -189,7 +189,7 @@ final class Transfers {
         } finally {
             pool.shutdownNow();
         }
-        String sha = HexFormat.of().formatHex(whole.digest());
+        String sha = hex(whole);
         Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
                 Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
         byte[] json = m.toJson();
@@ -230,7 +230,7 @@ final class Transfers {
     private static String sha256(byte[] buf, int len) {
         MessageDigest d = digest();
         d.update(buf, 0, len);
-        return HexFormat.of().formatHex(d.digest());
+        return hex(d);
     }
 
     /**
@@ -417,7 +417,7 @@ final class Transfers {
             if (n != expected) {
                 throw new ClientException(name + ": got " + n + " of " + expected + " bytes");
             }
-            String sha = HexFormat.of().formatHex(d.digest());
+            String sha = hex(d);
             if (etag != null && HttpPut.isSha256Hex(etag) && !etag.equals(sha)) {
                 throw new ClientException(name + " is corrupt: its SHA-256 does not match the node's ETag");
             }
@@ -599,7 +599,7 @@ final class Transfers {
                 if (next != landed.length) {
                     throw new IllegalStateException("chunk " + (next + 1) + " of " + m.name() + " never landed");
                 }
-                return HexFormat.of().formatHex(sha.digest());
+                return hex(sha);
             } finally {
                 hashing.unlock();
             }
@@ -674,7 +674,7 @@ final class Transfers {
             if (got != chunk.size()) {
                 return false;
             }
-            return crcs != null ? crcs.crcs().equals(expectedCrcs) : HexFormat.of().formatHex(sha.digest()).equals(chunk.sha256());
+            return crcs != null ? crcs.crcs().equals(expectedCrcs) : hex(sha).equals(chunk.sha256());
         }
     }
 
@@ -784,7 +784,7 @@ final class Transfers {
             } catch (IOException e) {
                 throw new ClientException("cannot read " + name + ": " + e.getMessage());
             }
-            String sha = HexFormat.of().formatHex(d.digest());
+            String sha = hex(d);
             if (!sha.equals(etag)) {
                 throw new ChunkException(name + " is corrupt: SHA-256 " + sha + ", expected " + etag);
             }
@@ -805,7 +805,7 @@ final class Transfers {
             }, progress);
             whole = cur[0];
         }
-        String sha = HexFormat.of().formatHex(whole.digest());
+        String sha = hex(whole);
         if (!sha.equals(m.sha256())) {
             throw new ChunkException(name + " is corrupt: the whole file's SHA-256 does not match the manifest");
         }
@@ -821,6 +821,11 @@ final class Transfers {
         if (problem.isPresent()) {
             throw new ClientException("bad name '" + name + "': " + problem.get());
         }
+    }
+
+    /** The digest's value in lower-case hex (which resets it). */
+    static String hex(MessageDigest d) {
+        return HexFormat.of().formatHex(d.digest());
     }
 
     static MessageDigest digest() {
@@ -856,7 +861,7 @@ final class Transfers {
                 done += k;
             }
         }
-        return new FileSums(HexFormat.of().formatHex(d.digest()), crcs.crcs());
+        return new FileSums(hex(d), crcs.crcs());
     }
 
     static String sha256(Path file) throws IOException {
@@ -868,7 +873,7 @@ final class Transfers {
     static String sha256(FileChannel ch, long off, long len, byte[] buf) throws IOException {
         MessageDigest d = digest();
         update(d, ch, off, len, buf);
-        return HexFormat.of().formatHex(d.digest());
+        return hex(d);
     }
 
     /** Adds bytes [off, off + len) of the file to {@code d}. */

@@ -645,10 +645,10 @@ public final class FileServer implements AutoCloseable {
             long length = range == null ? size : range.length();
             if (range != null) {
                 h.set("Content-Range", range.contentRange(size));
-            } else if (ChunkedFiles.rawRequested(c.ex) && meta.blockSize() == BlockCrcs.BLOCK_SIZE) {
+            } else if (ChunkedFiles.rawRequested(c.ex)) {
                 // Our client checks the bytes against these and the ETag against its manifest, so
                 // it need not hash a chunk it fetches.
-                BlockCrcs.header(meta.blockCrc32c()).ifPresent(v -> h.set(BlockCrcs.HEADER, v));
+                meta.blockCrcHeader().ifPresent(v -> h.set(BlockCrcs.HEADER, v));
             }
             if (c.head()) {
                 h.set("Content-Length", Long.toString(length));

@@ -66,9 +66,7 @@ public final class PeerClient {
     public ObjectMeta copy(NodeRef node, ObjectSource source) throws IOException {
         ObjectMeta m = source.meta();
         Map<String, String> headers = new LinkedHashMap<>();
-        if (m.blockSize() == BlockCrcs.BLOCK_SIZE) {
-            BlockCrcs.header(m.blockCrc32c()).ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
-        }
+        m.blockCrcHeader().ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
         headers.put(PeerHeaders.VERSION, Long.toString(m.version()));
         headers.put(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
         headers.put(PeerHeaders.SHA256, m.sha256());

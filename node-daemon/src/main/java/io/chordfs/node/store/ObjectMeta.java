@@ -1,7 +1,10 @@
 package io.chordfs.node.store;
 
+import io.chordfs.core.net.BlockCrcs;
+
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the store knows of one object, kept in a file beside it.
@@ -22,5 +25,13 @@ public record ObjectMeta(String name, long key, long size, String sha256, long v
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sha256, "sha256");
         blockCrc32c = List.copyOf(blockCrc32c);
+    }
+
+    /**
+     * The value of {@link BlockCrcs#HEADER} for these stored CRCs, when the blocks are the wire's
+     * size and there are not too many of them to send.
+     */
+    public Optional<String> blockCrcHeader() {
+        return blockSize == BlockCrcs.BLOCK_SIZE ? BlockCrcs.header(blockCrc32c) : Optional.empty();
     }
 }
