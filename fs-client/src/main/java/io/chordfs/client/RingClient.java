@@ -166,7 +166,11 @@ final class RingClient implements AutoCloseable {
             throw new IOException("cannot connect to " + where(node), e);
         }
         if (a.code() != 201 && a.code() != 204) {
-            throw new StatusException(status("PUT " + name + " to " + where(node), a.code()), a.code());
+            String what = "PUT " + name + " to " + where(node);
+            // a write's 502 is the owner refusing the copy forwarded to it, not a broken chunk
+            throw new StatusException(a.code() == 502
+                    ? what + ": the owner refused the copy this node forwarded to it; it may be retried (502)"
+                    : status(what, a.code()), a.code());
         }
         // Without CRCs sent (an empty body, or too many blocks) the node checked nothing: its sum
         // would be of whatever arrived.

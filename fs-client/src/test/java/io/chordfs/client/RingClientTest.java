@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RingClient's PUT and raw GET against a stand-in node (a JDK HTTP server on a loopback ephemeral port). */
 class RingClientTest {
@@ -38,7 +39,8 @@ class RingClientTest {
             if (sha != null) {
                 ex.getResponseHeaders().set(HttpPut.BODY_SHA256, sha);
             }
-            ex.sendResponseHeaders(ex.getRequestURI().getPath().equals("/refused") ? 422 : 201, -1);
+            String path = ex.getRequestURI().getPath();
+            ex.sendResponseHeaders(path.equals("/refused") ? 422 : path.equals("/forward-refused") ? 502 : 201, -1);
             ex.close();
         });
         server.start();
@@ -59,6 +61,10 @@ class RingClientTest {
             RingClient.StatusException e = assertThrows(RingClient.StatusException.class,
                     () -> ring.put(node, "refused", RingClient.Body.of(body, 10)));
             assertEquals(422, e.code);
+            RingClient.StatusException bad = assertThrows(RingClient.StatusException.class,
+                    () -> ring.put(node, "forward-refused", RingClient.Body.of(body, 10)));
+            assertEquals(502, bad.code);
+            assertTrue(bad.getMessage().contains("owner refused"), bad.getMessage());
         } finally {
             server.stop(0);
         }
