@@ -210,7 +210,7 @@ final class RunCommand {
             http = http.withMaxObjectBytes(Sizes.parse(args.get("--max-object-size", null)));
         }
         return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,
-                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret);
+                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret, java.time.Clock.systemUTC());
     }
 
     private static String credentials(Args args, String option) throws Args.UsageException {

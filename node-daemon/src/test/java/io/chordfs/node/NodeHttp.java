@@ -43,6 +43,13 @@ final class NodeHttp {
                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** A raw {@code PUT /name}: the answer, with its error page as the body. */
+    static HttpResponse<String> put(NodeDaemon via, String name, byte[] content) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
+                .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     static int delete(NodeDaemon via, String name) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
                 .timeout(Duration.ofSeconds(60)).DELETE().build(), HttpResponse.BodyHandlers.discarding()).statusCode();

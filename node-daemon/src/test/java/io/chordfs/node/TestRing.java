@@ -1,17 +1,20 @@
 package io.chordfs.node;
 
 import io.chordfs.core.chord.ChordConfig;
+import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.chord.RingCheck;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.peer.PortLayout;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * Storage nodes in one JVM, each on its own random 127.x.y.z address with the real port layout,
@@ -50,7 +53,7 @@ final class TestRing implements AutoCloseable {
 
     /** Starts one more node and joins it (the first one creates the ring). */
     NodeDaemon add() throws Exception {
-        return add(null);
+        return start(prefix + next++, null);
     }
 
     /** As {@link #add()}, with the given node id (null: the default, key of "ip:port"). */
@@ -60,12 +63,35 @@ final class TestRing implements AutoCloseable {
 
     /** Starts a node again on the address, id and data directory of one that was stopped. */
     NodeDaemon restart(NodeDaemon old) throws Exception {
-        return start(old.self().ip(), old.self().id());
+        return start(old.self().ip(), old.self().id(), UnaryOperator.identity());
+    }
+
+    /** Starts one more node with its configuration changed by {@code tweak} (a quota, a skewed clock, ...). */
+    NodeDaemon add(UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
+        return start(prefix + next++, null, tweak);
+    }
+
+    /**
+     * Starts a node again on the address and id of one that was stopped, with its data directory
+     * emptied (a new disk) and its configuration changed by {@code tweak}.
+     */
+    NodeDaemon restartOnANewDisk(NodeDaemon old, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
+        Path data = root.resolve(old.self().ip());
+        try (var files = Files.walk(data)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        return start(old.self().ip(), old.self().id(), tweak);
     }
 
     private NodeDaemon start(String ip, Long id) throws Exception {
-        NodeDaemon node = NodeDaemon.start(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST).withId(id)
-                .withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs));
+        return start(ip, id, UnaryOperator.identity());
+    }
+
+    private NodeDaemon start(String ip, Long id, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
+        NodeDaemon node = NodeDaemon.start(tweak.apply(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST).withId(id)
+                .withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs)));
         if (nodes.isEmpty()) {
             node.createRing();
         } else {
@@ -87,9 +113,17 @@ final class TestRing implements AutoCloseable {
         node.close();
     }
 
-    void awaitConsistent() throws InterruptedException {
+    /** The address the next node started here would take (for a member that is not a {@link NodeDaemon}). */
+    String nextIp() {
+        return prefix + next++;
+    }
+
+    /** Waits until the nodes, and {@code others} (members that are not NodeDaemons), form one correct ring. */
+    void awaitConsistent(ChordNode... others) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!RingCheck.consistent(nodes.stream().map(d -> d.chord().node()).toList(), true)) {
+        List<ChordNode> all = new ArrayList<>(nodes.stream().map(d -> d.chord().node()).toList());
+        all.addAll(List.of(others));
+        while (!RingCheck.consistent(all, true)) {
             if (System.currentTimeMillis() > deadline) {
                 throw new AssertionError("the ring did not converge");
             }

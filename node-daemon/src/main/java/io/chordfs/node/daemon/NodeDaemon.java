@@ -19,6 +19,7 @@ import io.chordfs.node.store.ObjectStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -46,12 +47,14 @@ public final class NodeDaemon implements AutoCloseable {
      * @param capacityBytes the quota for stored bytes; 0 counts against the file system
      * @param http the file server's settings: basic auth, request limits, threads, timeouts
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
+     * @param clock the node's wall clock, which its version clock starts from (tests skew it)
      */
     public record Config(String ip, String listenIp, int port, Long id, Path dataDir, ChordConfig chord,
                          int writeQuorum, long repairPeriodMs, long tombstoneTtlMs, long capacityBytes,
-                         FileServer.Options http, String clusterSecret) {
+                         FileServer.Options http, String clusterSecret, Clock clock) {
         public Config {
             Objects.requireNonNull(ip, "ip");
+            Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(chord, "chord");
             Objects.requireNonNull(http, "http");
@@ -60,38 +63,54 @@ public final class NodeDaemon implements AutoCloseable {
 
         public static Config of(String ip, Path dataDir) {
             return new Config(ip, ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS,
-                    DEFAULT_TOMBSTONE_TTL_MS, 0, FileServer.Options.defaults(), null);
+                    DEFAULT_TOMBSTONE_TTL_MS, 0, FileServer.Options.defaults(), null, Clock.systemUTC());
         }
 
         public Config withChord(ChordConfig c) {
             return new Config(ip, listenIp, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret);
+                    capacityBytes, http, clusterSecret, clock);
         }
 
         public Config withId(Long nodeId) {
             return new Config(ip, listenIp, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret);
+                    capacityBytes, http, clusterSecret, clock);
         }
 
         public Config withTombstoneTtl(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes,
-                    http, clusterSecret);
+                    http, clusterSecret, clock);
         }
 
         public Config withRepairPeriod(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes,
-                    http, clusterSecret);
+                    http, clusterSecret, clock);
         }
 
         /** Listens on {@code address}, still announcing {@link #ip()}. */
         public Config withListenIp(String address) {
             return new Config(ip, address, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret);
+                    capacityBytes, http, clusterSecret, clock);
+        }
+
+        /** A quota for stored bytes (0: the file system is the limit). */
+        public Config withCapacity(long bytes) {
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    bytes, http, clusterSecret, clock);
+        }
+
+        public Config withWriteQuorum(int copies) {
+            return new Config(ip, listenIp, port, id, dataDir, chord, copies, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, http, clusterSecret, clock);
+        }
+
+        public Config withClock(Clock wall) {
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, http, clusterSecret, wall);
         }
 
         public Config withPort(int chordPort) {
             return new Config(ip, listenIp, chordPort, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret);
+                    capacityBytes, http, clusterSecret, clock);
         }
     }
 
@@ -135,7 +154,7 @@ public final class NodeDaemon implements AutoCloseable {
     public static NodeDaemon start(Config c) throws IOException {
         // The JDK reads its HTTP server settings once, when the first server of the JVM starts.
         FileServer.configureJdkHttpServer(c.http());
-        ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes());
+        ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes(), c.clock());
         ChordService chord = null;
         Replicator replicator = null;
         RepairLoop repair = null;
@@ -144,7 +163,7 @@ public final class NodeDaemon implements AutoCloseable {
             ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
                     .withChord(c.chord().withClusterSecret(ClusterSecret.of(c.clusterSecret())));
             chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
-            PeerClient peers = new PeerClient(c.clusterSecret());
+            PeerClient peers = new PeerClient(c.clusterSecret(), store.clock());
             int replicas = c.chord().replicationFactor();
             replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
             RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);

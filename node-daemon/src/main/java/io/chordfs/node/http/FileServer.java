@@ -7,9 +7,11 @@ import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
-import io.chordfs.node.route.ForwardRefusedException;
+import io.chordfs.node.peer.Statuses;
+import io.chordfs.node.peer.ForwardRefusedException;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.BadNameException;
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.Names;
 import io.chordfs.node.store.ObjectMeta;
@@ -829,11 +831,12 @@ public final class FileServer implements AutoCloseable {
             } catch (MultipartParser.MalformedException e) {
                 uploadFailed(c, 400, "Bad multipart body: " + e.getMessage(), staged);
                 return;
-            } catch (StoreFullException e) {
-                uploadFailed(c, 507, "Insufficient storage: " + e.getMessage(), staged);
-                return;
-            } catch (TooLargeException e) {
-                uploadFailed(c, 413, e.getMessage(), staged);
+            } catch (IOException e) {
+                int status = status(e);
+                if (status == 500) {
+                    throw e;
+                }
+                uploadFailed(c, status, explain(status, e), staged);
                 return;
             } catch (BadNameException e) {
                 uploadFailed(c, 400, "Bad file name: " + e.getMessage(), staged);
@@ -859,14 +862,12 @@ public final class FileServer implements AutoCloseable {
                     LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3})", node, w.name(), meta.size(),
                             Long.toString(meta.version()));
                 }
-            } catch (StoreFullException e) {
-                commitFailed(c, 507, "Insufficient storage: " + e.getMessage(), staged, done);
-                return;
-            } catch (RingUnavailableException e) {
-                commitFailed(c, 503, e.getMessage(), staged, done);
-                return;
-            } catch (ForwardRefusedException e) {
-                commitFailed(c, 502, "Bad gateway: " + e.getMessage(), staged, done);
+            } catch (IOException e) {
+                int status = status(e);
+                if (status == 500) {
+                    throw e;
+                }
+                commitFailed(c, status, explain(status, e), staged, done);
                 return;
             }
             c.ex.sendResponseHeaders(204, -1);
@@ -906,28 +907,24 @@ public final class FileServer implements AutoCloseable {
                 OutputStream sink = w.out();
                 c.in.transferTo(new LimitedOutputStream(sink, options.maxObjectBytes(), name));
                 sink.close();
-            } catch (StoreFullException e) {
-                uploadFailed(c, 507, "Insufficient storage: " + e.getMessage(), List.of(w));
-                return;
-            } catch (TooLargeException e) {
-                uploadFailed(c, 413, e.getMessage(), List.of(w));
-                return;
-            } catch (CorruptObjectException e) {
-                uploadFailed(c, 422, e.getMessage(), List.of(w));
+            } catch (IOException e) {
+                int status = status(e);
+                if (status == 500) {
+                    throw e;
+                }
+                uploadFailed(c, status, explain(status, e), List.of(w));
                 return;
             }
             String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
-            ObjectRouter.Committed done;
+            Committed done;
             try {
                 done = router.commit(w);
-            } catch (StoreFullException e) {
-                commitFailed(c, 507, "Insufficient storage: " + e.getMessage(), List.of(w), 0);
-                return;
-            } catch (RingUnavailableException e) {
-                commitFailed(c, 503, e.getMessage(), List.of(w), 0);
-                return;
-            } catch (ForwardRefusedException e) {
-                commitFailed(c, 502, "Bad gateway: " + e.getMessage(), List.of(w), 0);
+            } catch (IOException e) {
+                int status = status(e);
+                if (status == 500) {
+                    throw e;
+                }
+                commitFailed(c, status, explain(status, e), List.of(w), 0);
                 return;
             }
             ObjectMeta meta = done.meta();
@@ -944,8 +941,13 @@ public final class FileServer implements AutoCloseable {
         boolean deleted;
         try {
             deleted = router.delete(name);
-        } catch (RingUnavailableException e) {
-            error(c, 503, e.getMessage(), false);
+        } catch (IOException e) {
+            int status = status(e);
+            if (status == 500) {
+                throw e;
+            }
+            LOG.log(Level.INFO, "{0}: DELETE {1}: {2} ({3})", node, name, status, e.getMessage());
+            error(c, status, explain(status, e), false);
             return;
         }
         if (!deleted) {
@@ -955,6 +957,20 @@ public final class FileServer implements AutoCloseable {
         }
         LOG.log(Level.INFO, "{0}: deleted {1}", node, name);
         c.ex.sendResponseHeaders(204, -1);
+    }
+
+    /** The status a failure is answered with: {@link Statuses}, and 413 for a body over the limit. */
+    private static int status(IOException e) {
+        return e instanceof TooLargeException ? 413 : Statuses.of(e);
+    }
+
+    /** The message of an error page: the failure's own, after the reason phrase where it helps. */
+    private static String explain(int status, IOException e) {
+        return switch (status) {
+            case 502 -> "Bad gateway: " + e.getMessage();
+            case 507 -> "Insufficient storage: " + e.getMessage();
+            default -> e.getMessage();
+        };
     }
 
     /** Discards every staged write, reads (a bounded amount of) the rest of the body, and answers. */

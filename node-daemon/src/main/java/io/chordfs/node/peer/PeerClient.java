@@ -1,13 +1,17 @@
 package io.chordfs.node.peer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.ObjectNames;
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.StoreFullException;
+import io.chordfs.node.store.VersionClock;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,28 +39,81 @@ public final class PeerClient {
     private final String secret;
     private final Duration callTimeout;
     private final long minBytesPerSecond;
+    private final VersionClock clock;
 
-    public PeerClient(String clusterSecret) {
-        this(clusterSecret, CALL_TIMEOUT, HttpPut.MIN_BYTES_PER_SECOND);
+    /** @param clock this node's clock: every call carries it, and every answer advances it */
+    public PeerClient(String clusterSecret, VersionClock clock) {
+        this(clusterSecret, clock, CALL_TIMEOUT, HttpPut.MIN_BYTES_PER_SECOND);
     }
 
     /** With other timeouts (tests): a call's wait for its answer, and the slowest rate a PUT body may go at. */
-    PeerClient(String clusterSecret, Duration callTimeout, long minBytesPerSecond) {
+    PeerClient(String clusterSecret, VersionClock clock, Duration callTimeout, long minBytesPerSecond) {
+        this.clock = clock;
         this.callTimeout = callTimeout;
         this.minBytesPerSecond = minBytesPerSecond;
         this.secret = clusterSecret;
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    /** What a node did with a PUT: the metadata it now stores, and whether the write made the name live. */
-    public record Stored(ObjectMeta meta, boolean created) {}
-
     /**
      * Stores {@code file} as {@code name} on {@code node}, as a new write that the node (the
      * owner) gives a version; the node refuses the bytes (422) unless they have {@code sha256}.
+     * The owner's refusals come back as the exceptions its answer stands for (see {@link #put}).
      */
-    public Stored put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
-        return put(node, name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file, size));
+    public Committed put(NodeRef node, String name, Path file, long size, String sha256) throws IOException {
+        return put(node, objectPath(name), name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file, size));
+    }
+
+    /**
+     * The first phase of an owner's write: sends {@code size} bytes of {@code file} to a replica,
+     * which checks them against {@code sha256} (and the block CRCs) and holds them under {@code tx}
+     * uncommitted. Returns the replica's current metadata of the name (empty when it has none).
+     */
+    public Optional<ObjectMeta> prepare(NodeRef node, String name, String tx, Path file, long size, String sha256,
+                                        List<Long> blockCrcs) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        BlockCrcs.header(blockCrcs).ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
+        headers.put(PeerHeaders.SHA256, sha256);
+        HttpPut.Answer a = send(node, objectPath(name) + "?" + PeerHeaders.PREPARE + "=" + tx, "preparing " + name,
+                size, headers, HttpPut.Body.of(file, size));
+        if (a.code() != 200) {
+            throw refusal(node, "prepare " + name, a.code(), a.body());
+        }
+        JsonNode current = PeerHeaders.JSON.readTree(a.body()).path("current");
+        return current.isObject() ? Optional.of(PeerHeaders.JSON.treeToValue(current, ObjectMeta.class)) : Optional.empty();
+    }
+
+    /** The second phase: the replica commits what it holds under {@code tx} as {@code version}; returns what it now stores. */
+    public ObjectMeta commitPrepared(NodeRef node, String name, String tx, long version, long modifiedMillis)
+            throws IOException {
+        HttpRequest req = request(node, PeerHeaders.PREPARED + "/" + tx).timeout(callTimeout)
+                .header(PeerHeaders.VERSION, Long.toString(version))
+                .header(PeerHeaders.MODIFIED, Long.toString(modifiedMillis))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> r = send(node, req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw refusal(node, "commit " + name, r.statusCode(), r.body());
+        }
+        return PeerHeaders.JSON.readValue(r.body(), ObjectMeta.class);
+    }
+
+    /** Tells a replica to discard what it holds under {@code tx} (best effort: it expires anyway). */
+    public void abortPrepared(NodeRef node, String tx) throws IOException {
+        HttpRequest req = request(node, PeerHeaders.PREPARED + "/" + tx).timeout(callTimeout).DELETE().build();
+        send(node, req, HttpResponse.BodyHandlers.discarding());
+    }
+
+    /** {@code node}'s metadata of {@code name}, tombstones included; empty when it has none. */
+    public Optional<ObjectMeta> meta(NodeRef node, String name) throws IOException {
+        HttpRequest req = request(node, PeerHeaders.META + "/" + PercentCodec.quote(name)).timeout(callTimeout).GET().build();
+        HttpResponse<String> r = send(node, req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            throw refusal(node, "describe " + name, r.statusCode(), r.body());
+        }
+        return Optional.of(PeerHeaders.JSON.readValue(r.body(), ObjectMeta.class));
     }
 
     /**
@@ -70,29 +127,55 @@ public final class PeerClient {
         headers.put(PeerHeaders.VERSION, Long.toString(m.version()));
         headers.put(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
         headers.put(PeerHeaders.SHA256, m.sha256());
-        return put(node, m.name(), m.size(), headers, out -> source.copyTo(out, 0, m.size())).meta();
+        return put(node, objectPath(m.name()), m.name(), m.size(), headers, out -> source.copyTo(out, 0, m.size())).meta();
+    }
+
+    private Committed put(NodeRef node, String path, String name, long size, Map<String, String> headers,
+                          HttpPut.Body body) throws IOException {
+        HttpPut.Answer a = send(node, path, "storing " + name, size, headers, body);
+        if (a.code() != 200) {
+            throw refusal(node, "store " + name, a.code(), a.body());
+        }
+        return new Committed(PeerHeaders.JSON.readValue(a.body(), ObjectMeta.class), a.header(PeerHeaders.CREATED).isPresent());
     }
 
     /**
      * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
      * time to send at the minimum rate.
      */
-    private Stored put(NodeRef node, String name, long size, Map<String, String> headers, HttpPut.Body body)
-            throws IOException {
+    private HttpPut.Answer send(NodeRef node, String pathAndQuery, String what, long size, Map<String, String> headers,
+                                HttpPut.Body body) throws IOException {
         Map<String, String> all = new LinkedHashMap<>(headers);
         if (secret != null) {
             all.put(PeerHeaders.SECRET, secret);
         }
-        HttpPut.Answer a = HttpPut.send("storing " + name + " on " + node, uri(node, objectPath(name)), size, all, body,
+        all.put(PeerHeaders.CLOCK, Long.toString(clock.now()));
+        HttpPut.Answer a = HttpPut.send(what + " on " + node, uri(node, pathAndQuery), size, all, body,
                 CONNECT_TIMEOUT, HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
-        int code = a.code();
-        String answer = a.body();
-        return switch (code) {
-            case 200 -> new Stored(PeerHeaders.JSON.readValue(answer, ObjectMeta.class), a.header(PeerHeaders.CREATED).isPresent());
-            case 507 -> throw new StoreFullException(node + " is full: " + answer);
-            case 422 -> throw new CorruptObjectException("transfer of " + name + " to " + node + " did not verify: " + answer);
-            default -> throw unexpected(node, "store " + name, code, answer);
-        };
+        a.header(PeerHeaders.CLOCK).ifPresent(this::observe);
+        return a;
+    }
+
+    /**
+     * A peer's refusal as the failure it stands for, so the status reaches the client unchanged:
+     * 503 retry later, 507 full, 409 a conflict with what is stored, 422 the bytes did not verify.
+     */
+    private static IOException refusal(NodeRef node, String what, int code, String body) {
+        String why = body.strip();
+        return Statuses.failure(code, switch (code) {
+            case 409 -> why; // names the object and its file: the client's message as it is
+            case 422 -> node + " refused " + what + ": the bytes did not verify: " + why;
+            case 507 -> node + " is full: " + why;
+            default -> node + " could not " + what + ": " + code + " " + why;
+        });
+    }
+
+    private void observe(String clockHeader) {
+        try {
+            clock.observePeer(Long.parseLong(clockHeader.strip()));
+        } catch (NumberFormatException ignored) {
+            // a peer that sends no usable clock just does not move ours
+        }
     }
 
     /** Writes a tombstone for {@code name} on {@code node}; null version lets the node pick. */
@@ -109,7 +192,7 @@ public final class PeerClient {
             return Optional.empty();
         }
         if (r.statusCode() != 200) {
-            throw unexpected(node, "delete " + name, r);
+            throw refusal(node, "delete " + name, r.statusCode(), r.body());
         }
         return Optional.of(PeerHeaders.JSON.readValue(r.body(), ObjectMeta.class));
     }
@@ -175,6 +258,7 @@ public final class PeerClient {
         if (secret != null) {
             b.header(PeerHeaders.SECRET, secret);
         }
+        b.header(PeerHeaders.CLOCK, Long.toString(clock.now()));
         return b;
     }
 
@@ -184,7 +268,9 @@ public final class PeerClient {
 
     private <T> HttpResponse<T> send(NodeRef node, HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
         try {
-            return http.send(req, handler);
+            HttpResponse<T> r = http.send(req, handler);
+            r.headers().firstValue(PeerHeaders.CLOCK).ifPresent(this::observe);
+            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while talking to " + node, e);
@@ -192,16 +278,12 @@ public final class PeerClient {
     }
 
     private static IOException unexpected(NodeRef node, String what, HttpResponse<String> r) {
-        return unexpected(node, what, r.statusCode(), r.body());
-    }
-
-    private static IOException unexpected(NodeRef node, String what, int code, String body) {
-        return new IOException(node + " refused to " + what + ": " + code + " " + body);
+        return refusal(node, what, r.statusCode(), r.body());
     }
 
     private static ObjectMeta metaFrom(String name, HttpHeaders h) throws IOException {
         try {
-            return new ObjectMeta(name, io.chordfs.core.ring.Keys.key(name),
+            return new ObjectMeta(name, ObjectNames.placementKey(name),
                     h.firstValueAsLong("Content-Length").orElseThrow(),
                     h.firstValue(PeerHeaders.SHA256).orElse(""),
                     Long.parseLong(h.firstValue(PeerHeaders.VERSION).orElseThrow()),

@@ -11,7 +11,13 @@ final class PeerHeaders {
     static final String SHA256 = HttpPut.BODY_SHA256;
     /** On the answer to a PUT: the write made the name live where it was absent or deleted. */
     static final String CREATED = "X-ChordFS-Created";
+    /** On every request and answer: the sender's {@code VersionClock} reading. */
+    static final String CLOCK = "X-ChordFS-Clock";
     static final String OBJECTS = "/objects";
+    /** {@code PUT /objects/NAME?prepare=TX}: hold the bytes for the owner's commit. */
+    static final String PREPARE = "prepare";
+    static final String PREPARED = "/prepared";
+    static final String META = "/meta";
     static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";
     static final ObjectMapper JSON = new ObjectMapper();

@@ -36,6 +36,15 @@ final class PeerParams {
         return value;
     }
 
+    /** A prepared write's id: 16 to 64 hex digits. */
+    static String tx(String value) {
+        if (value == null || value.length() < 16 || value.length() > 64
+                || !value.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+            throw new IllegalArgumentException("a prepared write's id is 16 to 64 lower-case hex digits");
+        }
+        return value;
+    }
+
     /** {@code a=1&b=2}: names as sent, values percent-decoded; a pair without '=' is ignored, a later one wins. */
     static Map<String, String> query(String raw) {
         Map<String, String> q = new HashMap<>();

@@ -7,6 +7,7 @@ import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.RangeDigest;
 import io.chordfs.node.store.ObjectMeta;
@@ -14,6 +15,7 @@ import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 import io.chordfs.node.store.StoreFullException;
+import io.chordfs.node.store.VersionClock;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,19 +43,23 @@ import java.util.function.BooleanSupplier;
  *                        with X-ChordFS-Created: 1 when the write made the name live
  * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
  * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
+ * PUT    /objects/NAME?prepare=TX  body = bytes; X-ChordFS-Sha256 -> 200 {"current": meta or null}: the
+ *                        bytes are held uncommitted (the first phase of an owner's write)
+ * POST   /prepared/TX    X-ChordFS-Version/-Modified -> 200 meta JSON now stored, or 404 (expired)
+ * DELETE /prepared/TX    -> 204: the held bytes are discarded
+ * GET    /meta/NAME      -> 200 meta JSON (tombstones too), or 404
  * GET    /objects?from=A&amp;to=B  -> metadata of objects with keys in (A, B], tombstones included
  * GET    /digest?from=A&amp;to=B&amp;buckets=N -> N bucket digests of (A, B] (see RangeDigest)
  * POST   /notify_join_system {"ip","port","id"} -> {"files": [names handed to the new node]}
  * </pre>
+ * Every request and answer carries {@code X-ChordFS-Clock}, the sender's {@link VersionClock}
+ * reading, and each side moves its clock past the other's.
  */
 public final class PeerServer implements AutoCloseable {
     /** Writes that this node makes as the owner of a name: it versions and replicates them. */
     public interface OwnerWrites {
-        /**
-         * Versions, commits and replicates {@code staged} itself, so that {@link StagedWrite#created}
-         * tells afterwards what the commit did; returns the metadata now stored.
-         */
-        ObjectMeta write(StagedWrite staged) throws IOException;
+        /** Versions, commits and replicates {@code staged}; returns what the commit did. */
+        Committed write(StagedWrite staged) throws IOException;
 
         /** A new tombstone; empty when the name is absent or already deleted. */
         Optional<ObjectMeta> delete(String name) throws IOException;
@@ -74,6 +81,8 @@ public final class PeerServer implements AutoCloseable {
     private final Handover handover;
     private final BooleanSupplier member;
     private final ClusterSecret secret;
+    private final VersionClock clock;
+    private final PreparedWrites prepared;
 
     private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
                        Handover handover, BooleanSupplier member, String secret) {
@@ -84,6 +93,8 @@ public final class PeerServer implements AutoCloseable {
         this.owner = owner;
         this.handover = handover;
         this.secret = ClusterSecret.of(secret);
+        this.clock = store.clock();
+        this.prepared = new PreparedWrites(server.getAddress().getHostString());
     }
 
     /**
@@ -114,6 +125,7 @@ public final class PeerServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         pool.shutdownNow();
+        prepared.close();
     }
 
     private void handle(HttpExchange ex) {
@@ -122,8 +134,13 @@ public final class PeerServer implements AutoCloseable {
                 respond(ex, 403, "a cluster secret is required");
                 return;
             }
+            Long theirs = longHeader(ex, PeerHeaders.CLOCK);
+            if (theirs != null) {
+                clock.observePeer(theirs);
+            }
             String path = ex.getRequestURI().getRawPath();
             String method = ex.getRequestMethod();
+            Map<String, String> query = PeerParams.query(ex.getRequestURI().getRawQuery());
             if (path.equals(PeerHeaders.NOTIFY_JOIN) && method.equals("POST")) {
                 notifyJoin(ex);
             } else if ((path.equals(PeerHeaders.OBJECTS) || path.equals(PeerHeaders.DIGEST)) && !member.getAsBoolean()) {
@@ -132,10 +149,26 @@ public final class PeerServer implements AutoCloseable {
                 list(ex);
             } else if (path.equals(PeerHeaders.DIGEST) && method.equals("GET")) {
                 digest(ex);
+            } else if (path.startsWith(PeerHeaders.PREPARED + "/")) {
+                String tx = PeerParams.tx(path.substring(PeerHeaders.PREPARED.length() + 1));
+                switch (method) {
+                    case "POST" -> commitPrepared(ex, tx);
+                    case "DELETE" -> abortPrepared(ex, tx);
+                    default -> respond(ex, 405, "method not allowed");
+                }
+            } else if (path.startsWith(PeerHeaders.META + "/") && method.equals("GET")) {
+                meta(ex, PercentCodec.decodeName(path.substring(PeerHeaders.META.length() + 1)));
             } else if (path.startsWith(PeerHeaders.OBJECTS + "/")) {
                 String name = PercentCodec.decodeName(path.substring(PeerHeaders.OBJECTS.length() + 1));
+                String tx = query.get(PeerHeaders.PREPARE);
                 switch (method) {
-                    case "PUT" -> put(ex, name);
+                    case "PUT" -> {
+                        if (tx != null) {
+                            prepare(ex, name, PeerParams.tx(tx));
+                        } else {
+                            put(ex, name);
+                        }
+                    }
                     case "GET", "HEAD" -> get(ex, name, method.equals("HEAD"));
                     case "DELETE" -> delete(ex, name);
                     default -> respond(ex, 405, "method not allowed");
@@ -143,18 +176,13 @@ public final class PeerServer implements AutoCloseable {
             } else {
                 respond(ex, 404, "no such endpoint");
             }
-        } catch (IllegalArgumentException e) {
-            respond(ex, 400, e.getMessage());
-        } catch (StoreFullException e) {
-            respond(ex, 507, e.getMessage());
-        } catch (RingUnavailableException e) {
-            respond(ex, 503, e.getMessage());
-        } catch (CorruptObjectException e) {
-            respond(ex, 422, e.getMessage());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "peer " + server.getAddress() + ": " + ex.getRequestMethod() + " "
-                    + ex.getRequestURI() + " failed: " + e.getMessage());
-            respond(ex, 500, e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            int status = Statuses.of(e);
+            if (status == 500) {
+                LOG.log(System.Logger.Level.WARNING, "peer " + server.getAddress() + ": " + ex.getRequestMethod() + " "
+                        + ex.getRequestURI() + " failed: " + e.getMessage());
+            }
+            respond(ex, status, e.getMessage());
         } finally {
             ex.close();
         }
@@ -168,8 +196,7 @@ public final class PeerServer implements AutoCloseable {
         Long version = longHeader(ex, PeerHeaders.VERSION);
         Long modified = longHeader(ex, PeerHeaders.MODIFIED);
         String sha = PeerParams.sha256(ex.getRequestHeaders().getFirst(PeerHeaders.SHA256));
-        ObjectMeta meta;
-        boolean created;
+        Committed done;
         try (StagedWrite w = store.stage(name); InputStream in = ex.getRequestBody()) {
             String crcs = ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
             if (version != null && sha != null && crcs != null) {
@@ -177,20 +204,89 @@ public final class PeerServer implements AutoCloseable {
             }
             in.transferTo(w.out());
             if (version != null) {
-                meta = w.commit(version, modified != null ? modified : System.currentTimeMillis(), sha);
+                ObjectMeta meta = w.commit(version, modified != null ? modified : clock.wallMillis(), sha);
+                done = new Committed(meta, w.created());
             } else {
                 // A client's write forwarded to us, the owner: we version and replicate it.
                 if (sha != null && !sha.equals(w.sha256())) {
                     throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
                 }
-                meta = owner.write(w);
+                done = owner.write(w);
             }
-            created = w.created();
         }
-        if (created) {
+        if (done.created()) {
             ex.getResponseHeaders().set(PeerHeaders.CREATED, "1");
         }
+        respondJson(ex, 200, done.meta());
+    }
+
+    /**
+     * The first phase of an owner's write: receives and checks the bytes, holds them uncommitted,
+     * and answers with this node's current metadata of the name, so the owner can pick a version
+     * above it.
+     */
+    private void prepare(HttpExchange ex, String name, String tx) throws IOException {
+        String sha = PeerParams.sha256(ex.getRequestHeaders().getFirst(PeerHeaders.SHA256));
+        if (sha == null) {
+            throw new IllegalArgumentException(PeerHeaders.SHA256 + " is required to prepare a write");
+        }
+        StagedWrite w = store.stage(name);
+        try (InputStream in = ex.getRequestBody()) {
+            String crcs = ex.getRequestHeaders().getFirst(BlockCrcs.HEADER);
+            if (crcs != null) {
+                w.trustChecksums(sha, BlockCrcs.parse(crcs));
+            }
+            in.transferTo(w.out());
+            if (!sha.equals(w.sha256())) {
+                throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
+            }
+            if (!prepared.hold(tx, w)) {
+                throw new RingUnavailableException(server.getAddress().getHostString() + " holds "
+                        + prepared.size() + " prepared writes already (or the id " + tx + " is taken); try again");
+            }
+        } catch (IOException | RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        Map<String, Object> answer = new HashMap<>();
+        answer.put("current", store.meta(name).orElse(null));
+        respondJson(ex, 200, answer);
+    }
+
+    /** The second phase: commits the held bytes as the owner's version. */
+    private void commitPrepared(HttpExchange ex, String tx) throws IOException {
+        Long version = longHeader(ex, PeerHeaders.VERSION);
+        Long modified = longHeader(ex, PeerHeaders.MODIFIED);
+        if (version == null) {
+            throw new IllegalArgumentException(PeerHeaders.VERSION + " is required to commit");
+        }
+        StagedWrite w = prepared.take(tx);
+        if (w == null) {
+            respond(ex, 404, "no prepared write " + tx + " (expired, or never received)");
+            return;
+        }
+        ObjectMeta meta;
+        try (w) {
+            meta = w.commit(version, modified != null ? modified : clock.wallMillis(), null);
+        }
         respondJson(ex, 200, meta);
+    }
+
+    private void abortPrepared(HttpExchange ex, String tx) {
+        StagedWrite w = prepared.take(tx);
+        if (w != null) {
+            w.close();
+        }
+        respond(ex, 204, "");
+    }
+
+    private void meta(HttpExchange ex, String name) throws IOException {
+        Optional<ObjectMeta> m = store.meta(name);
+        if (m.isEmpty()) {
+            respond(ex, 404, "no object " + name);
+        } else {
+            respondJson(ex, 200, m.get());
+        }
     }
 
     private void get(HttpExchange ex, String name, boolean headOnly) throws IOException {
@@ -203,6 +299,7 @@ public final class PeerServer implements AutoCloseable {
         }
         try (reader) {
             ObjectMeta m = reader.meta();
+            stamp(ex);
             ex.getResponseHeaders().set(PeerHeaders.VERSION, Long.toString(m.version()));
             ex.getResponseHeaders().set(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
             ex.getResponseHeaders().set(PeerHeaders.SHA256, m.sha256());
@@ -227,7 +324,7 @@ public final class PeerServer implements AutoCloseable {
         Long version = longHeader(ex, PeerHeaders.VERSION);
         Long modified = longHeader(ex, PeerHeaders.MODIFIED);
         Optional<ObjectMeta> meta = version == null ? owner.delete(name)
-                : Optional.of(store.delete(name, version, modified != null ? modified : System.currentTimeMillis()));
+                : Optional.of(store.delete(name, version, modified != null ? modified : clock.wallMillis()));
         if (meta.isEmpty()) {
             respond(ex, 404, "no object " + name);
         } else {
@@ -275,15 +372,26 @@ public final class PeerServer implements AutoCloseable {
         return PeerParams.number(name, ex.getRequestHeaders().getFirst(name));
     }
 
-    private static void respondJson(HttpExchange ex, int status, Object body) throws IOException {
+    /** Puts this node's clock on an answer. */
+    private void stamp(HttpExchange ex) {
+        ex.getResponseHeaders().set(PeerHeaders.CLOCK, Long.toString(clock.now()));
+    }
+
+    private void respondJson(HttpExchange ex, int status, Object body) throws IOException {
         byte[] bytes = PeerHeaders.JSON.writeValueAsBytes(body);
+        stamp(ex);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
         ex.getResponseBody().write(bytes);
     }
 
-    private static void respond(HttpExchange ex, int status, String message) {
+    private void respond(HttpExchange ex, int status, String message) {
         try {
+            stamp(ex);
+            if (status == 204) {
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
             byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             ex.sendResponseHeaders(status, bytes.length);

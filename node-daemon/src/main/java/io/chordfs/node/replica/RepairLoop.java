@@ -143,7 +143,7 @@ public final class RepairLoop implements AutoCloseable {
      * delete; past the time-to-live every live replica has long had it, so it can go.
      */
     private void purgeOldTombstones() throws IOException {
-        long cutoff = System.currentTimeMillis() - tombstoneTtlMs;
+        long cutoff = store.clock().wallMillis() - tombstoneTtlMs;
         for (ObjectMeta m : store.list()) {
             if (m.tombstone() && m.modifiedMillis() < cutoff && store.forget(m.name(), m.version())) {
                 LOG.log(System.Logger.Level.DEBUG, "{0}: purged the tombstone of {1}", chord.self(), m.name());

@@ -5,36 +5,56 @@ import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.peer.QuorumException;
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
+import io.chordfs.node.store.StoreFullException;
+import io.chordfs.node.store.VersionClock;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Writes as the owner of a key: the owner gives the write its version, stores it durably, copies
- * it in parallel to the rest of the replica set (the next R - 1 distinct nodes of its successor
- * list) and answers only when the write quorum of copies is durable.
+ * Writes as the owner of a key, in two phases so that the version is right whatever the wall
+ * clocks say and a refused write leaves nothing behind:
+ * <ol>
+ * <li><b>prepare</b>: the bytes go to the rest of the replica set (the next R - 1 distinct nodes of
+ *     the successor list) in parallel; each checks them, holds them uncommitted and answers with
+ *     its current version of the name. Too few prepared copies for the write quorum: every held
+ *     copy is dropped and the client gets 507 (a replica is full) or 503, with nothing stored.</li>
+ * <li><b>commit</b>: the version is picked only now, from this node's clock after it has moved past
+ *     every replica's version, so it is above anything a replica holds, even when this node lost
+ *     its disk or its wall clock is behind. It commits here, then on each prepared replica; a copy
+ *     counts as durable only if the replica answers with exactly this version and content (one that
+ *     answers with another version holds a concurrent write, not this one). The write is
+ *     acknowledged once the quorum is durable, else 503.</li>
+ * </ol>
+ * Deletes look up each replica's version first for the same reason, then write the tombstone.
  */
 public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
-    private static final long PUSH_TIMEOUT_MS = 10 * 60_000;
+    private static final long CALL_TIMEOUT_MS = 10 * 60_000;
     private static final System.Logger LOG = System.getLogger(Replicator.class.getName());
+    private static final HexFormat HEX = HexFormat.of();
 
     private final ChordService chord;
     private final ObjectStore store;
+    private final VersionClock clock;
     private final PeerClient peers;
     private final int replicas;
     private final int writeQuorum;
@@ -48,6 +68,7 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
     public Replicator(ChordService chord, ObjectStore store, PeerClient peers, int replicas, int writeQuorum) {
         this.chord = chord;
         this.store = store;
+        this.clock = store.clock();
         this.peers = peers;
         this.replicas = replicas;
         this.writeQuorum = writeQuorum;
@@ -87,24 +108,146 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         refusing = true;
     }
 
+    private int quorum(int targets) {
+        return writeQuorum > 0 ? Math.min(writeQuorum, 1 + targets) : 1 + targets;
+    }
+
     @Override
-    public ObjectMeta write(StagedWrite staged) throws IOException {
+    public Committed write(StagedWrite staged) throws IOException {
         refuseIfLeaving();
-        ObjectMeta meta = staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
-        replicate(meta);
-        return meta;
+        String name = staged.name();
+        String sha = staged.sha256();
+        List<Long> crcs = staged.blockCrcs();
+        long size = staged.size();
+        List<NodeRef> targets = targets();
+        int need = quorum(targets.size());
+        String tx = newTx();
+        List<Result<Optional<ObjectMeta>>> prepares = all(targets,
+                t -> peers.prepare(t, name, tx, staged.file(), size, sha, crcs));
+        List<NodeRef> prepared = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        boolean full = false;
+        boolean replicaLive = false;
+        for (Result<Optional<ObjectMeta>> r : prepares) {
+            if (r.failure() != null) {
+                failures.add(r.target() + ": " + r.failure().getMessage());
+                full |= r.failure() instanceof StoreFullException;
+                continue;
+            }
+            prepared.add(r.target());
+            if (r.value().isPresent()) {
+                clock.observe(r.value().get().version());
+                replicaLive |= !r.value().get().tombstone();
+            }
+        }
+        if (1 + prepared.size() < need) {
+            abort(prepared, tx);
+            String why = name + " could be prepared on " + (1 + prepared.size()) + " of the " + need
+                    + " copies required; nothing was stored: " + String.join("; ", failures);
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1}", chord.self(), why);
+            throw full ? new StoreFullException(why) : new QuorumException(why);
+        }
+        long version = clock.next();
+        long modified = clock.wallMillis();
+        ObjectMeta mine;
+        try {
+            mine = staged.commit(version, modified, null);
+        } catch (IOException | RuntimeException e) {
+            abort(prepared, tx);
+            throw e;
+        }
+        if (mine.version() != version) {
+            // A concurrent write of the name committed here after ours picked its version: ours is
+            // overwritten everywhere it would land, as if it came first.
+            abort(prepared, tx);
+            return new Committed(mine, false);
+        }
+        List<Result<ObjectMeta>> commits = all(prepared, t -> peers.commitPrepared(t, name, tx, version, modified));
+        int durable = 1;
+        for (Result<ObjectMeta> r : commits) {
+            if (r.failure() != null) {
+                failures.add(r.target() + ": " + r.failure().getMessage());
+            } else if (r.value().version() == version && r.value().sha256().equals(sha)
+                    || r.value().version() > version && supersededHere(r.value())) {
+                durable++;
+            } else {
+                clock.observe(r.value().version());
+                failures.add(r.target() + ": holds version " + r.value().version() + " (a concurrent write), not " + version);
+            }
+        }
+        if (durable < need) {
+            throw notDurable(name, version, durable, need, failures);
+        }
+        return new Committed(mine, staged.created() && !replicaLive);
     }
 
     @Override
     public Optional<ObjectMeta> delete(String name) throws IOException {
         refuseIfLeaving();
-        Optional<ObjectMeta> cur = store.meta(name);
-        if (cur.isEmpty() || cur.get().tombstone()) {
+        List<NodeRef> targets = targets();
+        int need = quorum(targets.size());
+        List<String> failures = new ArrayList<>();
+        Optional<ObjectMeta> local = store.meta(name);
+        boolean live = local.isPresent() && !local.get().tombstone();
+        int answered = 1;
+        for (Result<Optional<ObjectMeta>> r : all(targets, t -> peers.meta(t, name))) {
+            if (r.failure() != null) {
+                failures.add(r.target() + ": " + r.failure().getMessage());
+                continue;
+            }
+            answered++;
+            if (r.value().isPresent()) {
+                clock.observe(r.value().get().version());
+                live |= !r.value().get().tombstone();
+            }
+        }
+        if (!live) {
+            if (answered < need) {
+                throw new QuorumException("cannot tell whether " + name + " exists: " + String.join("; ", failures));
+            }
             return Optional.empty();
         }
-        ObjectMeta meta = store.delete(name, store.nextVersion(), System.currentTimeMillis());
-        replicate(meta);
-        return Optional.of(meta);
+        long version = clock.next();
+        long modified = clock.wallMillis();
+        ObjectMeta tomb = store.delete(name, version, modified);
+        if (tomb.version() != version) {
+            return Optional.of(tomb); // a concurrent write came after the delete
+        }
+        int durable = 1;
+        for (Result<Optional<ObjectMeta>> r : all(targets, t -> peers.delete(t, name, version, modified))) {
+            if (r.failure() != null) {
+                failures.add(r.target() + ": " + r.failure().getMessage());
+            } else if (r.value().isPresent() && r.value().get().version() == version && r.value().get().tombstone()) {
+                durable++;
+            } else {
+                r.value().ifPresent(m -> clock.observe(m.version()));
+                failures.add(r.target() + ": did not record the tombstone at version " + version);
+            }
+        }
+        if (durable < need) {
+            throw notDurable(name, version, durable, need, failures);
+        }
+        return Optional.of(tomb);
+    }
+
+    /**
+     * A replica that answers a commit with a newer version holds a write that came after ours
+     * (every version it had at prepare time is below ours). When this node has committed that
+     * version or a newer one too, the newer write came through this owner and overwrites ours in
+     * order, as a later PUT would: our write is not reverted, so that copy counts. Otherwise the
+     * newer version came from elsewhere (another node that takes itself for the owner), and the
+     * copy does not count.
+     */
+    private boolean supersededHere(ObjectMeta replica) {
+        Optional<ObjectMeta> local = store.meta(replica.name());
+        return local.isPresent() && local.get().version() >= replica.version();
+    }
+
+    private QuorumException notDurable(String name, long version, int durable, int need, List<String> failures) {
+        LOG.log(System.Logger.Level.WARNING, "{0}: {1} version {2} is durable on {3} of {4} required copies: {5}",
+                chord.self(), name, Long.toString(version), durable, need, failures);
+        return new QuorumException(name + " is durable on " + durable + " of the " + need
+                + " copies required: " + String.join("; ", failures));
     }
 
     private void refuseIfLeaving() throws QuorumException {
@@ -113,34 +256,61 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         }
     }
 
-    /** Copies {@code meta}'s version to every target at once; fails unless the quorum is reached. */
-    private void replicate(ObjectMeta meta) throws IOException {
-        List<NodeRef> targets = targets();
-        int need = writeQuorum > 0 ? Math.min(writeQuorum, 1 + targets.size()) : 1 + targets.size();
-        List<Future<ObjectMeta>> pushes = new ArrayList<>();
-        for (NodeRef t : targets) {
-            pushes.add(pool.submit(() -> push(t, meta)));
+    /**
+     * Tells each replica to drop what it holds for {@code tx}, and waits, so a refused write has
+     * left nothing when the client hears of it; a replica that does not answer expires it anyway.
+     */
+    private void abort(List<NodeRef> prepared, String tx) {
+        try {
+            PeerCall<Void> abort = t -> {
+                peers.abortPrepared(t, tx);
+                return null;
+            };
+            for (Result<Void> r : all(prepared, abort)) {
+                if (r.failure() != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "{0}: abort of {1} on {2} failed (it expires): {3}",
+                            chord.self(), tx, r.target(), r.failure().getMessage());
+                }
+            }
+        } catch (QuorumException interrupted) {
+            // the replicas expire what they hold
         }
-        int durable = 1;
-        List<String> failures = new ArrayList<>();
-        for (int i = 0; i < pushes.size(); i++) {
+    }
+
+    private static String newTx() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return HEX.toHexDigits(r.nextLong()) + HEX.toHexDigits(r.nextLong());
+    }
+
+    private record Result<T>(NodeRef target, T value, Exception failure) {}
+
+    private interface PeerCall<T> {
+        T call(NodeRef target) throws IOException;
+    }
+
+    /** Runs {@code call} on every target at once and waits for each answer (or its failure). */
+    private <T> List<Result<T>> all(List<NodeRef> targets, PeerCall<T> call) throws QuorumException {
+        List<Future<T>> futures = new ArrayList<>();
+        for (NodeRef t : targets) {
+            Callable<T> task = () -> call.call(t);
+            futures.add(pool.submit(task));
+        }
+        List<Result<T>> out = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
             try {
-                pushes.get(i).get(PUSH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                durable++;
-            } catch (ExecutionException | TimeoutException e) {
-                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                failures.add(targets.get(i) + ": " + cause.getMessage());
+                out.add(new Result<>(targets.get(i), futures.get(i).get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS), null));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                out.add(new Result<>(targets.get(i), null, cause instanceof Exception ex ? ex : e));
+            } catch (TimeoutException e) {
+                futures.get(i).cancel(true);
+                out.add(new Result<>(targets.get(i), null, e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new QuorumException("interrupted while replicating " + meta.name());
+                throw new QuorumException("interrupted while replicating");
             }
         }
-        if (durable < need) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1} version {2} is durable on {3} of {4} required copies: {5}",
-                    chord.self(), meta.name(), meta.version(), durable, need, failures);
-            throw new QuorumException(meta.name() + " is durable on " + durable + " of the " + need
-                    + " copies required: " + String.join("; ", failures));
-        }
+        return out;
     }
 
     /** Makes {@code target} hold {@code meta}'s version (or a newer one) of its object. */

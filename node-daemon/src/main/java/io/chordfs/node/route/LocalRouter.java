@@ -1,5 +1,6 @@
 package io.chordfs.node.route;
 
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
@@ -23,7 +24,7 @@ public final class LocalRouter implements ObjectRouter {
     /** Commits as a new version ({@link ObjectStore#nextVersion()}), modified now. */
     @Override
     public Committed commit(StagedWrite staged) throws IOException {
-        ObjectMeta meta = staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+        ObjectMeta meta = staged.commit(store.nextVersion(), store.clock().wallMillis(), null);
         return new Committed(meta, staged.created());
     }
 
@@ -44,7 +45,7 @@ public final class LocalRouter implements ObjectRouter {
             return false;
         }
         long version = store.nextVersion();
-        ObjectMeta result = store.delete(name, version, System.currentTimeMillis());
+        ObjectMeta result = store.delete(name, version, store.clock().wallMillis());
         return result.tombstone() && result.version() == version;
     }
 }

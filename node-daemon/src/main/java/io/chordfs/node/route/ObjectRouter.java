@@ -1,5 +1,6 @@
 package io.chordfs.node.route;
 
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.StagedWrite;
@@ -12,12 +13,6 @@ import java.util.Optional;
  * router to commit it: here when this node owns the name, else streamed to the owner.
  */
 public interface ObjectRouter {
-    /**
-     * What a commit did: the metadata now stored (another version's, when a concurrent write
-     * won), and whether it made the name live where it was absent or deleted.
-     */
-    record Committed(ObjectMeta meta, boolean created) {}
-
     /** Commits a staged upload as a new version wherever the name belongs. */
     Committed commit(StagedWrite staged) throws IOException;
 

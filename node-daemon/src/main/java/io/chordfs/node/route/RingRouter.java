@@ -1,12 +1,14 @@
 package io.chordfs.node.route;
 
 import io.chordfs.core.net.ChordService;
-import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.ObjectNames;
+import io.chordfs.node.peer.ForwardRefusedException;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.peer.RingUnavailableException;
+import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
@@ -94,14 +96,13 @@ public final class RingRouter implements ObjectRouter {
 
     @Override
     public Committed commit(StagedWrite staged) throws IOException {
-        NodeRef owner = owner(Keys.key(staged.name()));
+        NodeRef owner = owner(ObjectNames.placementKey(staged.name()));
         if (owner.equals(chord.self())) {
-            ObjectMeta meta = ownerWrites.write(staged);
-            return new Committed(meta, staged.created());
+            return ownerWrites.write(staged);
         }
         try (staged) {
             String sha = staged.sha256();
-            PeerClient.Stored stored;
+            Committed stored;
             try {
                 stored = reachable(owner, () -> peers.put(owner, staged.name(), staged.file(), staged.size(), sha));
             } catch (CorruptObjectException e) {
@@ -110,7 +111,7 @@ public final class RingRouter implements ObjectRouter {
             }
             LOG.log(System.Logger.Level.DEBUG, "{0}: forwarded {1} ({2} bytes) to its owner {3}",
                     chord.self(), staged.name(), staged.size(), owner);
-            return new Committed(stored.meta(), stored.created());
+            return stored;
         }
     }
 
@@ -124,8 +125,7 @@ public final class RingRouter implements ObjectRouter {
             // Read repair: serve from another replica now, replace this copy soon.
             onDamage.run();
         }
-        long key = Keys.key(name);
-        NodeRef owner = owner(key);
+        NodeRef owner = owner(ObjectNames.placementKey(name));
         Optional<ObjectSource> found = openAt(owner, name);
         if (found.isPresent()) {
             return found;
@@ -176,7 +176,7 @@ public final class RingRouter implements ObjectRouter {
 
     @Override
     public boolean delete(String name) throws IOException {
-        NodeRef owner = owner(Keys.key(name));
+        NodeRef owner = owner(ObjectNames.placementKey(name));
         if (owner.equals(chord.self())) {
             return ownerWrites.delete(name).isPresent();
         }

@@ -1,7 +1,7 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
-import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.ring.NameRules;
 
 import java.io.IOException;
@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Clock;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -94,7 +95,7 @@ import java.util.zip.CRC32C;
  * version; between two live versions with different content the larger SHA-256 (hex) wins, so
  * replicas that saw both converge on the same bytes; the same version and content is a no-op,
  * except that it replaces a copy known to be corrupt (read repair installs the same version).
- * {@link #nextVersion()} is a hybrid logical clock, {@code max(now_ms << 16, last + 1)}, that also
+ * {@link #nextVersion()} comes from the node's {@link VersionClock}, a hybrid logical clock that also
  * moves past every version committed here, so it stays ahead of everything in the index after a
  * restart.
  *
@@ -175,7 +176,7 @@ public final class ObjectStore implements AutoCloseable {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong inflightBytes = new AtomicLong();
-    private final AtomicLong clock = new AtomicLong();
+    private final VersionClock clock;
     private final AtomicLong tempCounter = new AtomicLong();
     private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
     private final FileChannel lockChannel;
@@ -206,8 +207,9 @@ public final class ObjectStore implements AutoCloseable {
      */
     record Installed(ObjectMeta meta, boolean installed, boolean created) {}
 
-    private ObjectStore(Path dataDir, long quota, Disk disk) throws IOException {
+    private ObjectStore(Path dataDir, long quota, Disk disk, Clock wall) throws IOException {
         this.dataDir = dataDir;
+        this.clock = new VersionClock(wall);
         this.sysDir = dataDir.resolve(NameRules.RESERVED);
         this.metaDir = sysDir.resolve(META_DIR);
         this.tmpDir = sysDir.resolve(TMP_DIR);
@@ -256,16 +258,21 @@ public final class ObjectStore implements AutoCloseable {
      * files that have none (see the class comment).
      */
     public static ObjectStore open(Path dataDir, long capacityBytes) throws IOException {
+        return open(dataDir, capacityBytes, Clock.systemUTC());
+    }
+
+    /** As {@link #open(Path, long)}, versioning with {@code wall} as this node's wall clock. */
+    public static ObjectStore open(Path dataDir, long capacityBytes, Clock wall) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
-        return new ObjectStore(dir, Math.max(0, capacityBytes), Disk.of(dir));
+        return new ObjectStore(dir, Math.max(0, capacityBytes), Disk.of(dir), wall);
     }
 
     /** As {@link #open(Path, long)} with a given view of the disk (tests). */
     static ObjectStore open(Path dataDir, long capacityBytes, Disk disk) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
-        return new ObjectStore(dir, Math.max(0, capacityBytes), disk);
+        return new ObjectStore(dir, Math.max(0, capacityBytes), disk, Clock.systemUTC());
     }
 
     /** True when new objects carry their metadata in an extended attribute (see "On disk"). */
@@ -525,7 +532,7 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     private static ObjectMeta tombstone(String name, long version, long modifiedMillis) {
-        return new ObjectMeta(name, Keys.key(name), 0, "", version, true, modifiedMillis, BLOCK_SIZE, List.of());
+        return new ObjectMeta(name, ObjectNames.placementKey(name), 0, "", version, true, modifiedMillis, BLOCK_SIZE, List.of());
     }
 
     // ------------------------------------------------------------------ reads
@@ -648,23 +655,18 @@ public final class ObjectStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ clock and capacity
 
-    /**
-     * A new version: {@code max(System.currentTimeMillis() << 16, last + 1)}, strictly increasing,
-     * and greater than every version stored here (also after a restart).
-     */
+    /** A new version from this node's {@link VersionClock}: larger than every version stored or seen here. */
     public long nextVersion() {
-        long now = System.currentTimeMillis() << 16;
-        while (true) {
-            long last = clock.get();
-            long next = Math.max(now, last + 1);
-            if (clock.compareAndSet(last, next)) {
-                return next;
-            }
-        }
+        return clock.next();
+    }
+
+    /** The clock that versions writes here; node-to-node messages carry and advance it. */
+    public VersionClock clock() {
+        return clock;
     }
 
     private void observe(long version) {
-        clock.accumulateAndGet(version, Math::max);
+        clock.observe(version);
     }
 
     /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
@@ -883,7 +885,7 @@ public final class ObjectStore implements AutoCloseable {
             long mtime = found.getValue().lastModifiedTime().toMillis();
             Entry tomb = index.get(name);
             dropInlineMeta(p);
-            ObjectMeta m = describe(p, name, adoptedVersion(mtime, tomb), mtime);
+            ObjectMeta m = describe(p, name, adoptedVersion(mtime, clock.wallMillis(), tomb), mtime);
             observe(m.version());
             Path intent = pendingDir.resolve(metaFileName(name));
             writeDurably(intent, MetaCodec.encode(m));
@@ -917,8 +919,8 @@ public final class ObjectStore implements AutoCloseable {
      * loses to newer versions elsewhere, while a file just copied in wins; above a tombstone here,
      * since putting the file there came after the delete.
      */
-    static long adoptedVersion(long mtimeMillis, Entry tombstone) {
-        long v = Math.max(1, Math.min(mtimeMillis, System.currentTimeMillis())) << 16;
+    static long adoptedVersion(long mtimeMillis, long nowMillis, Entry tombstone) {
+        long v = Math.max(1, Math.min(mtimeMillis, nowMillis)) << 16;
         return tombstone == null ? v : Math.max(v, tombstone.meta().version() + 1);
     }
 
@@ -1065,7 +1067,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
             }
         }
-        return new ObjectMeta(name, Keys.key(name), size, HEX.formatHex(sha.digest()), version, false, modifiedMillis,
+        return new ObjectMeta(name, ObjectNames.placementKey(name), size, HEX.formatHex(sha.digest()), version, false, modifiedMillis,
                 BLOCK_SIZE, crcs);
     }
 

@@ -1,7 +1,7 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
-import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.ObjectNames;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -119,8 +119,14 @@ public final class StagedWrite implements AutoCloseable {
     /** The metadata this content gets when committed as {@code version}. */
     synchronized ObjectMeta metaAs(long version, long modifiedMillis) throws IOException {
         finish();
-        return new ObjectMeta(name, Keys.key(name), size, shaHex, version, false, modifiedMillis,
+        return new ObjectMeta(name, ObjectNames.placementKey(name), size, shaHex, version, false, modifiedMillis,
                 ObjectStore.BLOCK_SIZE, crcs);
+    }
+
+    /** Finishes the content and returns the CRC32C of each {@link ObjectStore#BLOCK_SIZE} block. */
+    public synchronized List<Long> blockCrcs() throws IOException {
+        finish();
+        return crcs;
     }
 
     /** Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex. */

@@ -3,7 +3,7 @@ package io.chordfs.node.http;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.peer.PercentCodec;
-import io.chordfs.node.route.ForwardRefusedException;
+import io.chordfs.node.peer.ForwardRefusedException;
 import io.chordfs.node.route.LocalRouter;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.CorruptObjectException;
@@ -329,14 +329,14 @@ class FileServerTest {
 
     @FunctionalInterface
     interface Commit {
-        ObjectRouter.Committed commit(StagedWrite staged) throws IOException;
+        io.chordfs.node.store.Committed commit(StagedWrite staged) throws IOException;
     }
 
     /** A router that commits as {@code commit} does, and reads and deletes through {@code local}. */
     static ObjectRouter committing(LocalRouter local, Commit commit) {
         return new ObjectRouter() {
             @Override
-            public ObjectRouter.Committed commit(StagedWrite staged) throws IOException {
+            public io.chordfs.node.store.Committed commit(StagedWrite staged) throws IOException {
                 return commit.commit(staged);
             }
 
@@ -367,7 +367,7 @@ class FileServerTest {
                 other.commit(store.nextVersion(), System.currentTimeMillis(), null);
             }
             ObjectMeta meta = staged.commit(mine, System.currentTimeMillis(), null);
-            return new ObjectRouter.Committed(meta, staged.created());
+            return new io.chordfs.node.store.Committed(meta, staged.created());
         });
         f = Fixture.start(dir, store, racing, FileServer.Options.defaults());
         byte[] mine = random(5000, 6);
@@ -595,7 +595,7 @@ class FileServerTest {
         io.chordfs.node.route.LocalRouter local = new io.chordfs.node.route.LocalRouter(store);
         io.chordfs.node.route.ObjectRouter counting = new io.chordfs.node.route.ObjectRouter() {
             @Override
-            public io.chordfs.node.route.ObjectRouter.Committed commit(io.chordfs.node.store.StagedWrite staged)
+            public io.chordfs.node.store.Committed commit(io.chordfs.node.store.StagedWrite staged)
                     throws IOException {
                 return local.commit(staged);
             }

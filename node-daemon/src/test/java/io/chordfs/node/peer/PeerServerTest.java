@@ -41,8 +41,10 @@ class PeerServerTest {
         open.add(store);
         PeerServer.OwnerWrites owner = new PeerServer.OwnerWrites() {
             @Override
-            public ObjectMeta write(io.chordfs.node.store.StagedWrite staged) throws java.io.IOException {
-                return staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+            public io.chordfs.node.store.Committed write(io.chordfs.node.store.StagedWrite staged)
+                    throws java.io.IOException {
+                ObjectMeta meta = staged.commit(store.nextVersion(), System.currentTimeMillis(), null);
+                return new io.chordfs.node.store.Committed(meta, staged.created());
             }
 
             @Override

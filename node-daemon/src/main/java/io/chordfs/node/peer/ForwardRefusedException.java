@@ -1,4 +1,4 @@
-package io.chordfs.node.route;
+package io.chordfs.node.peer;
 
 import java.io.IOException;
 
