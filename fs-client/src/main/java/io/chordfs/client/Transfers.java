@@ -191,7 +191,7 @@ final class Transfers {
         }
         String sha = hex(whole);
         Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
-                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), "");
         byte[] json = m.toJson();
         if (json.length > Manifest.MAX_BYTES) {
             throw new ClientException(name + ": the manifest would be " + json.length + " bytes; use a larger --chunk-size");

@@ -343,7 +343,8 @@ class TransfersTest {
         upload(file(name, 9 * CHUNK + 17, 21), name);
         try (RingClient client = new RingClient(io.chordfs.core.cli.HostPort.parse(entry, Main.CHORD_PORT))) {
             Manifest m = Transfers.manifestOf(client, name).orElseThrow();
-            Manifest wrong = new Manifest(m.name(), m.size(), m.chunkSize(), m.chunks(), "0".repeat(64), m.created());
+            Manifest wrong = new Manifest(m.name(), m.size(), m.chunkSize(), m.chunks(), "0".repeat(64), m.created(),
+                    m.upload());
             byte[] json = wrong.toJson();
             Transfers.putWithFallback(client, name, RingClient.Body.of(json, json.length));
         }

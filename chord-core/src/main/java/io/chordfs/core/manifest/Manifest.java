@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chordfs.core.ring.ObjectNames;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,11 +18,17 @@ import java.util.List;
  * so the format and its rules are defined here for both. JSON whose first key is
  * {@code "chordfs_manifest":1}, written with no whitespace, so a stored object is recognised as a
  * manifest by its first bytes, {@link #MAGIC}:
- * <pre>{"chordfs_manifest":1,"name":"f","size":N,"chunk_size":C,"chunks":[{"name":"f_chunk_1","size":C,"sha256":"…"},…],"sha256":"…","created":"2026-…Z"}</pre>
+ * <pre>{"chordfs_manifest":1,"name":"f","upload":"u","size":N,"chunk_size":C,"chunks":[{"name":"f_chunk_1","size":C,"sha256":"…"},…],"sha256":"…","created":"2026-…Z"}</pre>
+ * {@code upload} names the upload whose chunk objects hold the chunks (see
+ * {@link ObjectNames}): chunk i of this version is the object {@link #chunkObject(int)}, which no
+ * other upload writes, so a manifest always reads the bytes it was committed with. A manifest
+ * without {@code upload} (written before uploads had ids) reads its chunks under their chunk
+ * names themselves.
  * A plain (unchunked) object whose bytes happen to start with the magic and parse as a valid
  * manifest is read as one: an accepted, documented ambiguity.
  */
-public record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256, String created) {
+public record Manifest(String name, long size, long chunkSize, List<Chunk> chunks, String sha256, String created,
+                       String upload) {
     /** ASCII, so its {@code length()} is its length in bytes. */
     public static final String MAGIC = "{\"chordfs_manifest\":";
     /** Request header (value 1) asking a node for the stored bytes of a name: the manifest, not the assembled file. */
@@ -38,6 +45,13 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
 
     public Manifest {
         chunks = List.copyOf(chunks);
+        upload = upload == null ? "" : upload;
+    }
+
+    /** The object that holds chunk {@code i} (0-based) of this version. */
+    public String chunkObject(int i) {
+        String chunk = chunks.get(i).name();
+        return upload.isEmpty() ? chunk : ObjectNames.chunkObject(chunk, upload).objectName();
     }
 
     public static String chunkName(String name, int i) {
@@ -75,6 +89,9 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
                 g.writeStartObject();
                 g.writeNumberField("chordfs_manifest", 1);
                 g.writeStringField("name", name);
+                if (!upload.isEmpty()) {
+                    g.writeStringField("upload", upload);
+                }
                 g.writeNumberField("size", size);
                 g.writeNumberField("chunk_size", chunkSize);
                 g.writeArrayFieldStart("chunks");
@@ -118,6 +135,10 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
             throw new IOException("bad manifest: missing or unsupported fields");
         }
         String name = n.get("name").asText();
+        String upload = n.path("upload").asText("");
+        if (!upload.isEmpty() && !ObjectNames.validUpload(upload)) {
+            throw new IOException("bad manifest: upload id");
+        }
         long size = n.path("size").asLong(-1);
         long chunkSize = n.path("chunk_size").asLong(-1);
         if (size < 0 || chunkSize < 1) {
@@ -144,6 +165,6 @@ public record Manifest(String name, long size, long chunkSize, List<Chunk> chunk
         if (total != size) {
             throw new IOException("bad manifest: chunks add up to " + total + ", not " + size);
         }
-        return new Manifest(name, size, chunkSize, chunks, n.get("sha256").asText(), n.path("created").asText(""));
+        return new Manifest(name, size, chunkSize, chunks, n.get("sha256").asText(), n.path("created").asText(""), upload);
     }
 }

@@ -23,11 +23,24 @@ class ManifestTest {
     /** 25 bytes in chunks of 10: f_chunk_1 and f_chunk_2 of 10, f_chunk_3 of 5. */
     static Manifest valid() {
         return new Manifest("f", 25, 10, List.of(chunk("f_chunk_1", 10), chunk("f_chunk_2", 10), chunk("f_chunk_3", 5)),
-                SHA, "2026-01-01T00:00:00Z");
+                SHA, "2026-01-01T00:00:00Z", "");
     }
 
     static Manifest withChunks(long size, List<Manifest.Chunk> chunks) {
-        return new Manifest("f", size, 10, chunks, SHA, "");
+        return new Manifest("f", size, 10, chunks, SHA, "", "");
+    }
+
+    @Test
+    void anUploadsChunksAreItsOwnObjects() throws IOException {
+        String u = "0123456789abcdef0123456789abcdef";
+        Manifest m = valid();
+        Manifest withUpload = new Manifest(m.name(), m.size(), m.chunkSize(), m.chunks(), m.sha256(), m.created(), u);
+        assertEquals(withUpload, Manifest.parse(withUpload.toJson()));
+        assertEquals(".chordfs/up/f_chunk_2/" + u, withUpload.chunkObject(1));
+        assertEquals("f_chunk_2", m.chunkObject(1), "a manifest without an upload reads the chunk names");
+        byte[] bad = new String(withUpload.toJson(), java.nio.charset.StandardCharsets.UTF_8).replace(u, "bad id!")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThrows(IOException.class, () -> Manifest.parse(bad));
     }
 
     @Test
@@ -56,8 +69,8 @@ class ManifestTest {
                 withChunks(11, List.of(chunk("f_chunk_1", 11))), // a chunk larger than chunk_size
                 withChunks(21, List.of(chunk("f_chunk_1", 10), chunk("f_chunk_2", 10))), // sizes do not add up
                 withChunks(10, List.of(new Manifest.Chunk("f_chunk_1", 10, SHA + "0"))), // sha256 not 64 characters
-                new Manifest("f", 10, 0, List.of(), SHA, ""), // chunk_size below 1
-                new Manifest("f", -1, 10, List.of(), SHA, "")); // negative size
+                new Manifest("f", 10, 0, List.of(), SHA, "", ""), // chunk_size below 1
+                new Manifest("f", -1, 10, List.of(), SHA, "", "")); // negative size
         for (Manifest m : bad) {
             assertThrows(IOException.class, () -> Manifest.parse(m.toJson()), m.toString());
         }
@@ -78,7 +91,8 @@ class ManifestTest {
             for (int i = 1; i <= n; i++) {
                 chunks.add(new Manifest.Chunk(Manifest.chunkName(name, i), chunkSize, SHA));
             }
-            Manifest m = new Manifest(name, n * chunkSize, chunkSize, chunks, SHA, "2026-12-31T23:59:59.999999999Z");
+            Manifest m = new Manifest(name, n * chunkSize, chunkSize, chunks, SHA, "2026-12-31T23:59:59.999999999Z",
+                    "u".repeat(64));
             byte[] json = m.toJson();
             assertTrue(json.length <= Manifest.MAX_BYTES, name.length() + " bytes of name: " + json.length);
             assertEquals(m, Manifest.parse(json));
