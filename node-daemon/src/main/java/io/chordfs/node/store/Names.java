@@ -1,6 +1,7 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.ring.NameRules;
+import io.chordfs.core.ring.ObjectNames;
 
 import java.util.Optional;
 
@@ -15,6 +16,19 @@ public final class Names {
             throw new BadNameException(problem.get());
         }
         return name;
+    }
+
+    /**
+     * Checks the name of a stored object: a user's name (then empty) or a chunk object's (then
+     * its parts); anything else is a {@link BadNameException}.
+     */
+    public static Optional<ObjectNames.ChunkObject> checkObject(String name) {
+        if (name != null && ObjectNames.isInternal(name)) {
+            return Optional.of(ObjectNames.parse(name)
+                    .orElseThrow(() -> new BadNameException("'" + name + "' is not the name of a chunk object")));
+        }
+        check(name);
+        return Optional.empty();
     }
 
     /** The base name of an uploaded file name, as uploadserver takes it (pathlib's {@code .name}). */

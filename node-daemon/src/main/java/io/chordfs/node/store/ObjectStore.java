@@ -141,6 +141,8 @@ public final class ObjectStore implements AutoCloseable {
     static final String TMP_DIR = "tmp";
     static final String PENDING_DIR = "pending";
     static final String BAD_DIR = "bad";
+    /** Chunk objects of uploads ({@link ObjectNames}), under a hash of their name. */
+    static final String UP_DIR = "up";
     static final String LOCK_FILE = "lock";
     static final String FORGET_SUFFIX = ".forget";
     /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
@@ -166,6 +168,11 @@ public final class ObjectStore implements AutoCloseable {
     /** Concurrent commits share their directory fsyncs (group commit). */
     private final GroupSync pendingSync;
     private final GroupSync dataSync;
+    private final Path upDir;
+    private final GroupSync upSync;
+    /** When each chunk object was last written, read or checked by a client (see {@link #touch}). */
+    private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
+    private final long openedAt;
     private final GroupSync metaSync;
     private final long quota;
     private final Disk disk;
@@ -216,6 +223,9 @@ public final class ObjectStore implements AutoCloseable {
         this.pendingDir = sysDir.resolve(PENDING_DIR);
         this.pendingSync = new GroupSync(pendingDir);
         this.dataSync = new GroupSync(dataDir);
+        this.upDir = sysDir.resolve(UP_DIR);
+        this.upSync = new GroupSync(upDir);
+        this.openedAt = wall.millis();
         this.metaSync = new GroupSync(metaDir);
         this.quota = quota;
         this.disk = disk;
@@ -225,6 +235,7 @@ public final class ObjectStore implements AutoCloseable {
         Files.createDirectories(metaDir);
         Files.createDirectories(tmpDir);
         Files.createDirectories(pendingDir);
+        Files.createDirectories(upDir);
         this.lockChannel = FileChannel.open(sysDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
         try {
@@ -292,7 +303,7 @@ public final class ObjectStore implements AutoCloseable {
      * {@link StagedWrite#commit}. Throws {@link BadNameException} for a bad name.
      */
     public StagedWrite stage(String name) throws IOException {
-        visible(name);
+        pathOf(name);
         ensureOpen();
         while (true) {
             Path tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
@@ -360,11 +371,11 @@ public final class ObjectStore implements AutoCloseable {
      */
     private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
         String name = meta.name();
-        Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
         // The index shows the new version only once the rename is durable.
         try {
             faults.at("commit.inline-renamed");
-            dataSync.sync();
+            syncFor(name).sync();
         } catch (IOException | RuntimeException e) {
             publish(meta, cur, e);
             throw e;
@@ -384,14 +395,14 @@ public final class ObjectStore implements AutoCloseable {
         writeIntent(intent, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
         try {
-            Files.move(w.file(), dataDir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(intent);
             throw e;
         }
         // The new bytes are visible now; from here on the intent on disk is what makes them whole.
         try {
-            dataSync.sync();
+            syncFor(name).sync();
             faults.at("commit.data-renamed");
             Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
             metaSync.sync();
@@ -439,7 +450,17 @@ public final class ObjectStore implements AutoCloseable {
      * stored when that is newer. A name never seen before gets a tombstone too.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis) throws IOException {
-        Path file = visible(name);
+        return delete(name, version, modifiedMillis, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #delete(String, long, long)}, unless the object was {@linkplain #touch touched}
+     * after {@code untouchedSince} (wall-clock ms): then nothing changes and the stored metadata is
+     * returned. Checked under the name's lock, so a client that checks an upload's chunk just
+     * before committing it either sees it gone or keeps it.
+     */
+    public ObjectMeta delete(String name, long version, long modifiedMillis, long untouchedSince) throws IOException {
+        Path file = pathOf(name);
         ensureOpen();
         ObjectMeta tomb = tombstone(name, version, modifiedMillis);
         ReentrantLock l = lockFor(name);
@@ -447,9 +468,10 @@ public final class ObjectStore implements AutoCloseable {
         try {
             ensureOpen();
             Entry cur = index.get(name);
-            if (!supersedes(tomb, cur)) {
+            if (!supersedes(tomb, cur) || touched.getOrDefault(name, Long.MIN_VALUE) > untouchedSince) {
                 return cur.meta();
             }
+            touched.remove(name);
             String mf = metaFileName(name);
             Path intent = pendingDir.resolve(mf);
             writeIntent(intent, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
@@ -461,7 +483,7 @@ public final class ObjectStore implements AutoCloseable {
                 throw e;
             }
             try {
-                dataSync.sync();
+                syncFor(name).sync();
                 faults.at("delete.unlinked");
                 Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
                 metaSync.sync();
@@ -490,7 +512,7 @@ public final class ObjectStore implements AutoCloseable {
      * marker, so a dropped copy is never adopted back.
      */
     public boolean forget(String name, long version) throws IOException {
-        Path file = visible(name);
+        Path file = pathOf(name);
         ensureOpen();
         ReentrantLock l = lockFor(name);
         l.lock();
@@ -508,11 +530,12 @@ public final class ObjectStore implements AutoCloseable {
                 Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
                 metaSync.sync();
                 index.remove(name);
+                touched.remove(name);
                 liveBytes.addAndGet(-liveSize(cur));
                 faults.at("forget.marked");
                 if (!cur.meta().tombstone()) {
                     Files.deleteIfExists(file);
-                    fsyncDir(dataDir);
+                    fsyncDir(file.getParent());
                 }
             } catch (IOException | RuntimeException e) {
                 // Keep what is still there, and drop the marker: left behind, it would delete a copy
@@ -539,7 +562,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The newest metadata of {@code name}, tombstones included (also for objects known to be corrupt). */
     public Optional<ObjectMeta> meta(String name) {
-        Names.check(name);
+        Names.checkObject(name);
         Entry e = index.get(name);
         return e == null ? Optional.empty() : Optional.of(e.meta());
     }
@@ -550,7 +573,7 @@ public final class ObjectStore implements AutoCloseable {
      * when the stored copy is known to be unservable (missing file, wrong size).
      */
     public ObjectReader read(String name) throws IOException {
-        Path file = visible(name);
+        Path file = pathOf(name);
         ensureOpen();
         ReentrantLock l = lockFor(name);
         l.lock();
@@ -584,6 +607,41 @@ public final class ObjectStore implements AutoCloseable {
         } finally {
             l.unlock();
         }
+    }
+
+    /** The live chunk objects of every upload of {@code chunkName} held here. */
+    public List<ObjectMeta> chunkObjects(String chunkName) {
+        String prefix = ObjectNames.UPLOAD_PREFIX + chunkName + "/";
+        List<ObjectMeta> out = new ArrayList<>();
+        for (Entry e : index.subMap(prefix, prefix + Character.MAX_VALUE).values()) {
+            ObjectMeta m = e.meta();
+            if (!m.tombstone() && ObjectNames.parse(m.name()).filter(c -> c.chunkName().equals(chunkName)).isPresent()) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records that a client read or checked a chunk object, so it is not collected as abandoned
+     * (see {@link #lastActive}); under the name's lock, against {@link #delete(String, long, long, long)}.
+     * Kept in memory only: after a restart, every object counts as active at the start.
+     */
+    public void touch(String name) {
+        ReentrantLock l = lockFor(name);
+        l.lock();
+        try {
+            if (index.containsKey(name)) {
+                touched.put(name, clock.wallMillis());
+            }
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** When a client last wrote, read or checked {@code m} here (the store's opening counts as a look). */
+    public long lastActive(ObjectMeta m) {
+        return Math.max(Math.max(m.modifiedMillis(), openedAt), touched.getOrDefault(m.name(), Long.MIN_VALUE));
     }
 
     /** Every object including tombstones, sorted by name. */
@@ -856,6 +914,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
             }
         }
+        int strays = recoverChunkObjects(seen);
         long maxVersion = 0;
         int corrupt = 0;
         for (Entry e : index.values()) {
@@ -907,10 +966,54 @@ public final class ObjectStore implements AutoCloseable {
         }
         liveBytes.set(live);
         LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
-                        + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files, adopted {7} files, "
-                        + "{8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
+                        + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files and {12} stray chunk files, "
+                        + "adopted {7} files, {8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
                 dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
-                badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta");
+                badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
+    }
+
+    /**
+     * Indexes the chunk objects in {@code .chordfs/up/}: each file carries its metadata (or has it
+     * in {@code meta/}), naming the object whose hash is its file name. A file that carries none
+     * is a leftover no upload can claim (nothing adopts it: its name is not on it) and is removed.
+     * Records what it saw in {@code seen}; returns how many files it removed.
+     */
+    private int recoverChunkObjects(Map<String, BasicFileAttributes> seen) throws IOException {
+        Map<Path, String> expected = new HashMap<>();
+        for (String name : index.keySet()) {
+            if (ObjectNames.isInternal(name)) {
+                expected.put(pathOf(name), name);
+            }
+        }
+        int strays = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(upDir)) {
+            for (Path p : ds) {
+                BasicFileAttributes a = attributes(p);
+                ObjectMeta inline = a != null && a.isRegularFile() ? readInlineMeta(p, null) : null;
+                String name = inline != null ? inline.name() : expected.get(p);
+                if (inline != null && (ObjectNames.parse(name).isEmpty() || !pathOf(name).equals(p))) {
+                    name = null;
+                }
+                if (name == null) {
+                    LOG.log(System.Logger.Level.WARNING, "removing {0}: no chunk object claims it", p);
+                    deleteTree(p);
+                    strays++;
+                    continue;
+                }
+                seen.put(name, a);
+                Entry e = index.get(name);
+                if (inline != null && supersedes(inline, e)) {
+                    index.put(name, new Entry(inline));
+                    if (e != null) {
+                        Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
+                    }
+                }
+            }
+        }
+        if (strays > 0) {
+            fsyncDir(upDir);
+        }
+        return strays;
     }
 
     /**
@@ -945,7 +1048,7 @@ public final class ObjectStore implements AutoCloseable {
                 String why;
                 try {
                     ObjectMeta m = MetaCodec.decode(Files.readAllBytes(p));
-                    Names.check(m.name());
+                    Names.checkObject(m.name());
                     if (p.getFileName().toString().equals(metaFileName(m.name()))) {
                         index.put(m.name(), new Entry(m));
                         continue;
@@ -973,7 +1076,7 @@ public final class ObjectStore implements AutoCloseable {
         ObjectMeta intent;
         try {
             intent = MetaCodec.decode(Files.readAllBytes(p));
-            Names.check(intent.name());
+            Names.checkObject(intent.name());
         } catch (IOException | BadNameException e) {
             Files.deleteIfExists(p);
             return false;
@@ -1008,12 +1111,12 @@ public final class ObjectStore implements AutoCloseable {
                     Files.deleteIfExists(metaDir.resolve(metaFileName(m.name())));
                     index.remove(m.name());
                 }
-                Path file = dataDir.resolve(m.name());
+                Path file = pathOf(m.name());
                 ObjectMeta onFile = readInlineMeta(file, m.name());
                 if (!index.containsKey(m.name()) && !m.tombstone()
                         && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
                     Files.deleteIfExists(file);
-                    fsyncDir(dataDir);
+                    fsyncDir(file.getParent());
                 }
             }
         } catch (IOException | BadNameException e) {
@@ -1029,7 +1132,7 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     private boolean visibleMatches(ObjectMeta intent) throws IOException {
-        Path f = dataDir.resolve(intent.name());
+        Path f = pathOf(intent.name());
         BasicFileAttributes a = attributes(f);
         if (intent.tombstone()) {
             return a == null;
@@ -1117,9 +1220,14 @@ public final class ObjectStore implements AutoCloseable {
         active.remove(w);
     }
 
-    /** The visible path of a name, after checking the name rules; never outside the data directory. */
-    private Path visible(String name) {
-        Names.check(name);
+    /**
+     * Where an object's bytes live, after checking its name: a user's name directly under the data
+     * directory (never outside it), a chunk object in {@code .chordfs/up/} under a hash of its name.
+     */
+    private Path pathOf(String name) {
+        if (Names.checkObject(name).isPresent()) {
+            return upDir.resolve(hashedName(name));
+        }
         Path p;
         try {
             p = dataDir.resolve(name);
@@ -1131,6 +1239,19 @@ public final class ObjectStore implements AutoCloseable {
             throw new BadNameException("'" + name + "' is not a plain file name");
         }
         return p;
+    }
+
+    /**
+     * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
+     * checks the name.
+     */
+    public Path fileOf(String name) {
+        return pathOf(name);
+    }
+
+    /** The folder sync that makes a rename or unlink of {@code name}'s file durable. */
+    private GroupSync syncFor(String name) {
+        return ObjectNames.isInternal(name) ? upSync : dataSync;
     }
 
     private ReentrantLock lockFor(String name) {
@@ -1145,7 +1266,12 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The metadata file name of an object: hex SHA-256 of its UTF-8 name, plus ".json". */
     static String metaFileName(String name) {
-        return HEX.formatHex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8))) + ".json";
+        return hashedName(name) + ".json";
+    }
+
+    /** Hex SHA-256 of a name's UTF-8 bytes: a file name of fixed length for any object name. */
+    private static String hashedName(String name) {
+        return HEX.formatHex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8)));
     }
 
     static MessageDigest sha256Digest() {
@@ -1201,8 +1327,8 @@ public final class ObjectStore implements AutoCloseable {
 
     /**
      * The metadata a data file carries in its extended attribute, or null when it carries none
-     * that is valid for {@code name} (never written, unreadable, or a file renamed by hand); the
-     * last two are logged.
+     * that is valid for {@code name} (never written, unreadable, or a file renamed by hand; any
+     * name when {@code name} is null); the last two are logged.
      */
     private static ObjectMeta readInlineMeta(Path file, String name) {
         UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
@@ -1222,13 +1348,13 @@ public final class ObjectStore implements AutoCloseable {
             v.read(META_XATTR, b);
         } catch (IOException | UnsupportedOperationException e) {
             LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
-                    name, e.getMessage());
+                    name != null ? name : file, e.getMessage());
             return null;
         }
         String why;
         try {
             ObjectMeta m = MetaCodec.decode(Arrays.copyOf(b.array(), b.position()));
-            if (m.name().equals(name) && !m.tombstone()) {
+            if ((name == null || m.name().equals(name)) && !m.tombstone()) {
                 return m;
             }
             why = "it describes '" + m.name() + "'" + (m.tombstone() ? " as deleted" : "");
@@ -1236,7 +1362,7 @@ public final class ObjectStore implements AutoCloseable {
             why = e.getMessage();
         }
         LOG.log(System.Logger.Level.WARNING, "the metadata attribute on ''{0}'' does not fit it ({1}); the file is adopted anew",
-                name, why);
+                name != null ? name : file, why);
         return null;
     }
 
