@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.ObjectNames;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ final class Admin {
     static Map<String, Entry> objects(RingClient ring) throws ClientException {
         Map<String, Entry> all = new TreeMap<>();
         for (NodeRef n : ring.members()) {
-            for (Entry e : listing(ring, n)) {
+            for (Entry e : listing(ring, n, true)) {
                 Entry had = all.get(e.name());
                 if (had == null || had.version() < e.version()) {
                     all.put(e.name(), e);
@@ -41,11 +42,16 @@ final class Admin {
         return all;
     }
 
-    /** The live objects one node holds. */
+    /** The live objects one node holds (files only). */
     static List<Entry> listing(RingClient ring, NodeRef n) throws ClientException {
+        return listing(ring, n, false);
+    }
+
+    /** The live objects one node holds, chunk objects of uploads too when {@code withChunks}. */
+    static List<Entry> listing(RingClient ring, NodeRef n, boolean withChunks) throws ClientException {
         String body;
         try {
-            body = ring.listing(n);
+            body = ring.listing(n, withChunks);
         } catch (IOException e) {
             throw new ClientException("cannot list " + RingClient.where(n) + ": " + e.getMessage());
         }
@@ -69,13 +75,21 @@ final class Admin {
     static List<FileRow> ls(RingClient ring) throws ClientException {
         Map<String, Entry> all = objects(ring);
         Map<String, Manifest> manifests = new TreeMap<>();
+        java.util.Set<String> withChunkObjects = new java.util.HashSet<>();
+        for (String o : all.keySet()) {
+            ObjectNames.parse(o).ifPresent(c -> withChunkObjects.add(c.file()));
+        }
         for (Entry e : all.values()) {
-            if (all.containsKey(Manifest.chunkName(e.name(), 1)) && e.size() <= Manifest.MAX_BYTES) {
+            if (e.size() <= Manifest.MAX_BYTES
+                    && (withChunkObjects.contains(e.name()) || all.containsKey(Manifest.chunkName(e.name(), 1)))) {
                 Transfers.manifestOf(ring, e.name()).ifPresent(m -> manifests.put(e.name(), m));
             }
         }
         List<FileRow> rows = new ArrayList<>();
         for (Entry e : all.values()) {
+            if (ObjectNames.isInternal(e.name())) {
+                continue;
+            }
             Matcher mm = CHUNK.matcher(e.name());
             if (mm.matches()) {
                 Manifest owner = manifests.get(mm.group(1));
@@ -95,12 +109,12 @@ final class Admin {
 
     record Stat(String name, Manifest manifest, NodeRef owner, long plainSize, String plainSha, List<ChunkPlace> chunks) {}
 
-    /** name -> (node -> sha256) over every member's local listing. */
+    /** object name -> (node -> sha256) over every member's local listing, chunk objects included. */
     static Map<String, Map<NodeRef, String>> copies(RingClient ring) throws ClientException {
         Map<String, Map<NodeRef, String>> out = new java.util.HashMap<>();
         for (NodeRef n : ring.members()) {
             try {
-                for (JsonNode o : JSON.readTree(ring.listing(n))) {
+                for (JsonNode o : JSON.readTree(ring.listing(n, true))) {
                     out.computeIfAbsent(o.path("name").asText(), k -> new java.util.LinkedHashMap<>())
                             .put(n, o.path("sha256").asText());
                 }
@@ -130,9 +144,10 @@ final class Admin {
         Manifest m = s.get().manifest();
         Map<String, Map<NodeRef, String>> where = copies(ring);
         List<ChunkPlace> places = new ArrayList<>();
-        for (Manifest.Chunk c : m.chunks()) {
+        for (int i = 0; i < m.chunks().size(); i++) {
+            Manifest.Chunk c = m.chunks().get(i);
             NodeRef o = ring.owner(c.name());
-            Map<NodeRef, String> held = where.getOrDefault(c.name(), Map.of());
+            Map<NodeRef, String> held = where.getOrDefault(m.chunkObject(i), Map.of());
             List<NodeRef> good = held.entrySet().stream().filter(e -> e.getValue().equalsIgnoreCase(c.sha256()))
                     .map(Map.Entry::getKey).toList();
             String state = !good.isEmpty() ? "ok" : held.isEmpty() ? "MISSING" : "WRONG-VERSION";
@@ -141,7 +156,35 @@ final class Admin {
         return new Stat(name, m, owner, m.size(), m.sha256(), places);
     }
 
-    /** Deletes the manifest first (the file disappears at once), then its chunks; returns chunks deleted. */
+    /** A chunk object of an abandoned upload that a node collected, or would collect. */
+    record Orphan(String node, String chunk, String file, String upload, long size, String lastActive) {}
+
+    /** Runs (or with {@code dryRun} only asks for) the collection of abandoned uploads on every member. */
+    static List<Orphan> gc(RingClient ring, boolean dryRun) throws ClientException {
+        List<Orphan> out = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (NodeRef n : ring.members()) {
+            try {
+                for (JsonNode o : ring.gc(n, dryRun).path("orphans")) {
+                    String chunk = ObjectNames.parse(o.path("name").asText()).map(ObjectNames.ChunkObject::chunkName)
+                            .orElse(o.path("name").asText());
+                    out.add(new Orphan(RingClient.where(n), chunk, o.path("file").asText(), o.path("upload").asText(),
+                            o.path("size").asLong(), o.path("last_active").asText()));
+                }
+            } catch (IOException e) {
+                failed.add(RingClient.where(n) + ": " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new ClientException("collection failed on " + String.join("; ", failed));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes a file; its owner deletes the chunks of a chunked file (only its own: a chunk is
+     * an object of the file's upload). Returns how many chunks the file had.
+     */
     static int rm(RingClient ring, String name) throws ClientException {
         Transfers.checkName(name);
         Optional<Manifest> m = Transfers.manifestOf(ring, name);
@@ -152,23 +195,6 @@ final class Admin {
         } catch (IOException e) {
             throw new ClientException("cannot delete " + name + ": " + e.getMessage());
         }
-        int deleted = 0;
-        if (m.isPresent()) {
-            List<String> failed = new ArrayList<>();
-            for (Manifest.Chunk c : m.get().chunks()) {
-                try {
-                    if (Transfers.deleteWithFallback(ring, c.name())) {
-                        deleted++;
-                    }
-                } catch (IOException | ClientException e) {
-                    failed.add(c.name());
-                }
-            }
-            if (!failed.isEmpty()) {
-                throw new ClientException(name + " is deleted, but " + failed.size() + " chunk(s) could not be: "
-                        + String.join(", ", failed.subList(0, Math.min(5, failed.size()))));
-            }
-        }
-        return deleted;
+        return m.map(x -> x.chunks().size()).orElse(0);
     }
 }

@@ -34,6 +34,7 @@ final class Commands {
             case "download" -> expect(w, 2, "download NAME IP[:PORT] [-o PATH]");
             case "ls" -> expect(w, 1, "ls IP[:PORT]");
             case "fsck" -> expect(w, 1, "fsck IP[:PORT] [--replicas 3]");
+            case "gc" -> expect(w, 1, "gc IP[:PORT] [--dry-run]");
             default -> expect(w, 2, cmd + " NAME IP[:PORT]");
         }
         var entry = HostPort.parse(w.get(w.size() - 1), Main.CHORD_PORT);
@@ -146,6 +147,27 @@ final class Commands {
                                 + " exactly their replica set" + (bad.isEmpty() ? "" : "; " + bad.size() + " do not"));
                     }
                     return bad.isEmpty() ? 0 : 1;
+                }
+                case "gc": {
+                    boolean dry = args.has("--dry-run");
+                    List<Admin.Orphan> orphans = Admin.gc(ring, dry);
+                    if (json) {
+                        out.println(JSON.valueToTree(orphans).toString());
+                    } else if (!quiet) {
+                        if (!orphans.isEmpty()) {
+                            out.printf(Locale.ROOT, "%-22s %12s  %-24s  %-32s  %s%n", "NODE", "SIZE", "LAST USED", "UPLOAD",
+                                    "CHUNK");
+                        }
+                        long bytes = 0;
+                        for (Admin.Orphan o : orphans) {
+                            out.printf(Locale.ROOT, "%-22s %12d  %-24s  %-32s  %s%n", o.node(), o.size(), o.lastActive(),
+                                    o.upload(), o.chunk());
+                            bytes += o.size();
+                        }
+                        out.println(orphans.size() + " abandoned chunk" + (orphans.size() == 1 ? "" : "s") + ", "
+                                + Sizes.format(bytes) + (dry ? " would be collected" : " collected"));
+                    }
+                    return 0;
                 }
                 case "rm": {
                     int n = Admin.rm(ring, w.get(0));

@@ -1,6 +1,6 @@
 package io.chordfs.client;
 
-import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.ring.NodeRef;
 
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ final class Fsck {
         members.sort(Comparator.comparingLong(NodeRef::id));
         Map<String, Map<NodeRef, Long>> versions = new TreeMap<>();
         for (NodeRef n : members) {
-            for (Admin.Entry e : Admin.listing(ring, n)) {
+            for (Admin.Entry e : Admin.listing(ring, n, true)) {
                 versions.computeIfAbsent(e.name(), k -> new HashMap<>()).put(n, e.version());
             }
         }
@@ -39,7 +39,7 @@ final class Fsck {
             String name = object.getKey();
             Map<NodeRef, Long> held = object.getValue();
             long newest = held.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-            long key = Keys.key(name);
+            long key = ObjectNames.placementKey(name);
             List<NodeRef> set = replicaSet(members, key, replicas);
             List<String> missing = new ArrayList<>();
             List<String> stale = new ArrayList<>();

@@ -32,9 +32,11 @@ public final class Main {
             Commands:
               upload FILE IP[:PORT] [--name NAME] [--chunk-size 8MiB] [--parallel 4]
                                       store FILE (under its base name, or NAME); a file larger than one
-                                      chunk is split into NAME_chunk_1.. placed on their own owners, and a
-                                      manifest under NAME is written last (the commit point). Rerunning an
-                                      interrupted upload skips chunks already stored with the same SHA-256.
+                                      chunk is split into NAME_chunk_1.. placed on their own owners, as
+                                      chunks of this upload (a version never writes over another's), and a
+                                      manifest under NAME is written last (the commit point: readers see the
+                                      old version whole until then). Rerunning an interrupted upload of the
+                                      unchanged file skips the chunks it already stored.
               download NAME IP[:PORT] [-o PATH] [--parallel 4]
                                       fetch NAME into PATH (a file, or a directory; default ./NAME): chunks in
                                       parallel, each and the whole file checked against the manifest, written
@@ -43,7 +45,11 @@ public final class Main {
               ls IP[:PORT]            every file in the ring with size, time and chunk count
               stat NAME IP[:PORT]     the manifest of NAME, each chunk's owner and the nodes holding a good
                                       copy (exit 1 when a chunk has none)
-              rm NAME IP[:PORT]       delete NAME: the manifest first, then its chunks
+              rm NAME IP[:PORT]       delete NAME; its owner deletes the chunks of a chunked NAME
+              gc IP[:PORT] [--dry-run]
+                                      collect, on every node, the chunks no file names any more (of killed,
+                                      failed or replaced uploads) that nothing used for the nodes' grace
+                                      period (default 24 h); with --dry-run, list what would go
               fsck IP[:PORT] [--replicas 3]
                                       check the replication invariant: every object's newest version on
                                       exactly its R replicas (the first R nodes from its owner); lists the
@@ -84,10 +90,10 @@ public final class Main {
                 }
             }
             Args args = Args.parse(rest, Set.of("--name", "--chunk-size", "--parallel", "--output", "--replicas"),
-                    Set.of("--quiet", "--json"));
+                    Set.of("--quiet", "--json", "--dry-run"));
             List<String> words = args.positional();
             switch (argv[0]) {
-                case "upload", "download", "verify", "ls", "stat", "rm", "fsck":
+                case "upload", "download", "verify", "ls", "stat", "rm", "fsck", "gc":
                     return Commands.run(argv[0], args, out, err);
                 case "ring":
                     expect(words, 1, "ring IP[:PORT]");

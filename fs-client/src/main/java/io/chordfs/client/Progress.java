@@ -49,6 +49,11 @@ final class Progress {
         total = bytes;
     }
 
+    /** Bytes counted so far. */
+    long done() {
+        return done.get();
+    }
+
     void add(long n) {
         long d = done.addAndGet(n);
         if (!on) {

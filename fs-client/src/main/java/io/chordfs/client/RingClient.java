@@ -6,7 +6,9 @@ import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
 
@@ -38,6 +40,8 @@ import java.util.Optional;
 final class RingClient implements AutoCloseable {
     /** Request header asking a node for the stored bytes of a name, not the assembled chunked file. */
     static final String RAW_HEADER = Manifest.RAW_HEADER;
+    /** The message on a node's error page (http.server's format). */
+    private static final java.util.regex.Pattern ERROR_MESSAGE = java.util.regex.Pattern.compile("<p>Message: (.*?)\\.</p>");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** A PUT's answer is a status; of its body (an error text) this much is kept. */
@@ -156,8 +160,17 @@ final class RingClient implements AutoCloseable {
      * when it sent one and the CRCs were sent. Throws with the status on failure.
      */
     Optional<String> put(NodeRef node, String name, Body body) throws IOException {
+        return put(node, name, null, body);
+    }
+
+    /** As {@link #put(NodeRef, String, Body)}; with an {@code upload} id, the chunk {@code name} of that upload. */
+    Optional<String> put(NodeRef node, String name, String upload, Body body) throws IOException {
         Optional<String> crcs = BlockCrcs.header(body.crcs());
-        Map<String, String> headers = crcs.map(v -> Map.of(BlockCrcs.HEADER, v)).orElse(Map.of());
+        Map<String, String> headers = new java.util.HashMap<>();
+        crcs.ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
+        if (upload != null) {
+            headers.put(ObjectNames.UPLOAD_HEADER, upload);
+        }
         HttpPut.Answer a;
         try {
             a = HttpPut.send("PUT " + name + " to " + where(node), uri(node, name), body.size(), headers, body.writer(),
@@ -170,7 +183,7 @@ final class RingClient implements AutoCloseable {
             // a write's 502 is the owner refusing the copy forwarded to it, not a broken chunk
             throw new StatusException(a.code() == 502
                     ? what + ": the owner refused the copy this node forwarded to it; it may be retried (502)"
-                    : status(what, a.code()), a.code());
+                    : status(what, a.code(), a.body()), a.code());
         }
         // Without CRCs sent (an empty body, or too many blocks) the node checked nothing: its sum
         // would be of whatever arrived.
@@ -179,8 +192,17 @@ final class RingClient implements AutoCloseable {
 
     /** What {@code node} stores under {@code name}, raw, without the bytes (HEAD); empty when absent. */
     Optional<Raw> head(NodeRef node, String name) throws IOException {
-        HttpResponse<Void> r = send(request(node, name).header(RAW_HEADER, "1").method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        return head(node, name, null);
+    }
+
+    /** As {@link #head(NodeRef, String)}; with an {@code upload} id, of the chunk {@code name} of that upload. */
+    Optional<Raw> head(NodeRef node, String name, String upload) throws IOException {
+        HttpRequest.Builder b = request(node, name).header(RAW_HEADER, "1");
+        if (upload != null) {
+            b.header(ObjectNames.UPLOAD_HEADER, upload);
+        }
+        HttpResponse<Void> r = send(b.method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() == 404) {
             return Optional.empty();
         }
@@ -205,12 +227,20 @@ final class RingClient implements AutoCloseable {
      * downloads are large bodies. A read that stalls for {@link #TIMEOUT} fails.
      */
     Optional<Raw> getRaw(NodeRef node, String name) throws IOException {
+        return getRaw(node, name, null);
+    }
+
+    /** As {@link #getRaw(NodeRef, String)}; with an {@code upload} id, the chunk {@code name} of that upload. */
+    Optional<Raw> getRaw(NodeRef node, String name, String upload) throws IOException {
         URI uri = uri(node, name);
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
         c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         c.setReadTimeout((int) TIMEOUT.toMillis());
         c.setInstanceFollowRedirects(false);
         c.setRequestProperty(RAW_HEADER, "1");
+        if (upload != null) {
+            c.setRequestProperty(ObjectNames.UPLOAD_HEADER, upload);
+        }
         int code;
         try {
             code = c.getResponseCode();
@@ -249,12 +279,22 @@ final class RingClient implements AutoCloseable {
 
     /** DELETE; false when the node answered 404. */
     boolean delete(NodeRef node, String name) throws IOException {
-        HttpResponse<Void> r = send(request(node, name).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        return delete(node, name, null);
+    }
+
+    /** As {@link #delete(NodeRef, String)}; with an {@code upload} id, the chunk {@code name} of that upload. */
+    boolean delete(NodeRef node, String name, String upload) throws IOException {
+        HttpRequest.Builder b = request(node, name).DELETE();
+        if (upload != null) {
+            b.header(ObjectNames.UPLOAD_HEADER, upload);
+        }
+        HttpResponse<String> r = send(b.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) {
             return false;
         }
         if (r.statusCode() != 204 && r.statusCode() != 200) {
-            throw new StatusException(status("DELETE " + name + " on " + where(node), r.statusCode()), r.statusCode());
+            throw new StatusException(status("DELETE " + name + " on " + where(node), r.statusCode(), r.body()),
+                    r.statusCode());
         }
         return true;
     }
@@ -271,9 +311,26 @@ final class RingClient implements AutoCloseable {
         }
     }
 
+    /** The node's collection of abandoned uploads: what it would collect ({@code dryRun}) or did. */
+    JsonNode gc(NodeRef node, boolean dryRun) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/.chordfs/gc")).timeout(TIMEOUT);
+        HttpResponse<String> r = send((dryRun ? b.GET() : b.POST(HttpRequest.BodyPublishers.noBody())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new StatusException(status("collection on " + where(node), r.statusCode(), r.body()), r.statusCode());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    }
+
     /** GET / as JSON: the node's local objects. */
     String listing(NodeRef node) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/")).timeout(TIMEOUT)
+        return listing(node, false);
+    }
+
+    /** As {@link #listing(NodeRef)}, with the chunk objects of uploads when {@code withChunks}. */
+    String listing(NodeRef node, boolean withChunks) throws IOException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/" + (withChunks ? "?all=1" : "")))
+                .timeout(TIMEOUT)
                 .header("Accept", "application/json").GET().build();
         HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -292,6 +349,18 @@ final class RingClient implements AutoCloseable {
         }
     }
 
+    /** As {@link #status(String, int)}; a 409's reason is the node's own message, taken from its error page. */
+    static String status(String what, int code, String errorPage) {
+        if (code == 409) {
+            java.util.regex.Matcher m = ERROR_MESSAGE.matcher(errorPage == null ? "" : errorPage);
+            if (m.find()) {
+                String message = m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+                return what + ": " + message + " (409)";
+            }
+        }
+        return status(what, code);
+    }
+
     static String status(String what, int code) {
         String why = switch (code) {
             case 401, 403 -> "not authorised";
@@ -301,6 +370,7 @@ final class RingClient implements AutoCloseable {
             case 500 -> "the node could not serve it (a corrupt copy?)";
             case 502 -> "a chunk of it is missing or corrupt";
             case 400 -> "bad name";
+            case 409 -> "it conflicts with what is stored";
             case 422 -> "the node received other bytes than were sent (did the file change meanwhile?)";
             default -> "HTTP " + code;
         };

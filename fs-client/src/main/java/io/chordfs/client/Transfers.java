@@ -1,6 +1,7 @@
 package io.chordfs.client;
 
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NameRules;
@@ -27,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,7 +42,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Chunked, parallel, verified upload, download and verify.
  *
  * <p>Upload: a file no larger than one chunk is PUT as one plain object under its name. A larger
- * one is cut into chunks {@code <name>_chunk_<i>} (i from 1); the main thread reads each chunk
+ * one is an upload with an id of its own ({@link UploadJournal}), cut into chunks
+ * {@code <name>_chunk_<i>} (i from 1), each stored as that upload's chunk object
+ * ({@link ObjectNames#UPLOAD_HEADER}), so it never writes over the committed version's; the main thread reads each chunk
  * with positional reads into one of {@code parallel} buffers (memory ≈ parallel × chunk size)
  * and feeds the whole-file SHA-256; a pool of {@code parallel} threads takes each chunk's block
  * CRC32Cs, asks the entry node for the chunk's owner and PUTs it there with them (through the
@@ -47,9 +52,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * match the CRCs and answers with its SHA-256 of the ones it took, which goes into the manifest
  * (the client hashes the chunk itself only when a node does not say). A chunk whose owner
  * already holds a copy of the same size and block CRCs (HEAD) is hashed and, when its SHA-256 is
- * that copy's ETag, skipped: that is how an interrupted upload resumes. The {@link Manifest} is
- * written last, under the name: the commit point. Then chunks of the previous version beyond the
- * new count are deleted.
+ * that copy's ETag, skipped: that is how an interrupted upload resumes (same file, same upload id).
+ * The {@link Manifest}, naming the upload, is written last, under the name: the commit point. The
+ * owner commits it only when every chunk it names is in place; the previous version's chunks are
+ * then the nodes' to delete. An upload refused for good (409, 507, 413, 400) deletes the chunks it
+ * stored; one that fails otherwise leaves them for the next run to resume (the nodes collect them
+ * after a day without use).
  *
  * <p>Download: GET of the name with {@link RingClient#RAW_HEADER} (the stored bytes, not the
  * node-assembled file). A plain object is streamed to the temp file and checked against its ETag.
@@ -61,9 +69,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * already match the manifest are not fetched again. A chunk missing or corrupt on every source is
  * an error naming it; the part file is then deleted and no output file appears.
  *
- * <p>Concurrent uploads of one name: the last manifest wins, but both uploads write the same
- * chunk names, so a chunk may hold the other upload's bytes; a read then fails its checksum
- * (an error, never wrong data) until the name is uploaded again.
+ * <p>Concurrent uploads of one name write their own chunk objects: the last manifest to commit
+ * wins whole, and the other upload's chunks are deleted with the version it replaced.
  */
 final class Transfers {
     static final long MAX_CHUNK = 256L << 20;
@@ -89,7 +96,6 @@ final class Transfers {
         } catch (IOException e) {
             throw new ClientException("cannot read " + file + ": " + e.getMessage());
         }
-        Optional<Manifest> old = manifestOf(ring, name);
         UploadResult result;
         if (size <= chunkSize) {
             FileSums sums;
@@ -114,25 +120,68 @@ final class Transfers {
                 n = (size + chunkSize - 1) / chunkSize;
             }
             checkName(Manifest.chunkName(name, (int) n));
-            result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress);
+            UploadJournal journal = UploadJournal.open(file, name, size, chunkSize);
+            Set<String> stored = ConcurrentHashMap.newKeySet();
+            try {
+                try {
+                    result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress,
+                            journal.upload(), stored);
+                } catch (StaleUploadException e) {
+                    // The file changed since the killed run whose upload this resumed: start afresh.
+                    journal.close();
+                    journal = UploadJournal.open(file, name, size, chunkSize);
+                    progress.add(-progress.done());
+                    result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress,
+                            journal.upload(), stored);
+                }
+            } catch (RefusedException e) {
+                // Refused for good: what this run stored would only wait to be collected.
+                abandon(ring, journal.upload(), stored);
+                journal.close();
+                throw e;
+            }
+            journal.close();
         }
         progress.finish();
-        // The new version is committed; chunks the old manifest had beyond the new count go.
-        if (old.isPresent()) {
-            for (int i = result.chunks() + 1; i <= old.get().chunks().size(); i++) {
-                String c = Manifest.chunkName(name, i);
-                try {
-                    deleteWithFallback(ring, c);
-                } catch (ClientException | IOException e) {
-                    // an orphan chunk, not a broken file: the manifest no longer names it
-                }
-            }
-        }
         return result;
     }
 
+    /** A node's refusal that running the upload again cannot change (409, 507, 413, 400). */
+    static final class RefusedException extends ClientException {
+        RefusedException(String message) {
+            super(message);
+        }
+
+        static boolean is(int status) {
+            return status == 409 || status == 507 || status == 413 || status == 400;
+        }
+    }
+
+    /** A resumed upload holds a chunk with other bytes than the file has now. */
+    static final class StaleUploadException extends ClientException {
+        StaleUploadException(String message) {
+            super(message);
+        }
+    }
+
+    /** Deletes the chunks an upload stored (best effort: the nodes collect what is left). */
+    private static void abandon(RingClient ring, String upload, Set<String> chunks) {
+        for (String c : chunks) {
+            try {
+                try {
+                    ring.delete(ring.owner(c), c, upload);
+                } catch (IOException e) {
+                    ring.delete(ring.entryNode(), c, upload);
+                }
+            } catch (IOException | ClientException e) {
+                // left for collection
+            }
+        }
+    }
+
     private static UploadResult uploadChunks(RingClient ring, Path file, String name, long size, long chunkSize, int n,
-                                             int parallel, Progress progress) throws ClientException {
+                                             int parallel, Progress progress, String upload, Set<String> stored)
+            throws ClientException {
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(parallel);
         for (int i = 0; i < parallel; i++) {
             buffers.add(new byte[(int) chunkSize]);
@@ -160,13 +209,14 @@ final class Transfers {
                     try {
                         RingClient.Body body = RingClient.Body.of(buf, len);
                         NodeRef owner = ring.owner(cname);
-                        Optional<String> sha = alreadyThere(ring, owner, cname, body, buf);
+                        Optional<String> sha = alreadyThere(ring, owner, cname, upload, body, buf);
                         if (sha.isPresent()) {
                             skipped.incrementAndGet();
                         } else {
                             // The node hashes the bytes it checked against our CRCs, so its sum of
-                            // them is ours (not its ETag: a concurrent writer's version may win).
-                            sha = putWithFallback(ring, cname, owner, body);
+                            // them is ours.
+                            sha = putWithFallback(ring, cname, upload, owner, body);
+                            stored.add(cname);
                         }
                         chunks[index] = new Manifest.Chunk(cname, len, sha.orElseGet(() -> sha256(buf, len)));
                         progress.add(len);
@@ -191,7 +241,7 @@ final class Transfers {
         }
         String sha = hex(whole);
         Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
-                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), "");
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), upload);
         byte[] json = m.toJson();
         if (json.length > Manifest.MAX_BYTES) {
             throw new ClientException(name + ": the manifest would be " + json.length + " bytes; use a larger --chunk-size");
@@ -214,17 +264,28 @@ final class Transfers {
      * hashed here and compared with the copy's ETag, because CRCs are no proof of sameness: an
      * edit can keep every CRC (CRC32C is linear), and would then never be uploaded.
      */
-    private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, RingClient.Body body,
-                                                 byte[] buf) {
-        Optional<String> etag;
+    private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, String upload,
+                                                 RingClient.Body body, byte[] buf) throws StaleUploadException {
+        Optional<RingClient.Raw> there;
         try {
-            etag = ring.head(owner, cname)
-                    .filter(r -> r.length() == body.size() && !r.blockCrcs().isEmpty() && r.blockCrcs().equals(body.crcs()))
-                    .flatMap(RingClient.Raw::etag);
+            there = ring.head(owner, cname, upload);
         } catch (IOException e) {
             return Optional.empty();
         }
-        return etag.isPresent() ? Optional.of(sha256(buf, (int) body.size())).filter(etag.get()::equals) : Optional.empty();
+        if (there.isEmpty()) {
+            return Optional.empty();
+        }
+        RingClient.Raw r = there.get();
+        Optional<String> etag = Optional.of(r)
+                .filter(x -> x.length() == body.size() && !x.blockCrcs().isEmpty() && x.blockCrcs().equals(body.crcs()))
+                .flatMap(RingClient.Raw::etag);
+        Optional<String> same = etag.isPresent() ? Optional.of(sha256(buf, (int) body.size())).filter(etag.get()::equals)
+                : Optional.empty();
+        if (same.isEmpty()) {
+            // An upload writes each chunk once: this one cannot take the file's bytes any more.
+            throw new StaleUploadException(cname + " of upload " + upload + " holds other bytes than the file has now");
+        }
+        return same;
     }
 
     private static String sha256(byte[] buf, int len) {
@@ -238,23 +299,32 @@ final class Transfers {
      * Returns the SHA-256 of the body as the node that took it computed it, if it said.
      */
     static Optional<String> putWithFallback(RingClient ring, String name, RingClient.Body body) throws ClientException {
-        return putWithFallback(ring, name, ring.owner(name), body);
+        return putWithFallback(ring, name, null, ring.owner(name), body);
     }
 
-    /** As above, to an owner the caller already looked up. */
-    static Optional<String> putWithFallback(RingClient ring, String name, NodeRef owner, RingClient.Body body)
-            throws ClientException {
+    /**
+     * As above, to an owner the caller already looked up; with an {@code upload} id, the chunk
+     * {@code name} of that upload. A refusal that trying elsewhere cannot change (409, 507, 413,
+     * 400) is not retried and comes back as a {@link RefusedException}.
+     */
+    static Optional<String> putWithFallback(RingClient ring, String name, String upload, NodeRef owner,
+                                            RingClient.Body body) throws ClientException {
         IOException first;
         try {
-            return ring.put(owner, name, body);
+            return ring.put(owner, name, upload, body);
         } catch (IOException e) {
+            if (e instanceof RingClient.StatusException st && RefusedException.is(st.code)) {
+                throw new RefusedException("cannot store " + name + ": " + e.getMessage());
+            }
             first = e;
         }
         try {
-            return ring.put(ring.entryNode(), name, body);
+            return ring.put(ring.entryNode(), name, upload, body);
         } catch (IOException e) {
-            throw new ClientException("cannot store " + name + ": " + e.getMessage()
-                    + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")"));
+            String message = "cannot store " + name + ": " + e.getMessage()
+                    + (first.getMessage().equals(e.getMessage()) ? "" : " (owner: " + first.getMessage() + ")");
+            throw e instanceof RingClient.StatusException st && RefusedException.is(st.code)
+                    ? new RefusedException(message) : new ClientException(message);
         }
     }
 
@@ -720,7 +790,7 @@ final class Transfers {
             NodeRef src = sources.get(s);
             long counted = 0;
             try {
-                Optional<RingClient.Raw> r = ring.getRaw(src, c.name());
+                Optional<RingClient.Raw> r = ring.getRaw(src, c.name(), m.upload().isEmpty() ? null : m.upload());
                 if (r.isEmpty()) {
                     problems.add("missing on " + RingClient.where(src));
                 } else {

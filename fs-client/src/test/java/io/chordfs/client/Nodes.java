@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /** Real storage nodes in this JVM on random 127.x.y.z addresses with the real ports (5057-5059). */
 final class Nodes implements AutoCloseable {
+    static final long UPLOAD_GRACE_MS = 2_000;
     final List<NodeDaemon> nodes = new ArrayList<>();
     private final String prefix;
 
@@ -22,12 +24,18 @@ final class Nodes implements AutoCloseable {
     }
 
     static Nodes start(Path root, int n) throws Exception {
+        return start(root, n, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, int)}, each node's configuration changed by {@code tweak}. */
+    static Nodes start(Path root, int n, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
         Nodes ring = new Nodes();
         try {
             for (int i = 1; i <= n; i++) {
                 String ip = ring.prefix + i;
-                NodeDaemon d = NodeDaemon.start(NodeDaemon.Config.of(ip, root.resolve(ip))
-                        .withChord(ChordConfig.defaults().withPeriods(50, 50)));
+                // A short grace: the old version's chunks go within seconds of a re-upload.
+                NodeDaemon d = NodeDaemon.start(tweak.apply(NodeDaemon.Config.of(ip, root.resolve(ip))
+                        .withChord(ChordConfig.defaults().withPeriods(50, 50)).withUploadGrace(UPLOAD_GRACE_MS)));
                 if (ring.nodes.isEmpty()) {
                     d.createRing();
                 } else {

@@ -3,6 +3,7 @@ package io.chordfs.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chordfs.core.manifest.Manifest;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.store.ObjectMeta;
@@ -23,9 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -101,6 +104,17 @@ class TransfersTest {
         return Optional.empty();
     }
 
+    /** The object that holds chunk {@code i} (from 1) of the committed version of {@code name}. */
+    static String chunkObject(String name, int i) throws Exception {
+        String path = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return Manifest.parse(get(ring.nodes.get(0), path, "X-ChordFS-Raw", "1").body()).chunkObject(i - 1);
+    }
+
+    /** Whether any node holds a chunk object, of any upload, for {@code chunkName}. */
+    static boolean anyUploadHolds(String chunkName) {
+        return ring.nodes.stream().anyMatch(d -> !d.store().chunkObjects(chunkName).isEmpty());
+    }
+
     static HttpResponse<byte[]> get(NodeDaemon via, String name, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(Nodes.http(via) + "/" + name));
         if (headers.length > 0) {
@@ -109,9 +123,12 @@ class TransfersTest {
         return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    static int delete(NodeDaemon via, String name) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(Nodes.http(via) + "/" + name)).DELETE().build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+    static int delete(NodeDaemon via, String name, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(Nodes.http(via) + "/" + name));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return HTTP.send(b.DELETE().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
@@ -127,9 +144,9 @@ class TransfersTest {
             int chunks = size <= CHUNK ? 0 : (size + CHUNK - 1) / CHUNK;
             // layout: a plain object, or a manifest plus exactly `chunks` chunks
             for (int i = 1; i <= chunks; i++) {
-                assertTrue(anywhere(name + "_chunk_" + i).isPresent(), name + " chunk " + i);
+                assertTrue(anywhere(chunkObject(name, i)).isPresent(), name + " chunk " + i);
             }
-            assertFalse(anywhere(name + "_chunk_" + (chunks + 1)).isPresent());
+            assertFalse(anyUploadHolds(name + "_chunk_" + (chunks + 1)));
             assertEquals(0, run("verify", name, entry, "--json"), err());
             assertEquals(size, JSON.readTree(out()).get("size").asLong());
         }
@@ -163,12 +180,17 @@ class TransfersTest {
         }
     }
 
+    /**
+     * A killed run stored every chunk; then the file changed in a way that keeps every block's
+     * CRC32C (and its size and modification time): the run that resumes must not take the stored
+     * chunk for the file's, and starts a new upload instead.
+     */
     @Test
     void aChangeThatKeepsEveryBlockCrcIsStillUploadedAgain() throws Exception {
         String name = "crc-twin.bin";
         Path f = file(name, 3 * CHUNK, 21);
-        upload(f, name);
         byte[] before = Files.readAllBytes(f);
+        killedRunStored(f, name, 1, 2, 3);
         byte[] after = before.clone();
         // XOR with these bytes (a multiple of the CRC32C polynomial) changes the data, not its CRC
         byte[] codeword = {(byte) 0xf1, 0x76, (byte) 0xec, 0x05, 0x01};
@@ -176,15 +198,35 @@ class TransfersTest {
             after[CHUNK + 100 + i] ^= codeword[i];
         }
         assertEquals(BlockCrcs.of(before, CHUNK, CHUNK), BlockCrcs.of(after, CHUNK, CHUNK));
+        java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(f);
         Files.write(f, after);
+        Files.setLastModifiedTime(f, mtime);
         assertEquals(0, run("upload", f.toString(), entry, "--name", name, "--chunk-size", "64KiB", "--json"), err());
         JsonNode r = JSON.readTree(out());
-        assertEquals(1, r.get("uploaded").asInt());
-        assertEquals(2, r.get("skipped").asInt());
+        assertEquals(3, r.get("uploaded").asInt(), out());
+        assertEquals(0, r.get("skipped").asInt(), out());
         Path got = dir.resolve("twin");
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
         assertArrayEquals(after, Files.readAllBytes(got));
         assertArrayEquals(after, get(ring.nodes.get(2), name).body());
+    }
+
+    /**
+     * What a run of {@code upload f --name name} that was killed leaves: its upload id in the
+     * journal, and the given chunks (from 1) stored as that upload's; returns the upload id.
+     */
+    String killedRunStored(Path f, String name, int... chunks) throws Exception {
+        UploadJournal journal = UploadJournal.open(f, name, Files.size(f), CHUNK);
+        byte[] all = Files.readAllBytes(f);
+        try (RingClient client = new RingClient(io.chordfs.core.cli.HostPort.parse(entry, Main.CHORD_PORT))) {
+            for (int i : chunks) {
+                int off = (i - 1) * CHUNK;
+                byte[] part = Arrays.copyOfRange(all, off, Math.min(all.length, off + CHUNK));
+                String cname = Manifest.chunkName(name, i);
+                client.put(client.owner(cname), cname, journal.upload(), RingClient.Body.of(part, part.length));
+            }
+        }
+        return journal.upload();
     }
 
     @Test
@@ -221,7 +263,7 @@ class TransfersTest {
         String name = "my file+v2 (final).bin";
         Path f = file("spaced", 2 * CHUNK + 9, 31);
         upload(f, name);
-        assertTrue(anywhere(name + "_chunk_3").isPresent());
+        assertTrue(anywhere(chunkObject(name, 3)).isPresent());
         Path got = dir.resolve("spaced-out");
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
         assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(got));
@@ -245,24 +287,34 @@ class TransfersTest {
     }
 
     @Test
-    void reuploadWithFewerChunksRemovesTheOldExtraChunks() throws Exception {
+    void aReuploadReplacesTheFileWholeAndItsOwnerDeletesTheOldVersionsChunks() throws Exception {
         String name = "shrink.bin";
         upload(file("big", 5 * CHUNK, 1), name);
-        assertTrue(anywhere(name + "_chunk_5").isPresent());
+        List<String> old = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            old.add(chunkObject(name, i));
+        }
         Path small = file("small", 2 * CHUNK - 5, 2);
         upload(small, name);
-        for (int i = 3; i <= 5; i++) {
-            assertFalse(anywhere(name + "_chunk_" + i).isPresent(), "chunk " + i + " removed");
-        }
         Path got = dir.resolve("got");
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
         assertArrayEquals(Files.readAllBytes(small), Files.readAllBytes(got));
-        // and down to a single plain object: no chunks at all
+        awaitGone(old, "the replaced version's chunks, after the linger");
+        // and down to a single plain object: the chunks of the chunked version go too
+        List<String> two = List.of(chunkObject(name, 1), chunkObject(name, 2));
         Path tiny = file("tiny", 10, 3);
         upload(tiny, name);
-        assertFalse(anywhere(name + "_chunk_1").isPresent());
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
         assertArrayEquals(Files.readAllBytes(tiny), Files.readAllBytes(got));
+        awaitGone(two, "the chunks of the version a plain file replaced");
+    }
+
+    static void awaitGone(List<String> objects, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (objects.stream().anyMatch(o -> anywhere(o).isPresent())) {
+            assertTrue(System.currentTimeMillis() < deadline, "still there: " + what);
+            Thread.sleep(100);
+        }
     }
 
     @Test
@@ -270,7 +322,9 @@ class TransfersTest {
         String name = "holey.bin";
         upload(file(name, 4 * CHUNK, 4), name);
         String chunk = name + "_chunk_2";
-        assertEquals(204, delete(ring.nodes.get(0), chunk));
+        Manifest m = Manifest.parse(get(ring.nodes.get(0), name, "X-ChordFS-Raw", "1").body());
+        assertEquals(409, delete(ring.nodes.get(0), chunk), "the chunk name stands for the file's chunk: delete the file");
+        assertEquals(204, delete(ring.nodes.get(0), chunk, ObjectNames.UPLOAD_HEADER, m.upload()));
         Path got = dir.resolve("out.bin");
         assertEquals(1, run("download", name, entry, "-o", got.toString()));
         assertTrue(err().contains(chunk) && err().contains("missing"), err());
@@ -292,13 +346,14 @@ class TransfersTest {
         String name = "rotten.bin";
         upload(file(name, 3 * CHUNK, 5), name);
         String chunk = name + "_chunk_1";
+        String object = chunkObject(name, 1);
         int copies = 0;
         for (NodeDaemon holder : ring.nodes) {
-            if (holder.store().meta(chunk).isEmpty()) {
+            if (holder.store().meta(object).isEmpty()) {
                 continue;
             }
             copies++;
-            Path onDisk = holder.store().dataDir().resolve(chunk);
+            Path onDisk = holder.store().fileOf(object);
             try (var ch = java.nio.channels.FileChannel.open(onDisk, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
                 ch.read(b, 100);
@@ -323,10 +378,11 @@ class TransfersTest {
         Path f = file(name, 3 * CHUNK, 15);
         upload(f, name);
         String chunk = name + "_chunk_2";
+        String object = chunkObject(name, 2);
         NodeDaemon owner = ring.owner(chunk);
-        long copies = ring.nodes.stream().filter(d -> d.store().meta(chunk).isPresent()).count();
-        org.junit.jupiter.api.Assumptions.assumeTrue(copies >= 2, "needs replication");
-        Path onDisk = owner.store().dataDir().resolve(chunk);
+        long copies = ring.nodes.stream().filter(d -> d.store().meta(object).isPresent()).count();
+        assertEquals(3, copies, "every node of the 3 holds a copy");
+        Path onDisk = owner.store().fileOf(object);
         try (var ch = java.nio.channels.FileChannel.open(onDisk, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
             ch.read(b, 7);
@@ -358,25 +414,26 @@ class TransfersTest {
     void anInterruptedUploadResumesSkippingChunksInPlace() throws Exception {
         String name = "resume.bin";
         Path f = file(name, 6 * CHUNK, 6);
-        upload(f, name);
-        // as if the first run died before chunk 5, 6 and the manifest: remove them
-        for (String n : new String[] {name, name + "_chunk_5", name + "_chunk_6"}) {
-            assertEquals(204, delete(ring.nodes.get(1), n));
-        }
+        String upload = killedRunStored(f, name, 1, 2, 3, 4);
         Map<String, Long> versions = new HashMap<>();
         for (int i = 1; i <= 4; i++) {
-            versions.put(name + "_chunk_" + i, anywhere(name + "_chunk_" + i).orElseThrow().version());
+            String o = ObjectNames.chunkObject(name + "_chunk_" + i, upload).objectName();
+            versions.put(o, anywhere(o).orElseThrow().version());
         }
         assertEquals(1, run("download", name, entry, "-o", dir.resolve("x").toString()));
-        assertTrue(err().contains("no such file"), err());
+        assertTrue(err().contains("no such file"), "nothing is visible before the manifest: " + err());
         assertEquals(0, run("upload", f.toString(), entry, "--chunk-size", "64KiB", "--json"), err());
         JsonNode r = JSON.readTree(out());
         assertEquals(4, r.get("skipped").asInt());
         assertEquals(2, r.get("uploaded").asInt());
         versions.forEach((n, v) -> assertEquals(v, anywhere(n).orElseThrow().version(), n + " not rewritten"));
+        assertEquals(chunkObject(name, 1), ObjectNames.chunkObject(name + "_chunk_1", upload).objectName());
         Path got = dir.resolve("resumed");
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
         assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(got));
+        // the journal is gone once committed: the next run is a new upload
+        assertEquals(0, run("upload", f.toString(), entry, "--chunk-size", "64KiB", "--json"), err());
+        assertEquals(0, JSON.readTree(out()).get("skipped").asInt());
     }
 
     @Test
@@ -420,14 +477,17 @@ class TransfersTest {
 
         assertEquals(0, run("stat", name, entry), err());
         String stat = out();
+        List<String> objects = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
             String c = name + "_chunk_" + i;
+            String object = chunkObject(name, i);
+            objects.add(object);
             NodeDaemon owner = ring.owner(c);
             String line = stat.lines().filter(l -> l.contains(c + " ")).findFirst().orElseThrow();
             assertTrue(line.contains(" ok ") && line.contains("owner " + owner.self().ip() + ":5058,"), line);
             String copies = line.substring(line.indexOf("copies: ") + 8);
             for (NodeDaemon d : ring.nodes) {
-                boolean holds = d.store().meta(c).filter(x -> !x.tombstone()).isPresent();
+                boolean holds = d.store().meta(object).filter(x -> !x.tombstone()).isPresent();
                 assertEquals(holds, copies.contains(d.self().ip() + ":5058"), d.self().ip() + " in " + line);
             }
         }
@@ -436,8 +496,8 @@ class TransfersTest {
         assertEquals(0, run("rm", name, entry), err());
         assertTrue(out().contains("deleted " + name + " and 4 chunks"), out());
         assertFalse(anywhere(name).isPresent());
-        for (int i = 1; i <= 4; i++) {
-            assertFalse(anywhere(name + "_chunk_" + i).isPresent());
+        for (String object : objects) {
+            assertFalse(anywhere(object).isPresent(), object + " is deleted with its file");
         }
         assertEquals(1, run("rm", name, entry));
         assertTrue(err().contains("no such file: " + name), err());
@@ -447,12 +507,12 @@ class TransfersTest {
     }
 
     /**
-     * Two uploads of one name at once: the last manifest wins, but the chunk names are shared, so a
-     * chunk may hold the other upload's bytes. What a reader gets is then exactly one of the two
-     * files, or a clear checksum error naming a chunk; never a mix. Uploading again repairs it.
+     * Two uploads of one name at once, both acknowledged: each wrote its own chunk objects, so the
+     * file reads back whole as exactly one of the two, the same through every node, and as the
+     * one whose manifest committed last.
      */
     @Test
-    void concurrentUploadsOfOneNameNeverGiveAMix() throws Exception {
+    void concurrentUploadsOfOneNameEndAsOneOfThemWhole() throws Exception {
         String name = "race.bin";
         Path a = file("a", 8 * CHUNK + 1, 21);
         Path b = file("b", 8 * CHUNK + 1, 22);
@@ -468,18 +528,12 @@ class TransfersTest {
             two.shutdown();
         }
         Path got = dir.resolve("race-out");
-        int code = run("download", name, entry, "-o", got.toString(), "--quiet");
-        if (code == 0) {
-            byte[] g = Files.readAllBytes(got);
-            assertTrue(Arrays.equals(g, Files.readAllBytes(a)) || Arrays.equals(g, Files.readAllBytes(b)), "one of the two");
-        } else {
-            assertEquals(1, code);
-            assertTrue(err().contains(name + "_chunk_") && err().contains("corrupt"), err());
-            assertFalse(Files.exists(got));
-        }
-        upload(b, name);
         assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
-        assertArrayEquals(Files.readAllBytes(b), Files.readAllBytes(got));
+        byte[] g = Files.readAllBytes(got);
+        assertTrue(Arrays.equals(g, Files.readAllBytes(a)) || Arrays.equals(g, Files.readAllBytes(b)), "one of the two");
+        for (NodeDaemon d : ring.nodes) {
+            assertArrayEquals(g, get(d, name).body(), "the same file through " + d.self());
+        }
     }
 
     @Test

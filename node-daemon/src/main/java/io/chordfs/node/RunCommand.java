@@ -2,6 +2,7 @@ package io.chordfs.node;
 
 import io.chordfs.core.chord.ChordConfig;
 import io.chordfs.core.cli.Args;
+import io.chordfs.core.cli.Durations;
 import io.chordfs.core.cli.HostPort;
 import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Ring;
@@ -13,6 +14,7 @@ import io.chordfs.node.aws.InstanceIdentity;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.http.FileServer;
 import io.chordfs.node.peer.PortLayout;
+import io.chordfs.node.replica.Uploads;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,6 +34,9 @@ final class RunCommand {
               --write-quorum W         copies durable before a write is acknowledged
                                        (default: every live member of the replica set)
               --repair-ms MS           period of the repair round (default 5000)
+              --upload-grace DURATION  how long chunks of uploads that no file names (killed, failed or
+                                       replaced uploads) are kept while nothing uses them; a killed
+                                       upload can be resumed within it (default 24h)
               --capacity SIZE          quota for stored bytes per node, e.g. 64MiB (default: the disk)
               --max-object-size SIZE   largest object the file port takes in one request (a plain
                                        file, or one chunk of an fs-client upload); larger gets 413
@@ -44,7 +49,7 @@ final class RunCommand {
               --help                   this text
             """;
     static final Set<String> NODE_OPTIONS = Set.of("--port", "--replicas", "--successors", "--write-quorum",
-            "--repair-ms", "--capacity", "--max-object-size", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
+            "--repair-ms", "--upload-grace", "--capacity", "--max-object-size", "--basic-auth", "--basic-auth-upload", "--cluster-secret", "--stabilize-ms");
     static final String USAGE = """
             Usage: java -jar node-daemon.jar run --ip IP [--announce IP] [options]
                    java -jar node-daemon.jar run --aws [--asg NAME] [--address private|public] [options]
@@ -209,8 +214,9 @@ final class RunCommand {
         if (args.has("--max-object-size")) {
             http = http.withMaxObjectBytes(Sizes.parse(args.get("--max-object-size", null)));
         }
+        long uploadGrace = Durations.parseMillis(args.get("--upload-grace", Uploads.DEFAULT_GRACE_MS + "ms"));
         return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,
-                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret, java.time.Clock.systemUTC());
+                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret, java.time.Clock.systemUTC(), uploadGrace);
     }
 
     private static String credentials(Args args, String option) throws Args.UsageException {

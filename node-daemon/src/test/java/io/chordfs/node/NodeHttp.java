@@ -38,16 +38,33 @@ final class NodeHttp {
         return HTTP.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    static HttpResponse<byte[]> get(NodeDaemon via, String name) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
-                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    static HttpResponse<byte[]> get(NodeDaemon via, String name, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
+                .timeout(Duration.ofSeconds(60));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    /** A raw {@code PUT /name}: the answer, with its error page as the body. */
-    static HttpResponse<String> put(NodeDaemon via, String name, byte[] content) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
-                .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** A request to a node's file port with any method, path (as sent) and headers; the answer as text. */
+    static HttpResponse<String> send(NodeDaemon via, String method, String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + path))
+                .timeout(Duration.ofSeconds(60)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A raw {@code PUT /name} with extra headers (name, value, ...): the answer, with its error page as the body. */
+    static HttpResponse<String> put(NodeDaemon via, String name, byte[] content, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(TestRing.httpBase(via) + "/" + PercentCodec.quote(name)))
+                .timeout(Duration.ofSeconds(60)).PUT(HttpRequest.BodyPublishers.ofByteArray(content));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static int delete(NodeDaemon via, String name) throws Exception {

@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
  * upload's copy of chunk i lives on the same replica set.
  */
 public final class ObjectNames {
+    /**
+     * On the file port, with a chunk name in the path: the request is for that chunk of this
+     * upload (PUT, GET, HEAD, DELETE), not for the committed file's.
+     */
+    public static final String UPLOAD_HEADER = "X-ChordFS-Upload";
     /** The prefix of every chunk object name. */
     public static final String UPLOAD_PREFIX = NameRules.RESERVED + "/up/";
     /** An upload id: 8 to 64 letters, digits, '-' or '_'. */

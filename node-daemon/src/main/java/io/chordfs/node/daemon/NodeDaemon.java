@@ -13,6 +13,7 @@ import io.chordfs.node.replica.Drain;
 import io.chordfs.node.replica.JoinHandover;
 import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
+import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
 
@@ -48,10 +49,12 @@ public final class NodeDaemon implements AutoCloseable {
      * @param http the file server's settings: basic auth, request limits, threads, timeouts
      * @param clusterSecret required on the node-to-node port and for {@code kill} when not null
      * @param clock the node's wall clock, which its version clock starts from (tests skew it)
+     * @param uploadGraceMs how long chunk objects no manifest names are kept while idle (a killed
+     *     upload can be resumed for this long); see {@link Uploads}
      */
     public record Config(String ip, String listenIp, int port, Long id, Path dataDir, ChordConfig chord,
                          int writeQuorum, long repairPeriodMs, long tombstoneTtlMs, long capacityBytes,
-                         FileServer.Options http, String clusterSecret, Clock clock) {
+                         FileServer.Options http, String clusterSecret, Clock clock, long uploadGraceMs) {
         public Config {
             Objects.requireNonNull(ip, "ip");
             Objects.requireNonNull(clock, "clock");
@@ -63,54 +66,60 @@ public final class NodeDaemon implements AutoCloseable {
 
         public static Config of(String ip, Path dataDir) {
             return new Config(ip, ip, PortLayout.CHORD, null, dataDir, ChordConfig.defaults(), 0, DEFAULT_REPAIR_MS,
-                    DEFAULT_TOMBSTONE_TTL_MS, 0, FileServer.Options.defaults(), null, Clock.systemUTC());
+                    DEFAULT_TOMBSTONE_TTL_MS, 0, FileServer.Options.defaults(), null, Clock.systemUTC(),
+                    Uploads.DEFAULT_GRACE_MS);
         }
 
         public Config withChord(ChordConfig c) {
             return new Config(ip, listenIp, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock);
+                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
         }
 
         public Config withId(Long nodeId) {
             return new Config(ip, listenIp, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock);
+                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
         }
 
         public Config withTombstoneTtl(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes,
-                    http, clusterSecret, clock);
+                    http, clusterSecret, clock, uploadGraceMs);
         }
 
         public Config withRepairPeriod(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes,
-                    http, clusterSecret, clock);
+                    http, clusterSecret, clock, uploadGraceMs);
         }
 
         /** Listens on {@code address}, still announcing {@link #ip()}. */
         public Config withListenIp(String address) {
             return new Config(ip, address, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock);
+                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
         }
 
         /** A quota for stored bytes (0: the file system is the limit). */
         public Config withCapacity(long bytes) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    bytes, http, clusterSecret, clock);
+                    bytes, http, clusterSecret, clock, uploadGraceMs);
         }
 
         public Config withWriteQuorum(int copies) {
             return new Config(ip, listenIp, port, id, dataDir, chord, copies, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock);
+                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+        }
+
+        public Config withUploadGrace(long ms) {
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, http, clusterSecret, clock, ms);
         }
 
         public Config withClock(Clock wall) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, wall);
+                    capacityBytes, http, clusterSecret, wall, uploadGraceMs);
         }
 
         public Config withPort(int chordPort) {
             return new Config(ip, listenIp, chordPort, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock);
+                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
         }
     }
 
@@ -118,13 +127,15 @@ public final class NodeDaemon implements AutoCloseable {
     private final ChordService chord;
     private final PeerClient peers;
     private final Replicator replicator;
+    private final Uploads uploads;
     private final RepairLoop repair;
     private final PeerServer peerServer;
     private final FileServer fileServer;
     private volatile Runnable onKilled = () -> { };
 
-    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, RepairLoop repair,
-                       PeerServer peerServer, FileServer fileServer) {
+    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, Uploads uploads,
+                       RepairLoop repair, PeerServer peerServer, FileServer fileServer) {
+        this.uploads = uploads;
         this.store = store;
         this.chord = chord;
         this.peers = peers;
@@ -157,6 +168,7 @@ public final class NodeDaemon implements AutoCloseable {
         ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes(), c.clock());
         ChordService chord = null;
         Replicator replicator = null;
+        Uploads uploads = null;
         RepairLoop repair = null;
         PeerServer peerServer = null;
         try {
@@ -167,7 +179,10 @@ public final class NodeDaemon implements AutoCloseable {
             int replicas = c.chord().replicationFactor();
             replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
             RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);
-            repair = new RepairLoop(chord, store, peers, replicator, router, c.repairPeriodMs(), c.tombstoneTtlMs());
+            uploads = new Uploads(chord, store, peers, replicator, router, c.uploadGraceMs());
+            replicator.checkWritesWith(uploads);
+            repair = new RepairLoop(chord, store, peers, replicator, router, uploads, c.repairPeriodMs(),
+                    c.tombstoneTtlMs());
             router.onDamage(repair::trigger);
             int port = chord.self().port();
             ChordService ring = chord;
@@ -175,13 +190,17 @@ public final class NodeDaemon implements AutoCloseable {
                     new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     c.http());
-            return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
+            files.collectWith(uploads);
+            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, files);
         } catch (IOException | RuntimeException e) {
             if (peerServer != null) {
                 peerServer.close();
             }
             if (repair != null) {
                 repair.close();
+            }
+            if (uploads != null) {
+                uploads.close();
             }
             if (replicator != null) {
                 replicator.close();
@@ -268,6 +287,7 @@ public final class NodeDaemon implements AutoCloseable {
         fileServer.close();
         peerServer.close();
         repair.close();
+        uploads.close();
         replicator.close();
         chord.close();
         store.close();

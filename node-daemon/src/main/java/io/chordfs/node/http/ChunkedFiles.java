@@ -228,7 +228,7 @@ final class ChunkedFiles {
 
     private ObjectSource openChecked(Manifest m, int i) throws IOException {
         Manifest.Chunk c = m.chunks().get(i);
-        Optional<ObjectSource> o = router.open(c.name());
+        Optional<ObjectSource> o = router.open(m.chunkObject(i));
         if (o.isEmpty()) {
             throw new ChunkException("chunk " + c.name() + " of " + m.name() + " is missing");
         }

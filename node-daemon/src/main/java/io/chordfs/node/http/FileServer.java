@@ -3,12 +3,17 @@ package io.chordfs.node.http;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.peer.Statuses;
 import io.chordfs.node.peer.ForwardRefusedException;
+import io.chordfs.node.replica.Uploads;
+import io.chordfs.node.route.Manifests;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.Committed;
@@ -29,7 +34,9 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.nio.charset.StandardCharsets;
@@ -168,6 +175,9 @@ public final class FileServer implements AutoCloseable {
     private static final String UPLOAD_PATH = "/upload";
     /** Node statistics for fs-client ring; no object can be named ".chordfs", so this never shadows one. */
     static final String STATS_PATH = "/.chordfs/stats";
+    /** GET: what collection of abandoned uploads would remove on this node now; POST: collect now. */
+    static final String GC_PATH = "/.chordfs/gc";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARSER_BUFFER = 64 * 1024;
     /** After a failed upload, read at most this much of the rest so the client gets the answer. */
     private static final long DRAIN_LIMIT = 64L << 20;
@@ -249,6 +259,7 @@ public final class FileServer implements AutoCloseable {
     private final String node;
     /** Chunked files (fs-client's manifests) are answered assembled; see {@link ChunkedFiles}. */
     private final ChunkedFiles chunked;
+    private volatile Uploads uploads;
 
     private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, Options options,
                        ThreadPoolExecutor workers, ThreadPoolExecutor overflow, IoWatchdog watchdog) {
@@ -325,6 +336,11 @@ public final class FileServer implements AutoCloseable {
     }
 
     /** The bound address (with the real port when started on port 0). */
+    /** Serves {@link #GC_PATH} with {@code u}'s collection of abandoned uploads. */
+    public void collectWith(Uploads u) {
+        uploads = u;
+    }
+
     public InetSocketAddress address() {
         return server.getAddress();
     }
@@ -486,16 +502,21 @@ public final class FileServer implements AutoCloseable {
                     listing(c);
                 } else if (rawPath.equals(STATS_PATH)) {
                     stats(c);
+                } else if (rawPath.equals(GC_PATH)) {
+                    collection(c, true);
                 } else {
                     String name = name(c, rawPath);
-                    if (name != null) {
-                        get(c, name);
+                    String object = name == null ? null : object(c, name);
+                    if (object != null) {
+                        get(c, name, object);
                     }
                 }
             }
             case "POST" -> {
                 if (uploadPath) {
                     upload(c);
+                } else if (rawPath.equals(GC_PATH)) {
+                    collection(c, false);
                 } else {
                     error(c, 404, "Can only POST/PUT to /upload", true);
                 }
@@ -505,15 +526,17 @@ public final class FileServer implements AutoCloseable {
                     upload(c);
                 } else {
                     String name = name(c, rawPath);
-                    if (name != null) {
-                        put(c, name);
+                    String object = name == null ? null : object(c, name);
+                    if (object != null) {
+                        put(c, object);
                     }
                 }
             }
             case "DELETE" -> {
                 String name = name(c, rawPath);
-                if (name != null) {
-                    delete(c, name);
+                String object = name == null ? null : object(c, name);
+                if (object != null) {
+                    delete(c, object);
                 }
             }
             default -> throw new AssertionError(m);
@@ -538,6 +561,43 @@ public final class FileServer implements AutoCloseable {
             error(c, 400, "Bad file name: " + e.getMessage(), true);
             return null;
         }
+    }
+
+    /**
+     * The object a request for {@code name} addresses: the name itself, or with
+     * {@link ObjectNames#UPLOAD_HEADER} the chunk object of that upload; null after answering 400.
+     */
+    private String object(Call c, String name) throws IOException {
+        String upload = c.header(ObjectNames.UPLOAD_HEADER);
+        if (upload == null) {
+            return name;
+        }
+        try {
+            return ObjectNames.chunkObject(name, upload.strip()).objectName();
+        } catch (IllegalArgumentException e) {
+            error(c, 400, "Bad chunk: " + e.getMessage(), true);
+            return null;
+        }
+    }
+
+    /**
+     * The chunk name of a chunked file ({@code f_chunk_i}) stands for the chunk object the
+     * committed manifest of {@code f} names, so the course's download scripts read the committed
+     * version; any other name (and a chunk of a manifest without an upload id) stands for itself.
+     */
+    private String resolve(String name) {
+        Optional<ObjectNames.ChunkName> chunk = ObjectNames.chunkOf(name);
+        if (chunk.isEmpty()) {
+            return name;
+        }
+        Optional<Manifest> m;
+        try {
+            m = Manifests.read(router, chunk.get().file());
+        } catch (IOException | RuntimeException e) {
+            return name;
+        }
+        return m.filter(x -> !x.upload().isEmpty() && chunk.get().index() <= x.chunks().size())
+                .map(x -> x.chunkObject(chunk.get().index() - 1)).orElse(name);
     }
 
     // -------------------------------------------------------------------------------------- auth
@@ -578,17 +638,48 @@ public final class FileServer implements AutoCloseable {
 
     // -------------------------------------------------------------------------------------- reads
 
-    /** {"objects", "bytes" (live objects), "used_percent", "capacity_bytes"} of this node's store. */
+    /** {"objects", "bytes" (live objects, chunk objects included), "used_percent", "capacity_bytes"} of this node's store. */
     private void stats(Call c) throws IOException {
-        List<ObjectMeta> live = Pages.live(store.list());
+        List<ObjectMeta> live = store.list().stream().filter(m -> !m.tombstone()).toList(); // chunk objects too
         long bytes = live.stream().mapToLong(ObjectMeta::size).sum();
         String json = String.format(Locale.ROOT, "{\"objects\":%d,\"bytes\":%d,\"used_percent\":%.2f,\"capacity_bytes\":%d}",
                 live.size(), bytes, store.usedPercent(), store.capacityBytes());
         sendBytes(c, 200, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** {@link #GC_PATH}: the chunk objects of abandoned uploads this node collects (or would, in a dry run). */
+    private void collection(Call c, boolean dryRun) throws IOException {
+        Uploads u = uploads;
+        if (u == null) {
+            error(c, 404, "This node collects no uploads (it is not in a ring)", false);
+            return;
+        }
+        List<Map<String, Object>> orphans = new ArrayList<>();
+        long bytes = 0;
+        for (Uploads.Orphan o : u.collect(dryRun)) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", o.name());
+            e.put("file", o.file());
+            e.put("upload", o.upload());
+            e.put("size", o.size());
+            e.put("last_active", Instant.ofEpochMilli(o.lastActiveMillis()).toString());
+            orphans.add(e);
+            bytes += o.size();
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("node", node);
+        answer.put("dry_run", dryRun);
+        answer.put("objects", orphans.size());
+        answer.put("bytes", bytes);
+        answer.put("orphans", orphans);
+        sendBytes(c, 200, "application/json", JSON.writeValueAsBytes(answer));
+    }
+
+    /** {@code GET /}: the files (with {@code ?all=1}, chunk objects too). */
     private void listing(Call c) throws IOException {
-        List<ObjectMeta> live = Pages.live(store.list());
+        String q = c.ex.getRequestURI().getRawQuery();
+        boolean all = q != null && java.util.Arrays.asList(q.split("&")).contains("all=1");
+        List<ObjectMeta> live = Pages.live(store.list(), all);
         String accept = c.header("Accept");
         if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
             sendBytes(c, 200, "application/json", Pages.listingJson(live));
@@ -597,10 +688,18 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
-    private void get(Call c, String name) throws IOException {
+    /** GET or HEAD of {@code name}, stored as {@code object} (a chunk object when asked for one). */
+    private void get(Call c, String name, String object) throws IOException {
+        if (object.equals(name)) {
+            object = resolve(name);
+        }
+        boolean chunkObject = !object.equals(name);
+        if (chunkObject) {
+            store.touch(object); // a client reads or checks it: not abandoned (a no-op unless held here)
+        }
         Optional<ObjectSource> opened;
         try {
-            opened = router.open(name);
+            opened = router.open(object);
         } catch (CorruptObjectException e) {
             corrupt(c, name, e);
             return;
@@ -614,7 +713,7 @@ public final class FileServer implements AutoCloseable {
             return;
         }
         try (ObjectSource stored = opened.get();
-             ObjectSource src = chunked.serveIfManifest(c.ex, c.out, c.head(), stored, name)) {
+             ObjectSource src = chunkObject ? stored : chunked.serveIfManifest(c.ex, c.out, c.head(), stored, name)) {
             if (src == null) {
                 return; // a manifest: ChunkedFiles answered with the assembled file
             }

@@ -1,5 +1,6 @@
 package io.chordfs.node.http;
 
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.store.ObjectMeta;
 
@@ -75,11 +76,14 @@ final class Pages {
             </script>
             </html>""").getBytes(StandardCharsets.UTF_8);
 
-    /** The live objects sorted as http.server sorts a directory (by lower-cased name). */
-    static List<ObjectMeta> live(List<ObjectMeta> all) {
+    /**
+     * The live objects sorted as http.server sorts a directory (by lower-cased name); chunk
+     * objects only when {@code withChunks}.
+     */
+    static List<ObjectMeta> live(List<ObjectMeta> all, boolean withChunks) {
         List<ObjectMeta> out = new ArrayList<>();
         for (ObjectMeta m : all) {
-            if (!m.tombstone()) {
+            if (!m.tombstone() && (withChunks || !ObjectNames.isInternal(m.name()))) {
                 out.add(m);
             }
         }

@@ -79,8 +79,7 @@ public final class PeerClient {
         if (a.code() != 200) {
             throw refusal(node, "prepare " + name, a.code(), a.body());
         }
-        JsonNode current = PeerHeaders.JSON.readTree(a.body()).path("current");
-        return current.isObject() ? Optional.of(PeerHeaders.JSON.treeToValue(current, ObjectMeta.class)) : Optional.empty();
+        return metaIn(PeerHeaders.JSON.readTree(a.body()).path("current"));
     }
 
     /** The second phase: the replica commits what it holds under {@code tx} as {@code version}; returns what it now stores. */
@@ -101,6 +100,25 @@ public final class PeerClient {
     public void abortPrepared(NodeRef node, String tx) throws IOException {
         HttpRequest req = request(node, PeerHeaders.PREPARED + "/" + tx).timeout(callTimeout).DELETE().build();
         send(node, req, HttpResponse.BodyHandlers.discarding());
+    }
+
+    /** A node's copies of a chunk object and of the plain object under its chunk name. */
+    public record ChunkState(Optional<ObjectMeta> chunk, Optional<ObjectMeta> plain) {}
+
+    /** What {@code node} holds of chunk object {@code objectName}; the node notes the look (see ObjectStore#touch). */
+    public ChunkState chunkState(NodeRef node, String objectName) throws IOException {
+        HttpRequest req = request(node, PeerHeaders.CHUNK_STATE + "/" + PercentCodec.quote(objectName))
+                .timeout(callTimeout).GET().build();
+        HttpResponse<String> r = send(node, req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw refusal(node, "describe " + objectName, r.statusCode(), r.body());
+        }
+        JsonNode n = PeerHeaders.JSON.readTree(r.body());
+        return new ChunkState(metaIn(n.path("chunk")), metaIn(n.path("plain")));
+    }
+
+    private static Optional<ObjectMeta> metaIn(JsonNode n) throws IOException {
+        return n.isObject() ? Optional.of(PeerHeaders.JSON.treeToValue(n, ObjectMeta.class)) : Optional.empty();
     }
 
     /** {@code node}'s metadata of {@code name}, tombstones included; empty when it has none. */

@@ -18,6 +18,7 @@ final class PeerHeaders {
     static final String PREPARE = "prepare";
     static final String PREPARED = "/prepared";
     static final String META = "/meta";
+    static final String CHUNK_STATE = "/chunk-state";
     static final String DIGEST = "/digest";
     static final String NOTIFY_JOIN = "/notify_join_system";
     static final ObjectMapper JSON = new ObjectMapper();

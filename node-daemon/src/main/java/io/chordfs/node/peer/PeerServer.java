@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
@@ -48,6 +49,8 @@ import java.util.function.BooleanSupplier;
  * POST   /prepared/TX    X-ChordFS-Version/-Modified -> 200 meta JSON now stored, or 404 (expired)
  * DELETE /prepared/TX    -> 204: the held bytes are discarded
  * GET    /meta/NAME      -> 200 meta JSON (tombstones too), or 404
+ * GET    /chunk-state/CHUNK_OBJECT -> 200 {"chunk": meta or null, "plain": meta of its chunk name or null};
+ *                        marks the chunk object as looked at (a manifest about to name it)
  * GET    /objects?from=A&amp;to=B  -> metadata of objects with keys in (A, B], tombstones included
  * GET    /digest?from=A&amp;to=B&amp;buckets=N -> N bucket digests of (A, B] (see RangeDigest)
  * POST   /notify_join_system {"ip","port","id"} -> {"files": [names handed to the new node]}
@@ -156,10 +159,12 @@ public final class PeerServer implements AutoCloseable {
                     case "DELETE" -> abortPrepared(ex, tx);
                     default -> respond(ex, 405, "method not allowed");
                 }
+            } else if (path.startsWith(PeerHeaders.CHUNK_STATE + "/") && method.equals("GET")) {
+                chunkState(ex, PercentCodec.decodeObjectName(path.substring(PeerHeaders.CHUNK_STATE.length() + 1)));
             } else if (path.startsWith(PeerHeaders.META + "/") && method.equals("GET")) {
-                meta(ex, PercentCodec.decodeName(path.substring(PeerHeaders.META.length() + 1)));
+                meta(ex, PercentCodec.decodeObjectName(path.substring(PeerHeaders.META.length() + 1)));
             } else if (path.startsWith(PeerHeaders.OBJECTS + "/")) {
-                String name = PercentCodec.decodeName(path.substring(PeerHeaders.OBJECTS.length() + 1));
+                String name = PercentCodec.decodeObjectName(path.substring(PeerHeaders.OBJECTS.length() + 1));
                 String tx = query.get(PeerHeaders.PREPARE);
                 switch (method) {
                     case "PUT" -> {
@@ -278,6 +283,16 @@ public final class PeerServer implements AutoCloseable {
             w.close();
         }
         respond(ex, 204, "");
+    }
+
+    private void chunkState(HttpExchange ex, String objectName) throws IOException {
+        ObjectNames.ChunkObject c = ObjectNames.parse(objectName)
+                .orElseThrow(() -> new IllegalArgumentException("'" + objectName + "' is not a chunk object"));
+        store.touch(objectName);
+        Map<String, Object> answer = new HashMap<>();
+        answer.put("chunk", store.meta(objectName).orElse(null));
+        answer.put("plain", store.meta(c.chunkName()).orElse(null));
+        respondJson(ex, 200, answer);
     }
 
     private void meta(HttpExchange ex, String name) throws IOException {

@@ -64,6 +64,16 @@ public final class PercentCodec {
         return Names.check(decodePath(rawSegment));
     }
 
+    /**
+     * As {@link #decodeName}, also accepting the name of a chunk object ({@link Names#checkObject}):
+     * what nodes send each other.
+     */
+    public static String decodeObjectName(String rawSegment) {
+        String name = decodePath(rawSegment);
+        Names.checkObject(name);
+        return name;
+    }
+
     /** urllib.parse.quote(name): UTF-8, every byte but A-Z a-z 0-9 _ . - ~ / escaped. */
     public static String quote(String s) {
         StringBuilder out = new StringBuilder(s.length() + 16);

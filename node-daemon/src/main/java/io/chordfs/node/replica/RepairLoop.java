@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     (pushing what they lack, pulling what they have newer),</li>
  * <li>re-reads a slice of what it stores (the scrubber, at most {@link #SCRUB_BYTES_PER_ROUND} a
  *     round) and replaces corrupt copies from a good replica,</li>
- * <li>purges tombstones older than the tombstone time-to-live, and</li>
+ * <li>purges tombstones older than the tombstone time-to-live,</li>
+ * <li>collects the chunk objects of abandoned uploads it owns ({@link Uploads#collect}), and</li>
  * <li>drops copies of keys whose replica set it has left, but only once every member of that set
  *     has confirmed a version at least as new.</li>
  * </ol>
@@ -47,13 +48,15 @@ public final class RepairLoop implements AutoCloseable {
     private final PeerClient peers;
     private final Replicator replicator;
     private final RingRouter router;
+    private final Uploads uploads;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicBoolean queued = new AtomicBoolean();
     private final long tombstoneTtlMs;
     private int scrubCursor;
 
     public RepairLoop(ChordService chord, ObjectStore store, PeerClient peers, Replicator replicator, RingRouter router,
-                      long periodMs, long tombstoneTtlMs) {
+                      Uploads uploads, long periodMs, long tombstoneTtlMs) {
+        this.uploads = uploads;
         this.tombstoneTtlMs = tombstoneTtlMs;
         this.chord = chord;
         this.store = store;
@@ -110,6 +113,7 @@ public final class RepairLoop implements AutoCloseable {
             replaceCorrupt(name);
         }
         purgeOldTombstones();
+        uploads.collect(false);
         Map<NodeRef, List<NodeRef>> sets = new HashMap<>();
         for (ObjectMeta m : store.list()) {
             if (!Ring.inOpenClosed(m.key(), pred.id(), self.id())) {

@@ -1,5 +1,6 @@
 package io.chordfs.node.replica;
 
+import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
@@ -60,6 +61,7 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
     private final int writeQuorum;
     private final ThreadPoolExecutor pool;
     private volatile boolean refusing;
+    private volatile Uploads uploads;
 
     /**
      * @param writeQuorum copies that must be durable before a write is acknowledged; 0 means
@@ -103,6 +105,11 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         return new ArrayList<>(out);
     }
 
+    /** Checks writes and deletes against chunked files' uploads from now on (see {@link Uploads}). */
+    public void checkWritesWith(Uploads u) {
+        uploads = u;
+    }
+
     /** From now on, writes as owner are refused (503): this node is leaving. */
     public void refuseWrites() {
         refusing = true;
@@ -115,6 +122,13 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
     @Override
     public Committed write(StagedWrite staged) throws IOException {
         refuseIfLeaving();
+        Uploads u = uploads;
+        Uploads.Plan plan = u != null ? u.beforeWrite(staged)
+                : new Uploads.Plan(Optional.empty(), Optional.empty(), Optional.empty());
+        if (plan.stored().isPresent()) {
+            staged.close();
+            return plan.stored().get();
+        }
         String name = staged.name();
         String sha = staged.sha256();
         List<Long> crcs = staged.blockCrcs();
@@ -178,12 +192,35 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         if (durable < need) {
             throw notDurable(name, version, durable, need, failures);
         }
+        if (u != null && plan.previous().isPresent()) {
+            u.replaced(plan.previous().get(), mine, plan.next());
+        }
         return new Committed(mine, staged.created() && !replicaLive);
     }
 
     @Override
     public Optional<ObjectMeta> delete(String name) throws IOException {
+        return delete(name, Long.MAX_VALUE);
+    }
+
+    /**
+     * Deletes a chunk object this node owns, unless a client touched it after {@code idleSince}
+     * (see {@link ObjectStore#touch}); returns what is stored then (a tombstone when deleted).
+     */
+    Optional<ObjectMeta> deleteIfIdle(String name, long idleSince) throws IOException {
+        return delete(name, idleSince);
+    }
+
+    private Optional<ObjectMeta> delete(String name, long untouchedSince) throws IOException {
         refuseIfLeaving();
+        Uploads u = uploads;
+        Optional<Manifest> previous = Optional.empty();
+        if (u != null) {
+            if (store.meta(name).filter(m -> !m.tombstone()).isEmpty()) {
+                u.refuseOverChunks(name, "delete"); // no object of its own here: the name means the chunk
+            }
+            previous = u.current(name);
+        }
         List<NodeRef> targets = targets();
         int need = quorum(targets.size());
         List<String> failures = new ArrayList<>();
@@ -209,9 +246,9 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         }
         long version = clock.next();
         long modified = clock.wallMillis();
-        ObjectMeta tomb = store.delete(name, version, modified);
+        ObjectMeta tomb = store.delete(name, version, modified, untouchedSince);
         if (tomb.version() != version) {
-            return Optional.of(tomb); // a concurrent write came after the delete
+            return Optional.of(tomb); // a concurrent write came after the delete, or a client touched it
         }
         int durable = 1;
         for (Result<Optional<ObjectMeta>> r : all(targets, t -> peers.delete(t, name, version, modified))) {
@@ -226,6 +263,9 @@ public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
         }
         if (durable < need) {
             throw notDurable(name, version, durable, need, failures);
+        }
+        if (previous.isPresent()) {
+            u.replaced(previous.get(), tomb, Optional.empty());
         }
         return Optional.of(tomb);
     }
