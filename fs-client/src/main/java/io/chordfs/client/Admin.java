@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.ObjectNames;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,11 +28,14 @@ final class Admin {
     /** One file as {@code ls} shows it: chunked files with their real size and chunk count. */
     record FileRow(String name, long size, String modified, int chunks, String sha256) {}
 
-    /** Every live object in the ring, newest version of each name. */
+    /** Every live object in the ring but chunk objects, newest version of each name. */
     static Map<String, Entry> objects(RingClient ring) throws ClientException {
         Map<String, Entry> all = new TreeMap<>();
         for (NodeRef n : ring.members()) {
             for (Entry e : listing(ring, n)) {
+                if (ObjectNames.isInternal(e.name())) {
+                    continue;
+                }
                 Entry had = all.get(e.name());
                 if (had == null || had.version() < e.version()) {
                     all.put(e.name(), e);
@@ -41,7 +45,7 @@ final class Admin {
         return all;
     }
 
-    /** The live objects one node holds. */
+    /** The live objects one node holds, chunk objects included. */
     static List<Entry> listing(RingClient ring, NodeRef n) throws ClientException {
         String body;
         try {

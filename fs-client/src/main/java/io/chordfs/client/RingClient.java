@@ -271,9 +271,9 @@ final class RingClient implements AutoCloseable {
         }
     }
 
-    /** GET / as JSON: the node's local objects. */
+    /** GET /?local=1&amp;all=1 as JSON: every object the node itself holds, chunk objects included. */
     String listing(NodeRef node) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/")).timeout(TIMEOUT)
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/?local=1&all=1")).timeout(TIMEOUT)
                 .header("Accept", "application/json").GET().build();
         HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
