@@ -13,6 +13,7 @@ import io.chordfs.node.replica.Drain;
 import io.chordfs.node.replica.JoinHandover;
 import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
 
@@ -101,17 +102,19 @@ public final class NodeDaemon implements AutoCloseable {
     private final Replicator replicator;
     private final RepairLoop repair;
     private final PeerServer peerServer;
+    private final RingListing listing;
     private final FileServer fileServer;
     private volatile Runnable onKilled = () -> { };
 
     private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, RepairLoop repair,
-                       PeerServer peerServer, FileServer fileServer) {
+                       PeerServer peerServer, RingListing listing, FileServer fileServer) {
         this.store = store;
         this.chord = chord;
         this.peers = peers;
         this.replicator = replicator;
         this.repair = repair;
         this.peerServer = peerServer;
+        this.listing = listing;
         this.fileServer = fileServer;
         chord.setListener(new ChordListener() {
             @Override
@@ -140,6 +143,7 @@ public final class NodeDaemon implements AutoCloseable {
         Replicator replicator = null;
         RepairLoop repair = null;
         PeerServer peerServer = null;
+        RingListing listing = null;
         try {
             ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
                     .withChord(c.chord().withClusterSecret(ClusterSecret.of(c.clusterSecret())));
@@ -154,10 +158,14 @@ public final class NodeDaemon implements AutoCloseable {
             ChordService ring = chord;
             peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
+            listing = RingListing.of(chord, store, peers);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
-                    c.http());
-            return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, files);
+                    listing, c.http());
+            return new NodeDaemon(store, chord, peers, replicator, repair, peerServer, listing, files);
         } catch (IOException | RuntimeException e) {
+            if (listing != null) {
+                listing.close();
+            }
             if (peerServer != null) {
                 peerServer.close();
             }
@@ -247,6 +255,7 @@ public final class NodeDaemon implements AutoCloseable {
     /** Stops at once: no hand-over, no goodbye; the data stays on disk (a crash, or local mode's Ctrl-C). */
     public void halt() {
         fileServer.close();
+        listing.close();
         peerServer.close();
         repair.close();
         replicator.close();
