@@ -28,7 +28,7 @@ final class Admin {
     /** One file as {@code ls} shows it: chunked files with their real size and chunk count. */
     record FileRow(String name, long size, String modified, int chunks, String sha256) {}
 
-    /** Every live object in the ring, newest version of each name. */
+    /** Every live object in the ring but chunk objects, newest version of each name. */
     static Map<String, Entry> objects(RingClient ring) throws ClientException {
         Map<String, Entry> all = new TreeMap<>();
         for (NodeRef n : ring.members()) {

@@ -322,14 +322,14 @@ final class RingClient implements AutoCloseable {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
     }
 
-    /** GET / as JSON: the node's local objects. */
+    /** GET /?local=1 as JSON: the files the node itself holds. */
     String listing(NodeRef node) throws IOException {
         return listing(node, false);
     }
 
     /** As {@link #listing(NodeRef)}, with the chunk objects of uploads when {@code withChunks}. */
     String listing(NodeRef node, boolean withChunks) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/" + (withChunks ? "?all=1" : "")))
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/?local=1" + (withChunks ? "&all=1" : "")))
                 .timeout(TIMEOUT)
                 .header("Accept", "application/json").GET().build();
         HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());

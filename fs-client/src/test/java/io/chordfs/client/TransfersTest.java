@@ -552,6 +552,10 @@ class TransfersTest {
         assertTrue(err().contains("bad name '.chordfs': '.chordfs' is not a file name"), err());
         assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "csi\u009b"));
         assertTrue(err().contains("must not contain control characters"), err());
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "evil\u202Egnp.exe"));
+        assertTrue(err().contains("must not contain U+202E"), err());
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "zero\u200Bwidth"));
+        assertTrue(err().contains("must not contain U+200B"), err());
         assertEquals(0, run("--help"));
         for (String c : new String[] {"upload FILE", "download NAME", "verify NAME", "ls IP", "stat NAME", "rm NAME", "Exit codes"}) {
             assertTrue(out().contains(c), c);

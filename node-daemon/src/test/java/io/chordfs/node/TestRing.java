@@ -30,6 +30,7 @@ final class TestRing implements AutoCloseable {
     private final String prefix;
     private int next = 1;
     private long tombstoneTtlMs = NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS;
+    private ChordConfig chord = FAST;
 
     TestRing(Path root) {
         this.root = root;
@@ -44,11 +45,22 @@ final class TestRing implements AutoCloseable {
     static TestRing start(Path root, int n, long tombstoneTtlMs) throws Exception {
         TestRing ring = new TestRing(root);
         ring.tombstoneTtlMs = tombstoneTtlMs;
+        return ring.fill(n);
+    }
+
+    /** As {@link #start(Path, int)}, with successor lists of {@code successors} entries instead of 5 (R stays 3). */
+    static TestRing withSuccessorLists(Path root, int n, int successors) throws Exception {
+        TestRing ring = new TestRing(root);
+        ring.chord = FAST.withReplication(successors, R);
+        return ring.fill(n);
+    }
+
+    private TestRing fill(int n) throws Exception {
         for (int i = 0; i < n; i++) {
-            ring.add();
+            add();
         }
-        ring.awaitConsistent();
-        return ring;
+        awaitConsistent();
+        return this;
     }
 
     /** Starts one more node and joins it (the first one creates the ring). */
@@ -90,7 +102,7 @@ final class TestRing implements AutoCloseable {
     }
 
     private NodeDaemon start(String ip, Long id, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
-        NodeDaemon node = NodeDaemon.start(tweak.apply(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(FAST).withId(id)
+        NodeDaemon node = NodeDaemon.start(tweak.apply(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(chord).withId(id)
                 .withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs)));
         if (nodes.isEmpty()) {
             node.createRing();

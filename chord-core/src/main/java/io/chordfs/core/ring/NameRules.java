@@ -6,8 +6,9 @@ import java.util.Optional;
 /**
  * The name rules of DESIGN.md, shared by the nodes (which refuse a bad name with 400) and the
  * client (which says so before sending anything): 1 to 255 UTF-8 bytes, no '/' or '\', no
- * control characters, valid UTF-8, not "." or "..", and not a node's own hidden folder. A name
- * that passes can be used as a file name directly under a data directory and never escapes it.
+ * control characters, no bidirectional controls or zero-width characters, valid UTF-8, not "." or
+ * "..", and not a node's own hidden folder. A name that passes can be used as a file name directly
+ * under a data directory and never escapes it, and shows in a listing as what it is.
  */
 public final class NameRules {
     public static final int MAX_BYTES = 255;
@@ -38,11 +39,24 @@ public final class NameRules {
             if (Character.isISOControl(c)) {
                 return Optional.of("a name must not contain control characters");
             }
+            if (spoofs(c)) {
+                return Optional.of(String.format("a name must not contain U+%04X: bidirectional controls and "
+                        + "zero-width characters can make a listing show another name", (int) c));
+            }
             if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < name.length()
                     && Character.isLowSurrogate(name.charAt(++i)))) {
                 return Optional.of("a name must be valid UTF-8");
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder what
+     * follows them ("evil" U+202E "gnp.exe" shows as "evilexe.png"); zero-width spaces and joiners
+     * (U+200B-U+200D) and U+FEFF show as nothing, so two names look alike.
+     */
+    private static boolean spoofs(char c) {
+        return c >= 0x202A && c <= 0x202E || c >= 0x2066 && c <= 0x2069 || c >= 0x200B && c <= 0x200D || c == 0xFEFF;
     }
 }

@@ -14,6 +14,7 @@ import io.chordfs.node.replica.JoinHandover;
 import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.replica.Uploads;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
 
@@ -130,11 +131,12 @@ public final class NodeDaemon implements AutoCloseable {
     private final Uploads uploads;
     private final RepairLoop repair;
     private final PeerServer peerServer;
+    private final RingListing listing;
     private final FileServer fileServer;
     private volatile Runnable onKilled = () -> { };
 
     private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, Uploads uploads,
-                       RepairLoop repair, PeerServer peerServer, FileServer fileServer) {
+                       RepairLoop repair, PeerServer peerServer, RingListing listing, FileServer fileServer) {
         this.uploads = uploads;
         this.store = store;
         this.chord = chord;
@@ -142,6 +144,7 @@ public final class NodeDaemon implements AutoCloseable {
         this.replicator = replicator;
         this.repair = repair;
         this.peerServer = peerServer;
+        this.listing = listing;
         this.fileServer = fileServer;
         chord.setListener(new ChordListener() {
             @Override
@@ -171,6 +174,7 @@ public final class NodeDaemon implements AutoCloseable {
         Uploads uploads = null;
         RepairLoop repair = null;
         PeerServer peerServer = null;
+        RingListing listing = null;
         try {
             ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
                     .withChord(c.chord().withClusterSecret(ClusterSecret.of(c.clusterSecret())));
@@ -188,11 +192,15 @@ public final class NodeDaemon implements AutoCloseable {
             ChordService ring = chord;
             peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
                     new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
+            listing = RingListing.of(chord, store, peers);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
-                    c.http());
+                    listing, c.http());
             files.collectWith(uploads);
-            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, files);
+            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, listing, files);
         } catch (IOException | RuntimeException e) {
+            if (listing != null) {
+                listing.close();
+            }
             if (peerServer != null) {
                 peerServer.close();
             }
@@ -285,6 +293,7 @@ public final class NodeDaemon implements AutoCloseable {
     /** Stops at once: no hand-over, no goodbye; the data stays on disk (a crash, or local mode's Ctrl-C). */
     public void halt() {
         fileServer.close();
+        listing.close();
         peerServer.close();
         repair.close();
         uploads.close();

@@ -15,6 +15,7 @@ import io.chordfs.node.peer.ForwardRefusedException;
 import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.Manifests;
 import io.chordfs.node.route.ObjectRouter;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
@@ -83,11 +84,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (with {@link BlockCrcs#HEADER}, bytes that do not match it get 422 and nothing is stored);
  * {@code DELETE /<name>}: 204, or 404 when absent. POST to any other path: 404
  * {@code Can only POST/PUT to /upload}, as uploadserver.</li>
- * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: the node's own live objects
- * ({@link ObjectStore#list()} without tombstones, not the whole ring) as the HTML that
+ * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: every live file in the ring,
+ * whichever node is asked ({@link RingListing}: the newest version of each name; chunk objects only
+ * with {@code ?all=1}; {@code ?local=1}: this node's own copies instead), as the HTML that
  * {@code list_directory} plus uploadserver's injections produce, links percent-encoded; as JSON
- * {@code [{"name","size","modified","sha256","version"}]} (modified: ISO-8601 UTC) when the
- * Accept header contains {@code application/json}.</li>
+ * {@code [{"name","size","modified","sha256","version"}]} (modified: ISO-8601 UTC; a chunk object
+ * adds {@code "chunk_of"}) when the Accept header contains {@code application/json}. What a listing
+ * misses is in headers ({@code X-ChordFS-Listing-*}) and, in the HTML, in a line above the list; a
+ * node in no ring answers 503.</li>
  * <li>Other methods: 501, as http.server.</li>
  * <li>{@code --basic-auth} / {@code --basic-auth-upload}: uploadserver's
  * {@code check_http_authentication} exactly: with only basic-auth, every request needs it; with
@@ -250,6 +254,7 @@ public final class FileServer implements AutoCloseable {
     private final HttpServer server;
     private final ObjectStore store;
     private final ObjectRouter router;
+    private final RingListing listing;
     private final Options options;
     private final BasicAuth auth;
     private final BasicAuth uploadAuth;
@@ -261,11 +266,12 @@ public final class FileServer implements AutoCloseable {
     private final ChunkedFiles chunked;
     private volatile Uploads uploads;
 
-    private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, Options options,
+    private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, RingListing listing, Options options,
                        ThreadPoolExecutor workers, ThreadPoolExecutor overflow, IoWatchdog watchdog) {
         this.server = server;
         this.store = store;
         this.router = router;
+        this.listing = listing;
         this.options = options;
         this.auth = BasicAuth.of(options.basicAuth());
         this.uploadAuth = BasicAuth.of(options.basicAuthUpload());
@@ -277,9 +283,9 @@ public final class FileServer implements AutoCloseable {
         this.chunked = new ChunkedFiles(router, node);
     }
 
-    /** Binds {@code bind} (port 0: any free port) and starts serving. */
-    public static FileServer start(InetSocketAddress bind, ObjectStore store, ObjectRouter router, Options options)
-            throws IOException {
+    /** Binds {@code bind} (port 0: any free port) and starts serving; {@code GET /} lists what {@code listing} gathers. */
+    public static FileServer start(InetSocketAddress bind, ObjectStore store, ObjectRouter router, RingListing listing,
+                                   Options options) throws IOException {
         configureJdkHttpServer(options);
         AtomicInteger ids = new AtomicInteger();
         String port = Integer.toString(bind.getPort());
@@ -306,7 +312,7 @@ public final class FileServer implements AutoCloseable {
             watchdog.close();
             throw e;
         }
-        FileServer fs = new FileServer(server, store, router, options, workers, overflow, watchdog);
+        FileServer fs = new FileServer(server, store, router, listing, options, workers, overflow, watchdog);
         server.createContext("/", fs::handle);
         server.setExecutor(workers);
         server.start();
@@ -675,17 +681,38 @@ public final class FileServer implements AutoCloseable {
         sendBytes(c, 200, "application/json", JSON.writeValueAsBytes(answer));
     }
 
-    /** {@code GET /}: the files (with {@code ?all=1}, chunk objects too). */
     private void listing(Call c) throws IOException {
-        String q = c.ex.getRequestURI().getRawQuery();
-        boolean all = q != null && java.util.Arrays.asList(q.split("&")).contains("all=1");
-        List<ObjectMeta> live = Pages.live(store.list(), all);
+        String query = c.ex.getRequestURI().getRawQuery();
+        boolean chunks = flag(query, "all");
+        RingListing.Listing l;
+        try {
+            l = flag(query, "local") ? listing.here(chunks) : listing.ring(chunks);
+        } catch (RingUnavailableException e) {
+            error(c, 503, e.getMessage(), false);
+            return;
+        }
+        Headers h = c.ex.getResponseHeaders();
+        h.set("X-ChordFS-Listing-Nodes", Integer.toString(l.nodes()));
+        if (!l.unanswered().isEmpty()) {
+            h.set("X-ChordFS-Listing-Unanswered", Pages.addresses(l.unanswered()));
+        }
+        if (l.cutAt() > 0) {
+            h.set("X-ChordFS-Listing-Cut", Integer.toString(l.cutAt()));
+        }
+        if (!l.wholeRing()) {
+            h.set("X-ChordFS-Listing-Partial", "1");
+        }
         String accept = c.header("Accept");
         if (accept != null && accept.toLowerCase(Locale.ROOT).contains("application/json")) {
-            sendBytes(c, 200, "application/json", Pages.listingJson(live));
+            sendBytes(c, 200, "application/json", Pages.listingJson(l.objects()));
         } else {
-            sendBytes(c, 200, HTML, Pages.listing(live));
+            sendBytes(c, 200, HTML, Pages.listing(l));
         }
+    }
+
+    /** True when the raw query has {@code name=1}. */
+    private static boolean flag(String rawQuery, String name) {
+        return rawQuery != null && List.of(rawQuery.split("&")).contains(name + "=1");
     }
 
     /** GET or HEAD of {@code name}, stored as {@code object} (a chunk object when asked for one). */

@@ -1,16 +1,18 @@
 package io.chordfs.node.http;
 
+import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.node.peer.PercentCodec;
+import io.chordfs.node.peer.PortLayout;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.store.ObjectMeta;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /** The HTML and JSON bodies the file server sends, copied from uploadserver and http.server. */
 final class Pages {
@@ -76,23 +78,24 @@ final class Pages {
             </script>
             </html>""").getBytes(StandardCharsets.UTF_8);
 
-    /**
-     * The live objects sorted as http.server sorts a directory (by lower-cased name); chunk
-     * objects only when {@code withChunks}.
-     */
-    static List<ObjectMeta> live(List<ObjectMeta> all, boolean withChunks) {
+    /** The live objects of {@code all}. */
+    static List<ObjectMeta> live(List<ObjectMeta> all) {
         List<ObjectMeta> out = new ArrayList<>();
         for (ObjectMeta m : all) {
-            if (!m.tombstone() && (withChunks || !ObjectNames.isInternal(m.name()))) {
+            if (!m.tombstone()) {
                 out.add(m);
             }
         }
-        out.sort(Comparator.comparing((ObjectMeta m) -> m.name().toLowerCase(Locale.ROOT)).thenComparing(ObjectMeta::name));
         return out;
     }
 
-    /** SimpleHTTPRequestHandler.list_directory("/") with uploadserver's two injections. */
-    static byte[] listing(List<ObjectMeta> live) {
+    /**
+     * SimpleHTTPRequestHandler.list_directory("/") with uploadserver's two injections, byte for
+     * byte when the listing is whole; a listing that is cut or misses members says so before the
+     * list. A chunk object (listed only when asked for) links to its file.
+     */
+    static byte[] listing(RingListing.Listing listing) {
+        List<ObjectMeta> live = listing.objects();
         StringBuilder r = new StringBuilder(256 + 64 * live.size());
         String title = "Directory listing for /";
         r.append("<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -107,16 +110,57 @@ final class Pages {
                 + "(provided by uploadserver, all files go to server root)\n"
                 + "<hr>\n"
                 + "<!-- End injection by uploadserver -->\n");
+        for (String note : notes(listing)) {
+            r.append("<p>").append(PercentCodec.html(note)).append("</p>\n");
+        }
         r.append("<ul>\n");
         for (ObjectMeta m : live) {
-            r.append("<li><a href=\"").append(PercentCodec.quote(m.name())).append("\">")
-                    .append(PercentCodec.html(m.name())).append("</a></li>\n");
+            Optional<ObjectNames.ChunkObject> chunk = ObjectNames.parse(m.name());
+            if (chunk.isPresent()) {
+                String file = chunk.get().file();
+                r.append("<li>").append(PercentCodec.html(m.name())).append(" (chunk of <a href=\"")
+                        .append(PercentCodec.quote(file)).append("\">").append(PercentCodec.html(file)).append("</a>)</li>\n");
+            } else {
+                r.append("<li><a href=\"").append(PercentCodec.quote(m.name())).append("\">")
+                        .append(PercentCodec.html(m.name())).append("</a></li>\n");
+            }
         }
         r.append("</ul>\n<hr>\n</body>\n</html>\n");
         return r.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code [{"name","size","modified","sha256","version"}]}; modified is ISO-8601 UTC. */
+    /** What a reader of the listing must know about what is not in it; nothing for a whole listing. */
+    static List<String> notes(RingListing.Listing listing) {
+        List<String> notes = new ArrayList<>();
+        if (listing.cutAt() > 0) {
+            notes.add("The listing is cut at " + listing.cutAt() + " names: names after the last one shown are not listed.");
+        }
+        if (!listing.unanswered().isEmpty()) {
+            notes.add(listing.unanswered().size() + " node(s) did not answer (" + addresses(listing.unanswered())
+                    + "): a file whose every copy is on them is not listed.");
+        }
+        if (!listing.wholeRing()) {
+            notes.add("The walk round the ring stopped early: files only on nodes it did not reach are not listed.");
+        }
+        return notes;
+    }
+
+    /** The file ports of {@code nodes}, as a client would address them. */
+    static String addresses(List<NodeRef> nodes) {
+        StringBuilder r = new StringBuilder();
+        for (NodeRef n : nodes) {
+            if (r.length() > 0) {
+                r.append(", ");
+            }
+            r.append(PortLayout.httpBase(n).getAuthority());
+        }
+        return r.toString();
+    }
+
+    /**
+     * {@code [{"name","size","modified","sha256","version"}]}; modified is ISO-8601 UTC. A chunk
+     * object also has {@code "chunk_of"}: the file it belongs to.
+     */
     static byte[] listingJson(List<ObjectMeta> live) {
         StringBuilder r = new StringBuilder(2 + 160 * live.size());
         r.append('[');
@@ -132,7 +176,13 @@ final class Pages {
             json(r, Instant.ofEpochMilli(m.modifiedMillis()).toString());
             r.append(",\"sha256\":");
             json(r, m.sha256());
-            r.append(",\"version\":").append(m.version()).append('}');
+            r.append(",\"version\":").append(m.version());
+            Optional<ObjectNames.ChunkObject> chunk = ObjectNames.parse(m.name());
+            if (chunk.isPresent()) {
+                r.append(",\"chunk_of\":");
+                json(r, chunk.get().file());
+            }
+            r.append('}');
         }
         r.append("]\n");
         return r.toString().getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,7 @@
 package io.chordfs.node.peer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chordfs.core.net.BlockCrcs;
@@ -21,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +31,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /** Calls another node's transfer endpoint (port 5059). Every call has a timeout. */
 public final class PeerClient {
@@ -239,6 +246,56 @@ public final class PeerClient {
             throw unexpected(node, "list", r);
         }
         return PeerHeaders.JSON.readValue(r.body(), new TypeReference<List<ObjectMeta>>() {});
+    }
+
+    /**
+     * The metadata of every object on {@code node}, tombstones included, handed to {@code each} one
+     * at a time as the answer streams in, so a large store is never held whole here. The whole
+     * answer must arrive within {@code timeout}.
+     */
+    public void listAll(NodeRef node, Duration timeout, Consumer<ObjectMeta> each) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // (A, A] is the whole circle.
+        HttpRequest req = request(node, PeerHeaders.OBJECTS + "?from=0&to=0").timeout(timeout).GET().build();
+        HttpResponse<InputStream> r = send(node, req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            // The request's timeout ends with the head, and a read of the JDK's body stream ignores
+            // interrupts: closing the stream is what ends an answer that stalls.
+            AtomicBoolean late = new AtomicBoolean();
+            CompletableFuture.runAsync(() -> {
+                late.set(true);
+                closeQuietly(in);
+            }, CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            try {
+                if (r.statusCode() != 200) {
+                    throw refusal(node, "list", r.statusCode(), new String(in.readNBytes(1024), StandardCharsets.UTF_8));
+                }
+                try (JsonParser p = PeerHeaders.JSON.createParser(in)) {
+                    if (p.nextToken() != JsonToken.START_ARRAY) {
+                        throw new IOException(node + " answered a listing that is not a JSON array");
+                    }
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        each.accept(p.readValueAs(ObjectMeta.class));
+                    }
+                    if (p.currentToken() != JsonToken.END_ARRAY) {
+                        throw new IOException(node + " answered a listing with " + p.currentToken() + " in it");
+                    }
+                }
+            } catch (IOException e) {
+                if (late.get()) {
+                    throw new HttpTimeoutException(node + " did not send its whole listing within " + timeout.toMillis() + " ms");
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // closing only to stop a read; nothing more to do
+        }
     }
 
     /** The bucket digests of (from, to] on {@code node} (see {@link io.chordfs.node.store.RangeDigest}). */

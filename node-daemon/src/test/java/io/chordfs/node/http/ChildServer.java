@@ -1,6 +1,7 @@
 package io.chordfs.node.http;
 
 import io.chordfs.node.route.LocalRouter;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.store.ObjectStore;
 
 import java.io.IOException;
@@ -18,6 +19,7 @@ public final class ChildServer {
     public static void main(String[] args) throws IOException {
         ObjectStore store = ObjectStore.open(Path.of(args[0]), 0);
         FileServer server = FileServer.start(new InetSocketAddress("127.0.0.1", 0), store, new LocalRouter(store),
+                RingListing.alone(store),
                 FileServer.Options.defaults().withThreads(4, 8));
         System.out.println("PORT " + server.address().getPort());
         System.out.flush();

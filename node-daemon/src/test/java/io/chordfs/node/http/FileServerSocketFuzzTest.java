@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.chordfs.node.route.LocalRouter;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 import org.junit.jupiter.api.AfterAll;
@@ -52,7 +53,7 @@ class FileServerSocketFuzzTest {
             w.out().write(CANARY);
             router.commit(w);
         }
-        server = FileServer.start(new InetSocketAddress(ip, 0), store, router,
+        server = FileServer.start(new InetSocketAddress(ip, 0), store, router, RingListing.alone(store),
                 FileServer.Options.defaults().withBasicAuth(null, "fuzz:" + UUID.randomUUID()));
     }
 

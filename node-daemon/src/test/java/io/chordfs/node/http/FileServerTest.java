@@ -167,7 +167,8 @@ class FileServerTest {
         assertEquals(List.of(name), f.liveNames());
         assertEquals(200, f.get("/" + PercentCodec.quote(name)).statusCode());
         for (String bad : new String[] {"/a/b", "/x/", "/..", "/.", "/%2e%2e", "/a%2Fb", "/%00x", "/%FF", "/.chordfs",
-                "/" + "n".repeat(256), "/%C2%85x", "/csi%C2%9B"}) { // C1 controls: found by HttpHeadersFuzzTest
+                "/" + "n".repeat(256), "/%C2%85x", "/csi%C2%9B", // C1 controls: found by HttpHeadersFuzzTest
+                "/evil%E2%80%AEgnp.exe", "/a%E2%81%A6b", "/zero%E2%80%8Bwidth", "/%EF%BB%BFbom"}) { // can spoof a listing
             HttpResponse<byte[]> r = f.get(bad);
             assertEquals(400, r.statusCode(), bad);
             assertTrue(text(r).contains("Bad file name"), text(r));
@@ -177,6 +178,8 @@ class FileServerTest {
         assertTrue(raw.startsWith("HTTP/1.1 400"), raw);
         assertEquals(400, f.send("PUT", "/a%2Fb", bytes("x")).statusCode());
         assertEquals(400, f.send("DELETE", "/..", null).statusCode());
+        assertEquals(400, f.send("PUT", "/evil%E2%80%AEgnp.exe", bytes("x")).statusCode());
+        assertEquals(List.of(name), f.liveNames());
         assertEquals(List.of(name), f.visibleFiles());
     }
 
@@ -449,7 +452,8 @@ class FileServerTest {
         assertTrue(text(r).contains("No files selected"), text(r));
 
         // a bad name anywhere: nothing stored, not even the good files before it
-        for (String bad : new String[] {"..", "a\\b.txt", "/", "a/..", "bad\u0001name", "n".repeat(300), ".chordfs"}) {
+        for (String bad : new String[] {"..", "a\\b.txt", "/", "a/..", "bad\u0001name", "n".repeat(300), ".chordfs",
+                "evil\u202Egnp.exe", "iso\u2067late", "zw\u200Bsp", "zwj\u200D", "bom\uFEFF"}) {
             r = f.upload(Multipart.builder(B).file("files", "good.txt", bytes("g")).file("files", bad, bytes("b")));
             assertEquals(400, r.statusCode(), bad);
             assertTrue(text(r).contains("Bad file name"), text(r));

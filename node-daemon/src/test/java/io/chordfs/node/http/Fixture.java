@@ -2,6 +2,7 @@ package io.chordfs.node.http;
 
 import io.chordfs.node.route.LocalRouter;
 import io.chordfs.node.route.ObjectRouter;
+import io.chordfs.node.route.RingListing;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectStore;
@@ -53,7 +54,8 @@ final class Fixture implements AutoCloseable {
 
     static Fixture start(Path dir, ObjectStore store, ObjectRouter router, FileServer.Options options) throws IOException {
         try {
-            return new Fixture(dir, store, FileServer.start(new InetSocketAddress("127.0.0.1", 0), store, router, options));
+            return new Fixture(dir, store, FileServer.start(new InetSocketAddress("127.0.0.1", 0), store, router,
+                    RingListing.alone(store), options));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
