@@ -110,6 +110,19 @@ class UploadsTest {
         assertArrayEquals(Files.readAllBytes(z), get(ring.nodes.get(0), "z"));
     }
 
+    /** A chunked upload the ring has no room for fails 507 and takes back the chunks it stored. */
+    @Test
+    void aChunkedUploadThatDoesNotFitLeavesNothingBehind(@TempDir Path nodes) throws Exception {
+        try (Nodes small = Nodes.start(nodes, 3, c -> c.withCapacity(300 << 10))) {
+            Path big = file("too-big.bin", 8 * CHUNK, 3);
+            assertEquals(1, run("upload", big.toString(), small.ip(0), "--chunk-size", "64KiB", "--quiet"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("507"), err.toString());
+            for (NodeDaemon d : small.nodes) {
+                assertEquals(0, d.store().usedBytes(), "bytes left on " + d.self());
+            }
+        }
+    }
+
     @Test
     void gcListsThenCollectsTheChunksOfAnAbandonedUpload() throws Exception {
         Path f = file("abandoned.bin", 4 * CHUNK, 2);
