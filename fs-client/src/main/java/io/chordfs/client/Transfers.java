@@ -259,10 +259,11 @@ final class Transfers {
     }
 
     /**
-     * The chunk's SHA-256 when the owner already holds it (an interrupted upload resumes so), else
-     * empty. A copy of another size or other block CRC32Cs is not it; one that matches both is
-     * hashed here and compared with the copy's ETag, because CRCs are no proof of sameness: an
-     * edit can keep every CRC (CRC32C is linear), and would then never be uploaded.
+     * The chunk's SHA-256 when the owner already holds this upload's chunk with these bytes (an
+     * interrupted upload resumes so), else empty. A copy of the same size and block CRC32Cs is
+     * hashed here and compared with the copy's ETag, because CRCs are no proof of sameness: an edit
+     * can keep every CRC (CRC32C is linear). A copy with other bytes means the file changed since
+     * the run that stored it: {@link StaleUploadException}, and the upload starts afresh.
      */
     private static Optional<String> alreadyThere(RingClient ring, NodeRef owner, String cname, String upload,
                                                  RingClient.Body body, byte[] buf) throws StaleUploadException {
@@ -276,16 +277,16 @@ final class Transfers {
             return Optional.empty();
         }
         RingClient.Raw r = there.get();
-        Optional<String> etag = Optional.of(r)
-                .filter(x -> x.length() == body.size() && !x.blockCrcs().isEmpty() && x.blockCrcs().equals(body.crcs()))
-                .flatMap(RingClient.Raw::etag);
-        Optional<String> same = etag.isPresent() ? Optional.of(sha256(buf, (int) body.size())).filter(etag.get()::equals)
-                : Optional.empty();
-        if (same.isEmpty()) {
+        boolean otherCrcs = !r.blockCrcs().isEmpty() && !r.blockCrcs().equals(body.crcs());
+        if (r.length() == body.size() && !otherCrcs && r.etag().isEmpty()) {
+            return Optional.empty(); // cannot tell: the PUT finds out (the same bytes again are a no-op)
+        }
+        String sha = r.length() == body.size() && !otherCrcs ? sha256(buf, (int) body.size()) : null;
+        if (sha == null || !sha.equals(r.etag().get())) {
             // An upload writes each chunk once: this one cannot take the file's bytes any more.
             throw new StaleUploadException(cname + " of upload " + upload + " holds other bytes than the file has now");
         }
-        return same;
+        return Optional.of(sha);
     }
 
     private static String sha256(byte[] buf, int len) {

@@ -113,7 +113,7 @@ public final class RepairLoop implements AutoCloseable {
             replaceCorrupt(name);
         }
         purgeOldTombstones();
-        uploads.collect(false);
+        uploads.collectNow();
         Map<NodeRef, List<NodeRef>> sets = new HashMap<>();
         for (ObjectMeta m : store.list()) {
             if (!Ring.inOpenClosed(m.key(), pred.id(), self.id())) {

@@ -76,6 +76,7 @@ public final class Uploads implements AutoCloseable {
     private final ThreadPoolExecutor checks;
     private final ScheduledExecutorService retirer;
     private final AtomicInteger retiring = new AtomicInteger();
+    private volatile long lastCollection;
 
     public Uploads(ChordService chord, ObjectStore store, PeerClient peers, Replicator owner, RingRouter router,
                    long graceMs) {
@@ -338,9 +339,22 @@ public final class Uploads implements AutoCloseable {
     // ---------------------------------------------------------------------------------- collection
 
     /**
+     * The repair round's collection: at most every quarter of the grace period, since a chunk
+     * object found in use is not looked at again for a grace period.
+     */
+    void collectNow() {
+        long now = store.clock().wallMillis();
+        if (now - lastCollection >= graceMs / 4) {
+            lastCollection = now;
+            collect(false);
+        }
+    }
+
+    /**
      * Collects (or with {@code dryRun} only lists) the chunk objects this node owns that the
      * committed manifest of their file does not name, once they have been idle for the grace
-     * period. A file whose manifest cannot be read now is skipped.
+     * period. A file whose manifest cannot be read now is skipped. Reads one manifest per file
+     * that has chunk objects idle that long; a chunk object its manifest names counts as used.
      */
     public List<Orphan> collect(boolean dryRun) {
         NodeRef self = chord.self();
@@ -351,7 +365,7 @@ public final class Uploads implements AutoCloseable {
         long now = store.clock().wallMillis();
         Map<String, List<ObjectMeta>> byFile = new HashMap<>();
         for (ObjectMeta m : store.list()) {
-            if (!m.tombstone() && Ring.inOpenClosed(m.key(), pred.id(), self.id())) {
+            if (!m.tombstone() && Ring.inOpenClosed(m.key(), pred.id(), self.id()) && now - store.lastActive(m) >= graceMs) {
                 ObjectNames.parse(m.name()).ifPresent(c -> byFile.computeIfAbsent(c.file(), f -> new ArrayList<>()).add(m));
             }
         }
@@ -366,7 +380,8 @@ public final class Uploads implements AutoCloseable {
             for (ObjectMeta m : e.getValue()) {
                 ObjectNames.ChunkObject c = ObjectNames.parse(m.name()).orElseThrow();
                 long idle = store.lastActive(m);
-                if (c.upload().equals(committed) || now - idle < graceMs) {
+                if (c.upload().equals(committed)) {
+                    store.touch(m.name());
                     continue;
                 }
                 Orphan o = new Orphan(m.name(), c.file(), c.upload(), m.size(), idle);
