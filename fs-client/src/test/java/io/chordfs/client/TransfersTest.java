@@ -40,20 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** upload, download, verify, ls, stat, rm through a real 3-node ring, with 64 KiB chunks. */
-class TransfersTest {
-    static final int CHUNK = 64 * 1024;
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
+class TransfersTest extends CliTest {
     @TempDir
     static Path root;
     static Nodes ring;
     static String entry;
-
-    @TempDir
-    Path dir;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void startRing() throws Exception {
@@ -66,28 +57,6 @@ class TransfersTest {
         if (ring != null) {
             ring.close();
         }
-    }
-
-    int run(String... argv) {
-        out.reset();
-        err.reset();
-        return Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    String out() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
-
-    Path file(String name, int size, long seed) throws IOException {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        Path p = dir.resolve(name);
-        Files.write(p, b);
-        return p;
     }
 
     void upload(Path f, String name) {

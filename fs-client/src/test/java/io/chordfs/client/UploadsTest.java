@@ -29,20 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it and leaves nothing, and {@code gc} lists and collects abandoned uploads. The ring's repair
  * rounds are an hour apart here, so only {@code gc} collects.
  */
-class UploadsTest {
-    static final int CHUNK = 64 * 1024;
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
+class UploadsTest extends CliTest {
     @TempDir
     static Path root;
     static Nodes ring;
     static String entry;
-
-    @TempDir
-    Path dir;
-    final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeAll
     static void startRing() throws Exception {
@@ -55,18 +46,6 @@ class UploadsTest {
         if (ring != null) {
             ring.close();
         }
-    }
-
-    int run(String... argv) {
-        out.reset();
-        err.reset();
-        return Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    Path file(String name, int size, long seed) throws Exception {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return Files.write(dir.resolve(name), b);
     }
 
     /** {@code curl -F "files=@...;filename=NAME" http://node:5058/upload}. */
@@ -98,15 +77,15 @@ class UploadsTest {
         assertEquals(204, formUpload(ring.nodes.get(0), "z_chunk_1", plain));
         Path z = file("z", 3 * CHUNK, 1);
         assertEquals(1, run("upload", z.toString(), ring.ip(1), "--chunk-size", "64KiB", "--quiet"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("z_chunk_1 is a file of its own"), err.toString());
-        assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count(), err.toString());
+        assertTrue(err().contains("z_chunk_1 is a file of its own"), err());
+        assertEquals(1, err().lines().count(), err());
         assertArrayEquals(plain, get(ring.nodes.get(2), "z_chunk_1"), "the plain file is intact");
         assertEquals(1, run("rm", "z", entry), "z was never committed");
         for (int i = 1; i <= 3; i++) {
             assertFalse(anyUploadHolds("z_chunk_" + i), "the refused upload removed its chunk " + i);
         }
-        assertEquals(0, run("rm", "z_chunk_1", entry), err.toString());
-        assertEquals(0, run("upload", z.toString(), ring.ip(1), "--chunk-size", "64KiB", "--quiet"), err.toString());
+        assertEquals(0, run("rm", "z_chunk_1", entry), err());
+        assertEquals(0, run("upload", z.toString(), ring.ip(1), "--chunk-size", "64KiB", "--quiet"), err());
         assertArrayEquals(Files.readAllBytes(z), get(ring.nodes.get(0), "z"));
     }
 
@@ -116,7 +95,7 @@ class UploadsTest {
         try (Nodes small = Nodes.start(nodes, 3, c -> c.withCapacity(300 << 10))) {
             Path big = file("too-big.bin", 8 * CHUNK, 3);
             assertEquals(1, run("upload", big.toString(), small.ip(0), "--chunk-size", "64KiB", "--quiet"));
-            assertTrue(err.toString(StandardCharsets.UTF_8).contains("507"), err.toString());
+            assertTrue(err().contains("507"), err());
             for (NodeDaemon d : small.nodes) {
                 assertEquals(0, d.store().usedBytes(), "bytes left on " + d.self());
             }
@@ -136,20 +115,20 @@ class UploadsTest {
                 client.put(client.owner(c), c, upload, RingClient.Body.of(part, part.length));
             }
         }
-        assertEquals(0, run("gc", entry, "--dry-run", "--json"), err.toString());
-        assertEquals(0, JSON.readTree(out.toString()).size(), "within the grace period nothing goes: " + out);
+        assertEquals(0, run("gc", entry, "--dry-run", "--json"), err());
+        assertEquals(0, JSON.readTree(out()).size(), "within the grace period nothing goes: " + out);
         Thread.sleep(Nodes.UPLOAD_GRACE_MS + 500);
-        assertEquals(0, run("gc", entry, "--dry-run", "--json"), err.toString());
-        JsonNode listed = JSON.readTree(out.toString());
-        assertEquals(2, listed.size(), out.toString());
+        assertEquals(0, run("gc", entry, "--dry-run", "--json"), err());
+        JsonNode listed = JSON.readTree(out());
+        assertEquals(2, listed.size(), out());
         for (JsonNode o : listed) {
             assertEquals(upload, o.path("upload").asText());
             assertEquals("abandoned.bin", o.path("file").asText());
             assertEquals(CHUNK, o.path("size").asLong());
         }
         assertTrue(anyUploadHolds("abandoned.bin_chunk_1"), "a dry run removes nothing");
-        assertEquals(0, run("gc", entry), err.toString());
-        assertTrue(out.toString().contains("2 abandoned chunks, 128.0 KiB collected"), out.toString());
+        assertEquals(0, run("gc", entry), err());
+        assertTrue(out().contains("2 abandoned chunks, 128.0 KiB collected"), out());
         assertFalse(anyUploadHolds("abandoned.bin_chunk_1") || anyUploadHolds("abandoned.bin_chunk_2"));
     }
 }

@@ -246,40 +246,40 @@ class RingListingTest {
     /** A stand-in member whose transfer port answers {@code GET /objects} with {@code objects} after {@code delay}. */
     private NodeRef member(Duration delay, AtomicInteger asked, ObjectMeta... objects) throws Exception {
         byte[] body = new ObjectMapper().writeValueAsBytes(List.of(objects));
-        String ip = ip();
-        HttpServer s = HttpServer.create(new InetSocketAddress(ip, 0), 16);
-        s.setExecutor(handlers);
-        s.createContext("/objects", ex -> {
+        return answering(ex -> {
             asked.incrementAndGet();
-            try {
-                done.await(delay.toMillis(), TimeUnit.MILLISECONDS);
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-            } catch (InterruptedException | IOException e) {
-                // the test is over, or the listing gave up on us
-            } finally {
-                ex.close();
-            }
+            done.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
         });
-        s.start();
-        open.add(() -> s.stop(0));
-        return ref(ip, s.getAddress().getPort());
     }
 
     /** Sends the head and the first byte of its answer, then nothing until the test ends. */
     private NodeRef stalls() throws Exception {
+        return answering(ex -> {
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            out.write('[');
+            out.flush();
+            done.await();
+        });
+    }
+
+    /** An exchange a stand-in member answers; it may wait for the test to end. */
+    private interface Answer {
+        void answer(com.sun.net.httpserver.HttpExchange ex) throws IOException, InterruptedException;
+    }
+
+    /** A stand-in member whose listing endpoint answers as {@code answer} does. */
+    private NodeRef answering(Answer answer) throws Exception {
         String ip = ip();
         HttpServer s = HttpServer.create(new InetSocketAddress(ip, 0), 16);
         s.setExecutor(handlers);
         s.createContext("/objects", ex -> {
             try {
-                ex.sendResponseHeaders(200, 0);
-                OutputStream out = ex.getResponseBody();
-                out.write('[');
-                out.flush();
-                done.await();
+                answer.answer(ex);
             } catch (InterruptedException | IOException e) {
-                // over
+                // the test is over, or the listing gave up on us
             } finally {
                 ex.close();
             }
