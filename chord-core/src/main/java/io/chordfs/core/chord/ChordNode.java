@@ -28,6 +28,13 @@ import java.util.concurrent.CompletionException;
  * live entry when a successor fails, and {@code notify} replaces a predecessor that is worse or
  * no longer answers. Towards peers only the methods of the RPC table in DESIGN.md are required;
  * our own extensions fall back to them when a peer (a C++ reference node) does not know them.
+ *
+ * <p>With a cluster secret ({@link ChordConfig#clusterSecret}), membership is for members: a node
+ * adopts a successor only when its successor list comes with a proof of the secret bound to our
+ * request ({@code chordfs_successor_list(proof)}), and a predecessor, a goodbye or a departure only
+ * from a call that carries one ({@code chordfs_notify}, {@code chordfs_leave}). The table's
+ * {@code notify}, and {@code create} and {@code join} from outside, change nothing then; the
+ * read-only methods stay open. A call that is ignored so is logged once per peer a minute.
  */
 public final class ChordNode {
     public static final String GET_INFO = "get_info";
@@ -42,6 +49,10 @@ public final class ChordNode {
     public static final String SUCCESSOR_LIST = "chordfs_successor_list";
     /** Extension: {@code [leaver, its predecessor, its successors]}, sent by a node that leaves. */
     public static final String LEAVE = "chordfs_leave";
+    /** Extension: {@code notify} with a proof of the cluster secret, {@code [node, proof]}. */
+    public static final String PROVEN_NOTIFY = "chordfs_notify";
+    /** How often a refused membership call from one peer is logged. */
+    private static final long REFUSAL_LOG_MILLIS = 60_000;
 
     /** The C++ reference nodes keep three successors; asking them for more is unsafe. */
     static final int LEGACY_LIST_LENGTH = 3;
@@ -56,6 +67,7 @@ public final class ChordNode {
 
     private final NodeRef self;
     private final ChordConfig config;
+    private final ClusterSecret secret;
     private final Transport transport;
     private final Clock clock;
     private ChordListener listener = ChordListener.NONE;
@@ -85,6 +97,9 @@ public final class ChordNode {
      */
     private final Map<NodeRef, Long> departed = bounded(LOST_MEMORY);
 
+    /** When a refused membership call from each peer was last logged. */
+    private final Map<String, Long> refusalsLogged = bounded(LOST_MEMORY);
+
     /** A map that keeps the {@code max} most recently inserted keys, dropping the eldest. */
     private static <K, V> Map<K, V> bounded(int max) {
         return new LinkedHashMap<>() {
@@ -107,6 +122,7 @@ public final class ChordNode {
     public ChordNode(NodeRef self, ChordConfig config, Transport transport, Clock clock) {
         this.self = Objects.requireNonNull(self);
         this.config = Objects.requireNonNull(config);
+        this.secret = config.clusterSecret();
         this.transport = Objects.requireNonNull(transport);
         this.clock = Objects.requireNonNull(clock);
         this.successors = List.of(self);
@@ -160,11 +176,20 @@ public final class ChordNode {
                     return done(Wire.node(self));
                 case CREATE:
                     Wire.arity(method, params, 0, 0);
-                    create();
+                    if (secret.isSet()) {
+                        refused("someone", CREATE, "membership is for members");
+                    } else {
+                        create();
+                    }
                     return done(null);
                 case JOIN:
                     Wire.arity(method, params, 1, 1);
-                    return join(Wire.parseNode(method, params.get(0))).thenApply(v -> null);
+                    NodeRef via = Wire.parseNode(method, params.get(0));
+                    if (secret.isSet()) {
+                        refused(via.toString(), JOIN, "membership is for members");
+                        throw new RpcError("join is not taken from outside a ring with a cluster secret");
+                    }
+                    return join(via).thenApply(v -> null);
                 case FIND_SUCCESSOR: {
                     Wire.arity(method, params, 1, 1);
                     long id = Wire.parseId(method, params.get(0));
@@ -188,10 +213,24 @@ public final class ChordNode {
                     NodeRef p = predecessor;
                     return done(Wire.node(p == null ? NodeRef.NONE : p));
                 }
-                case NOTIFY:
+                case NOTIFY: {
                     Wire.arity(method, params, 1, 1);
-                    onNotify(Wire.parseNode(method, params.get(0)));
+                    NodeRef n = Wire.parseNode(method, params.get(0));
+                    if (secret.isSet()) {
+                        refused(n.toString(), NOTIFY, "it carries no proof of the cluster secret");
+                    } else {
+                        onNotify(n);
+                    }
                     return done(null);
+                }
+                case PROVEN_NOTIFY: {
+                    Wire.arity(method, params, 2, 2);
+                    NodeRef n = Wire.parseNode(method, params.get(0));
+                    if (proven(n.toString(), method, notifyClaim(n), params.get(1))) {
+                        onNotify(n);
+                    }
+                    return done(null);
+                }
                 case KILL:
                     // The table's kill takes no argument; with a cluster secret it must be kill(secret).
                     Wire.arity(method, params, 0, 1);
@@ -205,14 +244,32 @@ public final class ChordNode {
                         listener.killed();
                         return null;
                     });
-                case SUCCESSOR_LIST:
-                    Wire.arity(method, params, 0, 0);
-                    return done(Wire.nodes(successors));
-                case LEAVE:
-                    Wire.arity(method, params, 3, 3);
-                    onLeave(Wire.parseNode(method, params.get(0)), Wire.parseNode(method, params.get(1)),
-                            Wire.parseNodes(method, params.get(2)));
+                case SUCCESSOR_LIST: {
+                    if (!secret.isSet()) {
+                        Wire.arity(method, params, 0, 0);
+                        return done(Wire.nodes(successors));
+                    }
+                    // [list, proof of the list bound to the caller's proof]: only to a member.
+                    Wire.arity(method, params, 1, 1);
+                    String asked = Wire.text(method, params.get(0), "the proof");
+                    if (!secret.verify(successorsClaim(self), asked, clock.millis())) {
+                        refused("someone", method, "it carries no valid proof of the cluster secret");
+                        throw new RpcError(method + " needs a proof of the cluster secret");
+                    }
+                    List<NodeRef> list = successors;
+                    return done(List.of(Wire.nodes(list), secret.proveReply(asked, describe(list))));
+                }
+                case LEAVE: {
+                    Wire.arity(method, params, secret.isSet() ? 4 : 3, secret.isSet() ? 4 : 3);
+                    NodeRef leaver = Wire.parseNode(method, params.get(0));
+                    NodeRef itsPredecessor = Wire.parseNode(method, params.get(1));
+                    List<NodeRef> itsSuccessors = Wire.parseNodes(method, params.get(2));
+                    if (!secret.isSet() || proven(leaver.toString(), method,
+                            leaveClaim(leaver, itsPredecessor, itsSuccessors), params.get(3))) {
+                        onLeave(leaver, itsPredecessor, itsSuccessors);
+                    }
                     return done(null);
+                }
                 default:
                     throw RpcError.unknownMethod(method);
             }
@@ -259,7 +316,7 @@ public final class ChordNode {
                         setSuccessors(extend(s, list));
                         inRing = true;
                         LOG.log(System.Logger.Level.INFO, "{0}: joined through {1}, successor {2}", self, via, s);
-                        call(s, NOTIFY, List.of(Wire.node(self)));
+                        notifyOf(s);
                     });
                 })
                 .whenComplete((v, e) -> joining = false);
@@ -282,11 +339,11 @@ public final class ChordNode {
             inRing = false;
             return done(null);
         }
-        List<Object> params = List.of(Wire.node(self), Wire.node(p == null ? NodeRef.NONE : p), Wire.nodes(others));
+        NodeRef pred = p == null ? NodeRef.NONE : p;
         List<CompletableFuture<Object>> told = new ArrayList<>();
-        told.add(call(others.get(0), LEAVE, params).exceptionally(e -> null));
+        told.add(call(others.get(0), LEAVE, leaveParams(others.get(0), pred, others)).exceptionally(e -> null));
         if (p != null && !p.equals(self) && !p.equals(others.get(0))) {
-            told.add(call(p, LEAVE, params).exceptionally(e -> null));
+            told.add(call(p, LEAVE, leaveParams(p, pred, others)).exceptionally(e -> null));
         }
         LOG.log(System.Logger.Level.INFO, "{0}: leaving; successor {1} and predecessor {2} told", self, others.get(0), p);
         return CompletableFuture.allOf(told.toArray(CompletableFuture[]::new)).thenRun(() -> inRing = false);
@@ -448,8 +505,17 @@ public final class ChordNode {
             }
             list = list.stream().filter(n -> !hasDeparted(n)).toList();
             setSuccessors(extend(c, list));
-            call(c, NOTIFY, List.of(Wire.node(self)));
+            notifyOf(c);
         });
+    }
+
+    /** Tells {@code peer} we might be its predecessor: the table's notify, or with a secret our proven one. */
+    private void notifyOf(NodeRef peer) {
+        if (secret.isSet()) {
+            call(peer, PROVEN_NOTIFY, List.of(Wire.node(self), secret.prove(notifyClaim(self, peer), clock.millis())));
+        } else {
+            call(peer, NOTIFY, List.of(Wire.node(self)));
+        }
     }
 
     /** The successor did not answer: drop it and stabilize at once with the next live entry. */
@@ -490,6 +556,9 @@ public final class ChordNode {
         if (peer.equals(self)) {
             return done(successors);
         }
+        if (secret.isSet()) {
+            return provenSuccessorList(peer);
+        }
         if (legacyPeers.contains(peer)) {
             return legacySuccessorList(peer);
         }
@@ -502,6 +571,29 @@ public final class ChordNode {
                     legacyPeers.add(peer);
                     return legacySuccessorList(peer);
                 });
+    }
+
+    /**
+     * The successor list of a peer that proves it holds the cluster secret, bound to our request;
+     * a peer that cannot (an intruder, a node with another secret, a legacy node) fails here,
+     * and so is never adopted.
+     */
+    private CompletableFuture<List<NodeRef>> provenSuccessorList(NodeRef peer) {
+        String asked = secret.prove(successorsClaim(peer), clock.millis());
+        return call(peer, SUCCESSOR_LIST, List.of(asked)).thenApply(v -> {
+            List<?> answer = v instanceof List<?> l && l.size() == 2 ? l : List.of();
+            if (answer.isEmpty()) {
+                throw new CompletionException(new RpcError(peer + " answered " + SUCCESSOR_LIST + " without a proof"));
+            }
+            List<NodeRef> list = Wire.parseNodes(SUCCESSOR_LIST, answer.get(0));
+            Object p = answer.get(1);
+            String proof = p instanceof String || p instanceof byte[] ? Wire.text(SUCCESSOR_LIST, p, "the proof") : null;
+            if (!secret.verifyReply(asked, describe(list), proof)) {
+                refused(peer.toString(), SUCCESSOR_LIST, "its answer carries no valid proof of the cluster secret");
+                throw new CompletionException(new RpcError(peer + " did not prove it holds the cluster secret"));
+            }
+            return list;
+        });
     }
 
     private CompletableFuture<List<NodeRef>> legacySuccessorList(NodeRef peer) {
@@ -742,6 +834,74 @@ public final class ChordNode {
             }
             fingers = next;
         }
+    }
+
+    // ---- proofs of the cluster secret ------------------------------------------------------
+
+    /** What a proven notify says: {@code n} might be the predecessor of {@code target}. */
+    private static String notifyClaim(NodeRef n, NodeRef target) {
+        return PROVEN_NOTIFY + "\n" + n + "\n" + target;
+    }
+
+    private String notifyClaim(NodeRef n) {
+        return notifyClaim(n, self);
+    }
+
+    /** What a request for {@code target}'s successor list says (the answer is bound to it). */
+    private static String successorsClaim(NodeRef target) {
+        return SUCCESSOR_LIST + "\n" + target;
+    }
+
+    private String leaveClaim(NodeRef leaver, NodeRef itsPredecessor, List<NodeRef> itsSuccessors) {
+        return leaveClaim(leaver, itsPredecessor, itsSuccessors, self);
+    }
+
+    private static String leaveClaim(NodeRef leaver, NodeRef itsPredecessor, List<NodeRef> itsSuccessors, NodeRef target) {
+        return LEAVE + "\n" + leaver + "\n" + itsPredecessor + "\n" + describe(itsSuccessors) + "\n" + target;
+    }
+
+    /** The goodbye to {@code target}: proven when there is a secret. */
+    private List<Object> leaveParams(NodeRef target, NodeRef pred, List<NodeRef> others) {
+        List<Object> params = new ArrayList<>(List.of(Wire.node(self), Wire.node(pred), Wire.nodes(others)));
+        if (secret.isSet()) {
+            params.add(secret.prove(leaveClaim(self, pred, others, target), clock.millis()));
+        }
+        return params;
+    }
+
+    private static String describe(List<NodeRef> nodes) {
+        return nodes.toString();
+    }
+
+    /** Whether a membership call's proof holds; a refusal is logged (once per peer a minute). */
+    private boolean proven(String peer, String method, String claim, Object proof) {
+        String given = proof instanceof String || proof instanceof byte[] ? Wire.text(method, proof, "the proof") : null;
+        if (secret.verify(claim, given, clock.millis())) {
+            return true;
+        }
+        refused(peer, method, "it carries no valid proof of the cluster secret");
+        return false;
+    }
+
+    private void refused(String peer, String method, String why) {
+        long now = clock.millis();
+        Long last = refusalsLogged.get(peer + " " + method);
+        if (last == null || now - last >= REFUSAL_LOG_MILLIS) {
+            refusalsLogged.put(peer + " " + method, now);
+            LOG.log(System.Logger.Level.WARNING, "{0}: ignored {1} from {2}: {3}", self, method, peer, why);
+        }
+    }
+
+    /**
+     * A msgpack-rpc notification: as the call of the same name, but {@code kill} is never taken
+     * from a notification (one stray packet must not take a node out of its ring).
+     */
+    public CompletableFuture<Object> handleNotification(String method, List<Object> params) {
+        if (KILL.equals(method)) {
+            refused("someone", "kill notification", "kill is taken only as a call");
+            return done(null);
+        }
+        return handle(method, params);
     }
 
     // ---- plumbing -------------------------------------------------------------------------

@@ -81,6 +81,11 @@ public final class Wire {
         throw RpcError.badParams(method, "ip must be a string, got " + describe(v));
     }
 
+    /** A msgpack str or bin as text (UTF-8): a proof of the cluster secret, say. */
+    static String text(String method, Object v, String what) {
+        return new String(bytes(method, v, what), StandardCharsets.UTF_8);
+    }
+
     /** A msgpack str (as UTF-8) or bin, byte for byte: what a secret is compared as. */
     static byte[] bytes(String method, Object v, String what) {
         if (v instanceof String s) {

@@ -9,6 +9,7 @@ import io.chordfs.core.chord.Wire;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.rpc.RpcClient;
+import io.chordfs.core.rpc.RpcHandler;
 import io.chordfs.core.rpc.RpcLimits;
 import io.chordfs.core.rpc.RpcServer;
 
@@ -88,8 +89,18 @@ public final class ChordService implements AutoCloseable {
         // after the server; the handler defers to it through a holder until then.
         ChordNode[] holder = new ChordNode[1];
         try {
-            server = RpcServer.start(new InetSocketAddress(options.bindIp(), options.port()),
-                    (method, params) -> onLoop(() -> holder[0].handle(method, params)), options.limits());
+            RpcHandler handler = new RpcHandler() {
+                @Override
+                public CompletableFuture<Object> handle(String method, List<Object> params) {
+                    return onLoop(() -> holder[0].handle(method, params));
+                }
+
+                @Override
+                public CompletableFuture<Object> notification(String method, List<Object> params) {
+                    return onLoop(() -> holder[0].handleNotification(method, params));
+                }
+            };
+            server = RpcServer.start(new InetSocketAddress(options.bindIp(), options.port()), handler, options.limits());
         } catch (IOException | RuntimeException e) {
             client.close();
             loop.shutdownNow();

@@ -18,4 +18,9 @@ public interface RpcHandler {
      *     {@code "internal error in '<method>'"} and is logged as a bug; the server keeps serving.
      */
     CompletableFuture<Object> handle(String method, List<Object> params);
+
+    /** A notification ({@code [2, method, params]}): nobody reads the result. By default as {@link #handle}. */
+    default CompletableFuture<Object> notification(String method, List<Object> params) {
+        return handle(method, params);
+    }
 }

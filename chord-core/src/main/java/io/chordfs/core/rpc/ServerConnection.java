@@ -121,7 +121,7 @@ final class ServerConnection {
             enqueue(new Answer(msgid, "?", "bad request: " + e.getMessage(), null));
             return;
         }
-        dispatch(method, params).whenComplete((result, failure) -> answer(msgid, method, result, failure));
+        dispatch(method, params, false).whenComplete((result, failure) -> answer(msgid, method, result, failure));
     }
 
     private void onNotification(List<?> m) throws RpcFormatException, InterruptedException {
@@ -139,7 +139,7 @@ final class ServerConnection {
         if (!acquire()) {
             return;
         }
-        dispatch(method, params).whenComplete((result, failure) -> {
+        dispatch(method, params, true).whenComplete((result, failure) -> {
             inFlight.release();
             if (failure != null) {
                 LOG.log(Level.DEBUG, "rpc: notification {0} from {1} failed: {2}", method, peer, failure);
@@ -168,9 +168,9 @@ final class ServerConnection {
         return false;
     }
 
-    private CompletableFuture<Object> dispatch(String method, List<Object> params) {
+    private CompletableFuture<Object> dispatch(String method, List<Object> params, boolean notification) {
         try {
-            CompletableFuture<Object> f = handler.handle(method, params);
+            CompletableFuture<Object> f = notification ? handler.notification(method, params) : handler.handle(method, params);
             return f != null ? f : CompletableFuture.failedFuture(new IllegalStateException("handler returned null"));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
