@@ -162,6 +162,69 @@ class WriteSafetyTest {
         }
     }
 
+    /**
+     * An owner whose transfer port hangs up on every request (a restarted process behind a kept-alive
+     * connection looks so): a write forwarded to it is 503 (try again), not a server error.
+     */
+    @Test
+    void aWriteForwardedToAnOwnerThatHangsUpIs503(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 2); HangingUpMember owner = HangingUpMember.join(ring)) {
+            ring.awaitConsistent(owner.chord.node());
+            String name = null;
+            for (int i = 0; name == null; i++) {
+                if (owner.owns("hangup-" + i, ring)) {
+                    name = "hangup-" + i;
+                }
+            }
+            for (NodeDaemon via : ring.nodes()) {
+                HttpResponse<String> put = NodeHttp.put(via, name, utf8("x"));
+                assertEquals(503, put.statusCode(), "through " + via.self() + ": " + put.body());
+            }
+        }
+    }
+
+    /** A Chord member with no store whose transfer port accepts connections and closes them at once. */
+    private static final class HangingUpMember implements AutoCloseable {
+        final ChordService chord;
+        final java.net.ServerSocket peer;
+
+        private HangingUpMember(ChordService chord, java.net.ServerSocket peer) {
+            this.chord = chord;
+            this.peer = peer;
+        }
+
+        static HangingUpMember join(TestRing ring) throws Exception {
+            String ip = ring.nextIp();
+            ChordService chord = ChordService.start(ChordService.Options.of(ip, PortLayout.CHORD).withChord(TestRing.FAST));
+            java.net.ServerSocket peer = new java.net.ServerSocket(PortLayout.peer(PortLayout.CHORD), 50,
+                    java.net.InetAddress.getByName(ip));
+            Thread t = new Thread(() -> {
+                while (!peer.isClosed()) {
+                    try (java.net.Socket s = peer.accept()) {
+                        s.getInputStream().read(new byte[256]);
+                    } catch (java.io.IOException e) {
+                        // closed: the test is over
+                    }
+                }
+            }, "hanging-up-peer");
+            t.setDaemon(true);
+            t.start();
+            chord.join(ring.nodes().get(0).self().address()).get(10, TimeUnit.SECONDS);
+            return new HangingUpMember(chord, peer);
+        }
+
+        boolean owns(String name, TestRing ring) throws Exception {
+            return ring.nodes().get(0).chord().lookup(io.chordfs.core.ring.Keys.key(name)).get(10, TimeUnit.SECONDS)
+                    .equals(chord.self());
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            peer.close();
+            chord.close();
+        }
+    }
+
     /** A Chord member with no store: its transfer port answers every request with 503. */
     private static final class RefusingMember implements AutoCloseable {
         final ChordService chord;

@@ -17,7 +17,6 @@ import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -191,7 +190,9 @@ public final class RingRouter implements ObjectRouter {
     private static <T> T reachable(NodeRef owner, PeerCall<T> call) throws IOException {
         try {
             return call.run();
-        } catch (ConnectException | HttpTimeoutException e) {
+        } catch (HttpTimeoutException | java.net.SocketException | java.io.EOFException e) {
+            // Refused, silent, or gone mid-exchange (a restarted owner behind a kept-alive connection
+            // ends it with "Unexpected end of file"): the client may retry, so 503, not 500.
             throw new RingUnavailableException("the owner " + owner + " did not answer: " + e.getMessage());
         }
     }
