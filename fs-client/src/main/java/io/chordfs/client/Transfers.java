@@ -238,6 +238,7 @@ final class Transfers {
             throw new ClientException("interrupted");
         } finally {
             pool.shutdownNow();
+            awaitQuietly(pool); // a failed upload takes back what it stored: every PUT in flight ends first
         }
         String sha = hex(whole);
         Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
@@ -248,6 +249,14 @@ final class Transfers {
         }
         putWithFallback(ring, name, RingClient.Body.of(json, json.length));
         return new UploadResult(name, size, n, n - skipped.get(), skipped.get(), sha);
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            pool.awaitTermination(5, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void failFast(List<Future<?>> futures) throws ExecutionException, InterruptedException {

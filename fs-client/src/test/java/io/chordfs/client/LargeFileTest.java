@@ -1,5 +1,7 @@
 package io.chordfs.client;
 
+import io.chordfs.node.replica.Uploads;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,8 @@ class LargeFileTest {
             o.write(block, 0, 12345); // not a whole number of chunks
         }
         String sha = Transfers.sha256(f);
-        try (Nodes ring = Nodes.start(dir.resolve("nodes"), 3)) {
+        // The default grace: an upload that takes longer than the grace would lose its first chunks.
+        try (Nodes ring = Nodes.start(dir.resolve("nodes"), 3, c -> c.withUploadGrace(Uploads.DEFAULT_GRACE_MS))) {
             String entry = ring.ip(1);
             String up = child("upload", f.toString(), entry, "--chunk-size", "4MiB", "--parallel", "4");
             assertTrue(up.contains("in 65 chunks (65 sent, 0 already there)") && up.contains(sha), up);

@@ -51,8 +51,6 @@ public final class ChordNode {
     public static final String LEAVE = "chordfs_leave";
     /** Extension: {@code notify} with a proof of the cluster secret, {@code [node, proof]}. */
     public static final String PROVEN_NOTIFY = "chordfs_notify";
-    /** How often a refused membership call from one peer is logged. */
-    private static final long REFUSAL_LOG_MILLIS = 60_000;
 
     /** The C++ reference nodes keep three successors; asking them for more is unsafe. */
     static final int LEGACY_LIST_LENGTH = 3;
@@ -68,6 +66,7 @@ public final class ChordNode {
     private final NodeRef self;
     private final ChordConfig config;
     private final ClusterSecret secret;
+    private final RefusalLog refusals;
     private final Transport transport;
     private final Clock clock;
     private ChordListener listener = ChordListener.NONE;
@@ -97,9 +96,6 @@ public final class ChordNode {
      */
     private final Map<NodeRef, Long> departed = bounded(LOST_MEMORY);
 
-    /** When a refused membership call from each peer was last logged. */
-    private final Map<String, Long> refusalsLogged = bounded(LOST_MEMORY);
-
     /** A map that keeps the {@code max} most recently inserted keys, dropping the eldest. */
     private static <K, V> Map<K, V> bounded(int max) {
         return new LinkedHashMap<>() {
@@ -123,6 +119,7 @@ public final class ChordNode {
         this.self = Objects.requireNonNull(self);
         this.config = Objects.requireNonNull(config);
         this.secret = config.clusterSecret();
+        this.refusals = new RefusalLog(self.toString());
         this.transport = Objects.requireNonNull(transport);
         this.clock = Objects.requireNonNull(clock);
         this.successors = List.of(self);
@@ -884,12 +881,7 @@ public final class ChordNode {
     }
 
     private void refused(String peer, String method, String why) {
-        long now = clock.millis();
-        Long last = refusalsLogged.get(peer + " " + method);
-        if (last == null || now - last >= REFUSAL_LOG_MILLIS) {
-            refusalsLogged.put(peer + " " + method, now);
-            LOG.log(System.Logger.Level.WARNING, "{0}: ignored {1} from {2}: {3}", self, method, peer, why);
-        }
+        refusals.refused(peer, method, why, clock.millis());
     }
 
     /**

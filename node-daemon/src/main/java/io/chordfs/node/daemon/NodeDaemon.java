@@ -108,6 +108,12 @@ public final class NodeDaemon implements AutoCloseable {
                     capacityBytes, http, clusterSecret, clock, uploadGraceMs);
         }
 
+        /** The cluster secret that node-to-node calls must prove (null: none). */
+        public Config withClusterSecret(String secret) {
+            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
+                    capacityBytes, http, secret, clock, uploadGraceMs);
+        }
+
         public Config withUploadGrace(long ms) {
             return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
                     capacityBytes, http, clusterSecret, clock, ms);
@@ -176,10 +182,12 @@ public final class NodeDaemon implements AutoCloseable {
         PeerServer peerServer = null;
         RingListing listing = null;
         try {
+            // One secret for the node's every proof: Chord membership and the transfer port alike.
+            ClusterSecret secret = ClusterSecret.of(c.clusterSecret());
             ChordService.Options options = ChordService.Options.of(c.listenIp(), c.port()).withAnnounceIp(c.ip())
-                    .withChord(c.chord().withClusterSecret(ClusterSecret.of(c.clusterSecret())));
+                    .withChord(c.chord().withClusterSecret(secret));
             chord = ChordService.start(c.id() == null ? options : options.withId(c.id()));
-            PeerClient peers = new PeerClient(c.clusterSecret(), store.clock());
+            PeerClient peers = new PeerClient(secret, store.clock());
             int replicas = c.chord().replicationFactor();
             replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
             RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);
@@ -191,7 +199,8 @@ public final class NodeDaemon implements AutoCloseable {
             int port = chord.self().port();
             ChordService ring = chord;
             peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
-                    new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), c.clusterSecret(), PEER_THREADS);
+                    new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), secret, chord.self(),
+                    PEER_THREADS);
             listing = RingListing.of(chord, store, peers);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     listing, c.http());

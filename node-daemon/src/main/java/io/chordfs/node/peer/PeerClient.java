@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.core.ring.NodeRef;
@@ -43,22 +44,26 @@ public final class PeerClient {
     /** The JSON answer to a PUT is one object's metadata; anything longer is cut. */
     private static final int MAX_ANSWER_BYTES = 1 << 20;
     private final HttpClient http;
-    private final String secret;
+    private final ClusterSecret secret;
     private final Duration callTimeout;
     private final long minBytesPerSecond;
     private final VersionClock clock;
 
-    /** @param clock this node's clock: every call carries it, and every answer advances it */
-    public PeerClient(String clusterSecret, VersionClock clock) {
+    /**
+     * @param clusterSecret every call carries a proof of it, and every answer must carry one
+     *     ({@link ClusterSecret#NONE}: none)
+     * @param clock this node's clock: every call carries it, and every answer advances it
+     */
+    public PeerClient(ClusterSecret clusterSecret, VersionClock clock) {
         this(clusterSecret, clock, CALL_TIMEOUT, HttpPut.MIN_BYTES_PER_SECOND);
     }
 
     /** With other timeouts (tests): a call's wait for its answer, and the slowest rate a PUT body may go at. */
-    PeerClient(String clusterSecret, VersionClock clock, Duration callTimeout, long minBytesPerSecond) {
+    PeerClient(ClusterSecret clusterSecret, VersionClock clock, Duration callTimeout, long minBytesPerSecond) {
         this.clock = clock;
         this.callTimeout = callTimeout;
         this.minBytesPerSecond = minBytesPerSecond;
-        this.secret = clusterSecret;
+        this.secret = java.util.Objects.requireNonNull(clusterSecret, "clusterSecret");
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -171,14 +176,23 @@ public final class PeerClient {
     private HttpPut.Answer send(NodeRef node, String pathAndQuery, String what, long size, Map<String, String> headers,
                                 HttpPut.Body body) throws IOException {
         Map<String, String> all = new LinkedHashMap<>(headers);
-        if (secret != null) {
-            all.put(PeerHeaders.SECRET, secret);
+        String proof = secret.prove(PeerHeaders.claim("PUT", pathAndQuery, node), clock.wallMillis());
+        if (proof != null) {
+            all.put(PeerHeaders.PROOF, proof);
         }
         all.put(PeerHeaders.CLOCK, Long.toString(clock.now()));
         HttpPut.Answer a = HttpPut.send(what + " on " + node, uri(node, pathAndQuery), size, all, body,
                 CONNECT_TIMEOUT, HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
+        checkReply(node, proof, a.code(), a.header(PeerHeaders.PROOF).orElse(null));
         a.header(PeerHeaders.CLOCK).ifPresent(this::observe);
         return a;
+    }
+
+    /** An answer from a node that does not prove it holds the cluster secret is not taken. */
+    private void checkReply(NodeRef node, String requestProof, int status, String proof) throws IOException {
+        if (!secret.verifyReply(requestProof, PeerHeaders.replyClaim(status), proof)) {
+            throw new IOException(node + " answered " + status + " without proving it holds the cluster secret");
+        }
     }
 
     /**
@@ -329,21 +343,31 @@ public final class PeerClient {
     }
 
     private HttpRequest.Builder request(NodeRef node, String pathAndQuery) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(node, pathAndQuery));
-        if (secret != null) {
-            b.header(PeerHeaders.SECRET, secret);
-        }
-        b.header(PeerHeaders.CLOCK, Long.toString(clock.now()));
-        return b;
+        return HttpRequest.newBuilder(uri(node, pathAndQuery)).header(PeerHeaders.CLOCK, Long.toString(clock.now()));
     }
 
     private static String objectPath(String name) {
         return PeerHeaders.OBJECTS + "/" + PercentCodec.quote(name);
     }
 
+    /** Sends {@code req} with a proof of the cluster secret, and takes the answer only with one bound to it. */
     private <T> HttpResponse<T> send(NodeRef node, HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
+        URI u = req.uri();
+        String proof = secret.prove(PeerHeaders.claim(req.method(), u.getRawPath()
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()), node), clock.wallMillis());
+        if (proof != null) {
+            req = HttpRequest.newBuilder(req, (name, value) -> true).header(PeerHeaders.PROOF, proof).build();
+        }
         try {
             HttpResponse<T> r = http.send(req, handler);
+            try {
+                checkReply(node, proof, r.statusCode(), r.headers().firstValue(PeerHeaders.PROOF).orElse(null));
+            } catch (IOException e) {
+                if (r.body() instanceof InputStream in) {
+                    in.close();
+                }
+                throw e;
+            }
             r.headers().firstValue(PeerHeaders.CLOCK).ifPresent(this::observe);
             return r;
         } catch (InterruptedException e) {

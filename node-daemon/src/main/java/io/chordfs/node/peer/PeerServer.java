@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.chordfs.core.net.BlockCrcs;
 import io.chordfs.core.chord.ClusterSecret;
+import io.chordfs.core.chord.RefusalLog;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.ring.Ring;
@@ -76,6 +77,8 @@ public final class PeerServer implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
     private static final int MAX_JSON_BYTES = 64 * 1024;
+    /** Set on an exchange whose request proved the cluster secret: only then is the answer proven. */
+    private static final String PROVEN = "chordfs.proven";
 
     private final HttpServer server;
     private final ThreadPoolExecutor pool;
@@ -84,28 +87,35 @@ public final class PeerServer implements AutoCloseable {
     private final Handover handover;
     private final BooleanSupplier member;
     private final ClusterSecret secret;
+    private final NodeRef self;
     private final VersionClock clock;
     private final PreparedWrites prepared;
+    private final RefusalLog refusals;
 
     private PeerServer(HttpServer server, ThreadPoolExecutor pool, ObjectStore store, OwnerWrites owner,
-                       Handover handover, BooleanSupplier member, String secret) {
+                       Handover handover, BooleanSupplier member, ClusterSecret secret, NodeRef self) {
+        this.self = self;
         this.member = member;
         this.server = server;
         this.pool = pool;
         this.store = store;
         this.owner = owner;
         this.handover = handover;
-        this.secret = ClusterSecret.of(secret);
+        this.secret = secret;
         this.clock = store.clock();
         this.prepared = new PreparedWrites(server.getAddress().getHostString());
+        this.refusals = new RefusalLog(self.toString());
     }
 
     /**
      * @param member whether this node is a ring member now; a node that is not (still joining,
      *               or leaving) refuses listings, so no peer counts its copies as held
+     * @param clusterSecret what every request must prove it holds (and every answer proves)
+     * @param self this node as the ring knows it: what proofs of requests to it name
      */
     public static PeerServer start(InetSocketAddress bind, ObjectStore store, OwnerWrites owner, Handover handover,
-                                   BooleanSupplier member, String clusterSecret, int threads) throws IOException {
+                                   BooleanSupplier member, ClusterSecret clusterSecret, NodeRef self, int threads)
+            throws IOException {
         HttpServer http = HttpServer.create(bind, 64);
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(256), r -> {
@@ -113,7 +123,7 @@ public final class PeerServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        PeerServer s = new PeerServer(http, pool, store, owner, handover, member, clusterSecret);
+        PeerServer s = new PeerServer(http, pool, store, owner, handover, member, clusterSecret, self);
         http.setExecutor(pool);
         http.createContext("/", s::handle);
         http.start();
@@ -134,9 +144,12 @@ public final class PeerServer implements AutoCloseable {
     private void handle(HttpExchange ex) {
         try {
             if (!authorized(ex)) {
-                respond(ex, 403, "a cluster secret is required");
+                refusals.refused(ex.getRemoteAddress().getAddress().getHostAddress(), ex.getRequestMethod() + " "
+                        + ex.getRequestURI().getRawPath(), "it carries no valid proof of the cluster secret", clock.wallMillis());
+                respond(ex, 403, "a proof of the cluster secret is required");
                 return;
             }
+            ex.setAttribute(PROVEN, Boolean.TRUE);
             Long theirs = longHeader(ex, PeerHeaders.CLOCK);
             if (theirs != null) {
                 clock.observePeer(theirs);
@@ -194,7 +207,9 @@ public final class PeerServer implements AutoCloseable {
     }
 
     private boolean authorized(HttpExchange ex) {
-        return secret.admits(ex.getRequestHeaders().getFirst(PeerHeaders.SECRET));
+        String q = ex.getRequestURI().getRawQuery();
+        String claim = PeerHeaders.claim(ex.getRequestMethod(), ex.getRequestURI().getRawPath() + (q == null ? "" : "?" + q), self);
+        return secret.verify(claim, ex.getRequestHeaders().getFirst(PeerHeaders.PROOF), clock.wallMillis());
     }
 
     private void put(HttpExchange ex, String name) throws IOException {
@@ -314,7 +329,7 @@ public final class PeerServer implements AutoCloseable {
         }
         try (reader) {
             ObjectMeta m = reader.meta();
-            stamp(ex);
+            stamp(ex, 200);
             ex.getResponseHeaders().set(PeerHeaders.VERSION, Long.toString(m.version()));
             ex.getResponseHeaders().set(PeerHeaders.MODIFIED, Long.toString(m.modifiedMillis()));
             ex.getResponseHeaders().set(PeerHeaders.SHA256, m.sha256());
@@ -387,14 +402,19 @@ public final class PeerServer implements AutoCloseable {
         return PeerParams.number(name, ex.getRequestHeaders().getFirst(name));
     }
 
-    /** Puts this node's clock on an answer. */
-    private void stamp(HttpExchange ex) {
+    /** Puts this node's clock, and to a proven request the proof of this answer, on an answer. */
+    private void stamp(HttpExchange ex, int status) {
         ex.getResponseHeaders().set(PeerHeaders.CLOCK, Long.toString(clock.now()));
+        String proof = ex.getAttribute(PROVEN) == null ? null
+                : secret.proveReply(ex.getRequestHeaders().getFirst(PeerHeaders.PROOF), PeerHeaders.replyClaim(status));
+        if (proof != null) {
+            ex.getResponseHeaders().set(PeerHeaders.PROOF, proof);
+        }
     }
 
     private void respondJson(HttpExchange ex, int status, Object body) throws IOException {
         byte[] bytes = PeerHeaders.JSON.writeValueAsBytes(body);
-        stamp(ex);
+        stamp(ex, status);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
         ex.getResponseBody().write(bytes);
@@ -402,7 +422,7 @@ public final class PeerServer implements AutoCloseable {
 
     private void respond(HttpExchange ex, int status, String message) {
         try {
-            stamp(ex);
+            stamp(ex, status);
             if (status == 204) {
                 ex.sendResponseHeaders(204, -1);
                 return;

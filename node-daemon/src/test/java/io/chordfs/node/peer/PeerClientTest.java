@@ -84,7 +84,8 @@ class PeerClientTest {
     /** Runs a PUT of a 64 MiB body to a peer that never answers; returns the timeout it ended with. */
     private static HttpTimeoutException putToSilentPeer(Path dir, boolean peerReads) throws Exception {
         Path f = body(dir);
-        PeerClient client = new PeerClient(null, new io.chordfs.node.store.VersionClock(java.time.Clock.systemUTC()), Duration.ofMillis(300),
+        PeerClient client = new PeerClient(io.chordfs.core.chord.ClusterSecret.NONE,
+                new io.chordfs.node.store.VersionClock(java.time.Clock.systemUTC()), Duration.ofMillis(300),
                 1_000_000_000L);
         try (FakePeer peer = FakePeer.start(peerReads)) {
             long t0 = System.nanoTime();

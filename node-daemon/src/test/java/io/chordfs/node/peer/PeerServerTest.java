@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The node-to-node endpoint over real sockets. */
@@ -36,9 +37,14 @@ class PeerServerTest {
         }
     }
 
+    /** This test's server as the ring knows it: what proofs of requests to it name. */
+    private NodeRef self;
+    private ObjectStore store;
+
     private String start(Path dir, String secret) throws Exception {
-        ObjectStore store = ObjectStore.open(dir, 0);
+        store = ObjectStore.open(dir, 0);
         open.add(store);
+        ObjectStore store = this.store;
         PeerServer.OwnerWrites owner = new PeerServer.OwnerWrites() {
             @Override
             public io.chordfs.node.store.Committed write(io.chordfs.node.store.StagedWrite staged)
@@ -52,12 +58,18 @@ class PeerServerTest {
                 return java.util.Optional.of(store.delete(name, store.nextVersion(), System.currentTimeMillis()));
             }
         };
-        PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", 0), store, owner, n -> {
-            handedTo.add(n);
-            return List.of("moved.txt");
-        }, () -> member, secret, 2);
-        open.add(0, server);
-        return "http://127.0.0.1:" + server.address().getPort();
+        // The transfer port is P + 2; a node reached on port Q + 2 is the NodeRef with Chord port Q.
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int peerPort = probe.getLocalPort();
+            self = new NodeRef("127.0.0.1", peerPort - 2, 77);
+            probe.close();
+            PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", peerPort), store, owner, n -> {
+                handedTo.add(n);
+                return List.of("moved.txt");
+            }, () -> member, io.chordfs.core.chord.ClusterSecret.of(secret), self, 2);
+            open.add(0, server);
+            return "http://127.0.0.1:" + server.address().getPort();
+        }
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
@@ -159,18 +171,47 @@ class PeerServerTest {
     }
 
     @Test
-    void withAClusterSecretEveryCallMustCarryIt(@TempDir Path dir) throws Exception {
+    void withAClusterSecretEveryCallMustProveItAndEveryAnswerProvesIt(@TempDir Path dir) throws Exception {
         String base = start(dir, "s3cret");
+        io.chordfs.node.store.VersionClock clock = store.clock();
+        PeerClient member = new PeerClient(io.chordfs.core.chord.ClusterSecret.of("s3cret"), clock);
+        PeerClient intruder = new PeerClient(io.chordfs.core.chord.ClusterSecret.NONE, clock);
+        PeerClient otherRing = new PeerClient(io.chordfs.core.chord.ClusterSecret.of("another"), clock);
+        assertTrue(member.meta(self, "x").isEmpty(), "a member's call is served");
+        assertTrue(member.list(self, 0, 0).isEmpty());
+        java.io.IOException refused = assertThrows(java.io.IOException.class, () -> intruder.list(self, 0, 0));
+        assertTrue(refused.getMessage().contains("403"), refused.getMessage());
+        assertThrows(java.io.IOException.class, () -> otherRing.notifyJoin(self, new NodeRef("10.0.0.9", 5057, 9)));
+        assertTrue(handedTo.isEmpty(), "no hand-over to a node that did not prove itself");
+
+        // The old clear-text header is no key, and a proof seen once is not taken again.
         HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(base + "/objects/x")).PUT(HttpRequest.BodyPublishers.ofString("x"));
         assertEquals(403, send(put).statusCode());
-        assertEquals(403, send(put.header("X-ChordFS-Secret", "wrong")).statusCode());
-        assertEquals(403, send(HttpRequest.newBuilder(URI.create(base + "/notify_join_system"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"ip\": \"h\", \"port\": 1, \"id\": 1}"))).statusCode());
-        assertTrue(handedTo.isEmpty());
-        HttpResponse<String> ok = send(HttpRequest.newBuilder(URI.create(base + "/objects/x"))
-                .header("X-ChordFS-Secret", "s3cret").PUT(HttpRequest.BodyPublishers.ofString("x")));
-        assertEquals(200, ok.statusCode());
-        assertEquals("x", new String(send(HttpRequest.newBuilder(URI.create(base + "/objects/x"))
-                .header("X-ChordFS-Secret", "s3cret")).body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+        assertEquals(403, send(put.header("X-ChordFS-Secret", "s3cret")).statusCode());
+        String proof = io.chordfs.core.chord.ClusterSecret.of("s3cret").prove(
+                PeerHeaders.claim("GET", "/objects?from=0&to=0", self), clock.wallMillis());
+        HttpRequest listing = HttpRequest.newBuilder(URI.create(base + "/objects?from=0&to=0")).header(PeerHeaders.PROOF, proof).build();
+        HttpResponse<String> first = http.send(listing, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, first.statusCode());
+        assertTrue(first.headers().firstValue(PeerHeaders.PROOF).isPresent(), "the answer proves the server");
+        assertEquals(403, http.send(listing, HttpResponse.BodyHandlers.ofString()).statusCode(), "a replayed proof");
+        String late = io.chordfs.core.chord.ClusterSecret.of("s3cret").prove(PeerHeaders.claim("GET", "/objects?from=0&to=0", self),
+                clock.wallMillis() - io.chordfs.core.chord.ClusterSecret.WINDOW_MILLIS - 1000);
+        assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(base + "/objects?from=0&to=0"))
+                .header(PeerHeaders.PROOF, late).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "a proof past its window");
+        String forOtherPath = io.chordfs.core.chord.ClusterSecret.of("s3cret").prove(PeerHeaders.claim("GET", "/digest", self),
+                clock.wallMillis());
+        assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(base + "/objects?from=0&to=0"))
+                .header(PeerHeaders.PROOF, forOtherPath).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "a proof for another request");
+    }
+
+    /** A node that answers without proving the secret (an intruder that took a peer's address) is not believed. */
+    @Test
+    void anAnswerWithoutProofIsNotTaken(@TempDir Path dir) throws Exception {
+        start(dir, null); // a server without the secret answers without proofs
+        PeerClient member = new PeerClient(io.chordfs.core.chord.ClusterSecret.of("s3cret"), store.clock());
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> member.list(self, 0, 0));
+        assertTrue(e.getMessage().contains("without proving"), e.getMessage());
     }
 }

@@ -207,7 +207,7 @@ class RingListingTest {
     // ------------------------------------------------------------------------------------ helpers
 
     private RingListing listing(List<NodeRef> peers, Duration timeout, int max) {
-        RingListing l = new RingListing(store, new PeerClient(null, store.clock()), () -> new RingListing.Walk(peers, List.of(), true),
+        RingListing l = new RingListing(store, new PeerClient(io.chordfs.core.chord.ClusterSecret.NONE, store.clock()), () -> new RingListing.Walk(peers, List.of(), true),
                 timeout, max);
         open.add(l);
         return l;
