@@ -118,7 +118,7 @@ public final class FaultsBench {
         void run() throws Exception;
     }
 
-    record Row(String scenario, int rounds, int acked, int lost, long replMaxMs, int deaths, List<String> notes) {}
+    record Row(String scenario, int rounds, int acked, int lost, int wrong, long replMaxMs, int deaths, List<String> notes) {}
 
     private final Path runDir;
     private final String prefix;
@@ -138,7 +138,16 @@ public final class FaultsBench {
     private final List<SmallDisk> smallDisks = new CopyOnWriteArrayList<>();
     /** Stored files this round's bit flips damaged: node, path; R copies count as back only once each is whole again. */
     private final List<Map.Entry<Node, Path>> flipped = new CopyOnWriteArrayList<>();
-    private int corruptServed;
+    /** Files found lost, or damaged bytes served, during the fault itself (beyond what the checker finds after it). */
+    private int lostInFault;
+    /**
+     * Answers this round that contradict what was acknowledged or promised, though nothing may be
+     * lost yet: a reader given an error, a cut body or a version it may not see; a client that
+     * succeeded where it must fail, or the reverse. Any makes the suite fail, as a loss does.
+     */
+    private final AtomicInteger wrong = new AtomicInteger();
+    /** Acknowledged writes (a name written again counts again). */
+    private final AtomicInteger writesAcked = new AtomicInteger();
     private final long boundMs;
 
     private FaultsBench(Path runDir, long boundMs, Netns netns) throws Exception {
@@ -217,8 +226,9 @@ public final class FaultsBench {
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         for (String scenario : scenarios) {
-            int ackedBefore = acked.size();
+            int ackedBefore = writesAcked.get();
             int lost = 0;
+            int wrongAnswers = 0;
             int deaths = 0;
             long replMax = 0;
             List<String> notes = new ArrayList<>();
@@ -226,14 +236,15 @@ public final class FaultsBench {
                 log("== " + scenario + " round " + round + "/" + rounds);
                 RoundResult rr = round(scenario, n, perRound, notes);
                 lost += rr.lost;
+                wrongAnswers += rr.wrong;
                 deaths += rr.deaths;
                 replMax = Math.max(replMax, rr.replMs < 0 ? Long.MAX_VALUE : rr.replMs);
                 // Replace what was killed so the ring stays at N (a join round leaves N+1: take the extra one out gracefully).
                 restoreRing(n, notes);
             }
-            Row row = new Row(scenario, rounds, acked.size() - ackedBefore, lost, replMax, deaths, notes);
+            Row row = new Row(scenario, rounds, writesAcked.get() - ackedBefore, lost, wrongAnswers, replMax, deaths, notes);
             rows.add(row);
-            if (lost > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
+            if (lost > 0 || wrongAnswers > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
                 failed = true;
             }
         }
@@ -242,7 +253,7 @@ public final class FaultsBench {
         return failed ? 1 : 0;
     }
 
-    record RoundResult(int lost, int deaths, long replMs) {}
+    record RoundResult(int lost, int wrong, int deaths, long replMs) {}
 
     private RoundResult round(String scenario, int n, int perRound, List<String> notes) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
@@ -278,8 +289,9 @@ public final class FaultsBench {
         if (replMs < 0) {
             notes.add("R copies not back within " + boundMs / 1000 + " s");
         }
-        int lost = checkAll(notes) + corruptServed;
-        corruptServed = 0;
+        int lost = checkAll(notes) + lostInFault;
+        lostInFault = 0;
+        int wrongAnswers = wrong.getAndSet(0);
         int deaths = 0;
         for (Node x : nodes) {
             if (!x.intended && !x.process.isAlive()) {
@@ -288,9 +300,9 @@ public final class FaultsBench {
                 x.intended = true;   // count it once
             }
         }
-        log(String.format(Locale.ROOT, "round done: %d acked this round, lost %d, replication %s, deaths %d",
-                roundAcked.get(), lost, replMs < 0 ? "NOT BACK" : (replMs / 1000.0) + " s", deaths));
-        return new RoundResult(lost, deaths, replMs);
+        log(String.format(Locale.ROOT, "round done: %d acked this round, lost %d, wrong answers %d, replication %s, deaths %d",
+                roundAcked.get(), lost, wrongAnswers, replMs < 0 ? "NOT BACK" : (replMs / 1000.0) + " s", deaths));
+        return new RoundResult(lost, wrongAnswers, deaths, replMs);
     }
 
     /** Injects the fault. */
@@ -563,13 +575,12 @@ public final class FaultsBench {
             String name = f.getValue().getFileName().toString();
             String want = stored.get(name);
             try {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + f.getKey().ip + ":5058/" + name))
-                        .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = fetch(f.getKey(), name);
                 String got = r.statusCode() == 200 ? sha256(r.body()) : null;
                 log("  GET " + name + " from " + f.getKey().ip + " (damaged copy): HTTP " + r.statusCode()
                         + (got == null ? "" : got.equals(want) ? ", correct bytes" : ", WRONG BYTES"));
                 if (got != null && want != null && !got.equals(want)) {
-                    corruptServed++;
+                    lostInFault++;
                     notes.add("CORRUPT BYTES SERVED: " + name + " from " + f.getKey().ip);
                 }
             } catch (IOException e) {
@@ -630,8 +641,6 @@ public final class FaultsBench {
      * nodes: most are chunked (up to 4 chunks and a manifest), the rest single objects.
      */
     private void writeLoop(AtomicBoolean writing, AtomicInteger roundAcked, AtomicInteger rejected) {
-        Path dir = runDir.resolve("writer");
-        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         while (writing.get()) {
             List<Node> live = live();
             if (live.isEmpty()) {
@@ -640,25 +649,43 @@ public final class FaultsBench {
             }
             Node target = live.get(ThreadLocalRandom.current().nextInt(live.size()));
             String name = "f-" + seq.incrementAndGet() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-            byte[] body = new byte[ThreadLocalRandom.current().nextInt(1, 64 * 1024)];
-            ThreadLocalRandom.current().nextBytes(body);
-            try {
-                Files.createDirectories(dir);
-                Path file = dir.resolve(name);
-                Files.write(file, body);
-                int code = ClientCli.run(new String[] {"upload", file.toString(), target.ip, "--name", name,
-                        "--chunk-size", Long.toString(WRITER_CHUNK), "--quiet"}, quiet, quiet);
-                Files.delete(file);
-                if (code == 0) {
-                    remember(name, body);
-                    roundAcked.incrementAndGet();
-                } else {
-                    rejected.incrementAndGet();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("the writer's own disk failed", e);
+            if (upload(target, name, randomBytes(1, 64 * 1024)) == null) {
+                roundAcked.incrementAndGet();
+            } else {
+                rejected.incrementAndGet();
             }
         }
+    }
+
+    /**
+     * One upload as the writer makes them (fs-client upload --chunk-size 16KiB); remembered when
+     * acknowledged. Null then, else what fs-client said.
+     */
+    private String upload(Node target, String name, byte[] body) {
+        Path dir = runDir.resolve("writer");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            Files.createDirectories(dir);
+            Path file = dir.resolve(name);
+            Files.write(file, body);
+            int code = ClientCli.run(new String[] {"upload", file.toString(), target.ip, "--name", name,
+                    "--chunk-size", Long.toString(WRITER_CHUNK), "--quiet"}, new PrintStream(OutputStream.nullOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            Files.delete(file);
+            if (code == 0) {
+                remember(name, body);
+                return null;
+            }
+            return "exit " + code + ": " + err.toString(StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the writer's own disk failed", e);
+        }
+    }
+
+    private static byte[] randomBytes(int min, int max) {
+        byte[] body = new byte[ThreadLocalRandom.current().nextInt(min, max)];
+        ThreadLocalRandom.current().nextBytes(body);
+        return body;
     }
 
     private void remember(String name, byte[] body) {
@@ -672,6 +699,7 @@ public final class FaultsBench {
             }
         }
         acked.put(name, sha256(body));
+        writesAcked.incrementAndGet();
     }
 
     /**
@@ -719,10 +747,14 @@ public final class FaultsBench {
         return lost;
     }
 
+    private HttpResponse<byte[]> fetch(Node from, String name) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + name))
+                .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** A plain GET; null when the bytes are right, else what went wrong. */
     private String get(Node from, String name, String sha) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + name))
-                .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = fetch(from, name);
         if (r.statusCode() != 200) {
             return "HTTP " + r.statusCode() + " from " + from.ip;
         }
@@ -788,8 +820,7 @@ public final class FaultsBench {
 
     private void launch(Node x, String join) throws IOException {
         List<String> cmd = new ArrayList<>(x.wrap);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
+        cmd.addAll(List.of(java(), "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
                 "--repair-ms", "1000", "--stabilize-ms", "200"));
         cmd.addAll(x.extra);
         if (join != null) {
@@ -802,6 +833,10 @@ public final class FaultsBench {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile())).start();
         nodes.add(x);
         log("started " + x.ip + " (pid " + x.process.pid() + ")" + (join == null ? ", new ring" : ", joining " + join));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Running, not paused, and already seen in the ring. */
@@ -886,10 +921,11 @@ public final class FaultsBench {
 
     private static void printTable(List<Row> rows) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-9s %6s %7s %5s %22s %11s%n", "SCENARIO", "ROUNDS", "ACKED", "LOST",
+        System.out.printf(Locale.ROOT, "%-10s %6s %7s %5s %6s %22s %11s%n", "SCENARIO", "ROUNDS", "ACKED", "LOST", "WRONG",
                 "TIME TO R COPIES (MAX)", "UNEXPECTED");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-9s %6d %7d %5d %22s %11d%n", r.scenario(), r.rounds(), r.acked(), r.lost(),
+            System.out.printf(Locale.ROOT, "%-10s %6d %7d %5d %6d %22s %11d%n", r.scenario(), r.rounds(), r.acked(), r.lost(),
+                    r.wrong(),
                     r.replMaxMs() == Long.MAX_VALUE ? "NOT BACK" : String.format(Locale.ROOT, "%.1f s", r.replMaxMs() / 1000.0),
                     r.deaths());
         }
