@@ -559,17 +559,17 @@ final class StorageBench {
 
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static String boundary() {
+    static String boundary() {
         return "----chordfs-bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
     }
 
-    private static byte[] partHead(String boundary, String name) {
+    static byte[] partHead(String boundary, String name) {
         return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name + "\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] partTail(String boundary) {
+    static byte[] partTail(String boundary) {
         return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
