@@ -1,8 +1,12 @@
 package io.chordfs.bench;
 
 import io.chordfs.client.ClientCli;
+import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.RingQuery;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
 
@@ -54,7 +58,7 @@ public final class FaultsBench {
     static final String USAGE = """
               faults [--nodes 5] [--rounds 1] [--files-per-round 30] [--bound-s 120]
                      [--scenarios kill1,kill2,sigterm,restart,join,flip,stop,diskfull,partition,
-                                  reupload,concurrent,collision]
+                                  reupload,concurrent,collision,skew]
                                         fault injection with real node processes (issue 7): kill -9 of
                                         one / two nodes, SIGTERM, restart on the old data directory, a
                                         join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT, a
@@ -62,14 +66,14 @@ public final class FaultsBench {
                                         without root), a node cut off by a network partition (ip netns;
                                         SIGSTOP without root); and (issue 14) a re-upload killed -9 part
                                         way under readers, concurrent uploads of one name, a plain file
-                                        named like a chunk; then every acknowledged file is read back and
-                                        R copies timed (at least --files-per-round uploads per round). Exit
-                                        1 on a lost file, a wrong answer, an unexpected death or no R
-                                        copies in time
+                                        named like a chunk, a wiped node rejoining an hour behind
+                                        (faketime); then every acknowledged file is read back and R copies
+                                        timed (at least --files-per-round uploads per round). Exit 1 on a
+                                        lost file, a wrong answer, an unexpected death or no R copies in time
             """;
 
     static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop", "diskfull",
-            "partition", "reupload", "concurrent", "collision");
+            "partition", "reupload", "concurrent", "collision", "skew");
     private static final long WRITER_CHUNK = 16 * 1024;
     /** The replicas of every name (node-daemon's default --replicas, which the nodes here run with). */
     private static final int REPLICAS = 3;
@@ -77,6 +81,9 @@ public final class FaultsBench {
     private static final long BIG_CHUNK = 1 << 20;
     private static final int CONCURRENT_ROUNDS = 4;
     private static final int CONCURRENT_UPLOADS = 4;
+    private static final int SKEW_FILES = 20;
+    /** The command prefix of the skew scenario's node: libfaketime, one hour behind. */
+    private static final List<String> FAKETIME = List.of("faketime", "-f", "-1h");
     private static final long SMALL_DISK_MIN = 512 * 1024;
     private static final long SMALL_DISK_HEALED = 1L << 30;
     /** How long a stopped or full node stays so while writes go on. */
@@ -108,7 +115,12 @@ public final class FaultsBench {
 
         /** The same node again, on its old data directory. */
         Node again(List<String> otherExtra) {
-            return new Node(ip, dataDir, log, wrap, otherExtra);
+            return again(wrap, otherExtra);
+        }
+
+        /** The same node again, on its old data directory, started with another command prefix. */
+        Node again(List<String> otherWrap, List<String> otherExtra) {
+            return new Node(ip, dataDir, log, otherWrap, otherExtra);
         }
     }
 
@@ -158,6 +170,8 @@ public final class FaultsBench {
      * succeeded where it must fail, or the reverse. Any makes the suite fail, as a loss does.
      */
     private final AtomicInteger wrong = new AtomicInteger();
+    /** Set while a scenario needs the ring quiet: the writer waits. */
+    private volatile boolean writerHeld;
     /** Acknowledged writes (a name written again counts again). */
     private final AtomicInteger writesAcked = new AtomicInteger();
     private final long boundMs;
@@ -402,6 +416,9 @@ public final class FaultsBench {
             }
             case "collision" -> {
                 return collision(live, notes);
+            }
+            case "skew" -> {
+                return skew(live, notes);
             }
             default -> throw new IllegalArgumentException(scenario);
         }
@@ -767,6 +784,143 @@ public final class FaultsBench {
     }
 
     /**
+     * skew: 20 names owned by one node are written; the node is killed -9, its data directory
+     * wiped, and it rejoins under libfaketime an hour behind (checked from its own log's clock);
+     * the moment its predecessor routes its keys to it again, a new version of each is written,
+     * all at once (half through it, half through its predecessor). After repair every
+     * acknowledged write must read back: a version issued from the slow clock must still win
+     * over the older copies.
+     * The writer waits from before the first versions until the new ones are written: a node's
+     * clock also moves past every version it stores, so under the writer's stream of copies
+     * the rejoined node's clock soon caught up and the old code got away with it; a quiet ring
+     * is where a slow clock shows, and the new versions race only the node's hand-over.
+     */
+    private Fault skew(List<Node> live, List<String> notes) throws Exception {
+        if (!onPath("faketime")) {
+            wrong.incrementAndGet();   // a skip is not a pass
+            notes.add("SKIPPED: faketime (libfaketime) is not installed (Debian: apt-get install faketime; .ci/run installs it)");
+            return Fault.instant();
+        }
+        Node v = live.stream().filter(x -> x.wrap.isEmpty()).findFirst().orElseThrow();
+        List<NodeRef> ring = ringQuery.members(new InetSocketAddress(v.ip, 5057));
+        int i = 0;
+        while (!ring.get(i).ip().equals(v.ip)) {
+            i++;
+        }
+        NodeRef self = ring.get(i);
+        NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
+        Node before = live.stream().filter(x -> x.ip.equals(pred.ip())).findFirst().orElseThrow();
+        List<String> names = new ArrayList<>();
+        String stem = "skew-" + seq.incrementAndGet() + "-";
+        for (int k = 0; names.size() < SKEW_FILES; k++) {
+            if (Ring.inOpenClosed(Keys.key(stem + k), pred.id(), self.id())) {
+                names.add(stem + k);
+            }
+        }
+        Node slow = v.again(FAKETIME, v.extra);
+        long launched;
+        long rejoined;
+        boolean routed;
+        AtomicInteger second = new AtomicInteger();
+        List<String> refusals = new CopyOnWriteArrayList<>();
+        writerHeld = true;
+        try {
+            Thread.sleep(1_000);   // an upload of the writer's in flight ends
+            int first = 0;
+            for (String nm : names) {
+                first += upload(before, nm, randomBytes(1, (int) WRITER_CHUNK)) == null ? 1 : 0;
+            }
+            log("  " + first + "/" + names.size() + " files owned by " + v.ip + " written");
+
+            kill9(v);
+            v.process.waitFor();
+            nodes.remove(v);
+            StorageBench.deleteTree(v.dataDir);
+            Files.createDirectories(v.dataDir);
+            waitRing(alive().size(), 90_000);
+            launch(slow, before.ip);
+            launched = System.currentTimeMillis();
+            InetSocketAddress probe = new InetSocketAddress(before.ip, 5057);
+            long key = Keys.key(names.get(0));
+            routed = waitFor(() -> {
+                try {
+                    return ringQuery.node(probe, ChordNode.FIND_SUCCESSOR, List.of(key)).ip().equals(v.ip);
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 60_000);
+            rejoined = System.currentTimeMillis();
+            List<Thread> writers = new ArrayList<>();
+            for (int k = 0; k < names.size(); k++) {
+                Node via = k % 2 == 0 ? slow : before;
+                String nm = names.get(k);
+                Thread t = new Thread(() -> {
+                    String refused = upload(via, nm, randomBytes(1, (int) WRITER_CHUNK));
+                    if (refused == null) {
+                        second.incrementAndGet();
+                    } else {
+                        refusals.add("the new version of " + nm + " through " + via.ip + " was refused (" + refused
+                                + "); the old one must stay");
+                    }
+                }, "skew-writer-" + k);
+                t.start();
+                writers.add(t);
+            }
+            for (Thread t : writers) {
+                t.join(120_000);
+            }
+        } finally {
+            writerHeld = false;
+        }
+        notes.addAll(refusals);
+        if (!routed) {
+            notes.add(pred.ip() + " still routed " + v.ip + "'s keys elsewhere 60 s after its start; the new versions went there");
+        }
+        log("  " + v.ip + " rejoined " + (rejoined - launched) + " ms after its start; " + second.get() + "/" + names.size()
+                + " new versions acknowledged within " + (System.currentTimeMillis() - rejoined) + " ms");
+        waitRing(alive().size(), 90_000);
+
+        Long behind = clockOffsetMs(slow, launched);
+        String clock = behind == null ? "no timestamped line in its log" : String.format(Locale.ROOT, "%+.0f s", behind / 1000.0);
+        if (behind == null || Math.abs(behind + 3_600_000) > 300_000) {
+            wrong.incrementAndGet();
+            notes.add(v.ip + " under " + String.join(" ", FAKETIME) + ", but its clock was not an hour behind (" + clock + ")");
+        }
+        notes.add(v.ip + " wiped and restarted under " + String.join(" ", FAKETIME) + " (its log's clock: " + clock
+                + "); " + second.get() + "/" + names.size() + " writes to its names acknowledged right as it rejoined");
+        return new Fault(rejoined, null, 0);
+    }
+
+    /** The first timestamp a node's (latest) start wrote to its log, less when it was started; null when none. */
+    private static Long clockOffsetMs(Node x, long startedAt) throws IOException {
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+        List<String> lines = Files.readAllLines(x.log);
+        int from = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("### ")) {
+                from = i;
+            }
+        }
+        for (String l : lines.subList(from, lines.size())) {
+            if (l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")) {
+                long t = java.time.LocalDateTime.parse(l.substring(0, 23), f).atZone(java.time.ZoneId.systemDefault())
+                        .toInstant().toEpochMilli();
+                return t - startedAt;
+            }
+        }
+        return null;
+    }
+
+    private static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * GETs one name from the given nodes on two threads until stopped; each answer must be one of
      * the versions allowed when it was asked for.
      */
@@ -1046,7 +1200,7 @@ public final class FaultsBench {
     private void writeLoop(AtomicBoolean writing, AtomicInteger roundAcked, AtomicInteger rejected) {
         while (writing.get()) {
             List<Node> live = live();
-            if (live.isEmpty()) {
+            if (live.isEmpty() || writerHeld) {
                 sleep(100);
                 continue;
             }

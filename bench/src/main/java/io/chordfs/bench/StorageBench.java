@@ -932,7 +932,7 @@ final class StorageBench {
         return t.length() > 200 ? t.substring(0, 200) + "..." : t;
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
@@ -941,11 +941,11 @@ final class StorageBench {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException e) {
-                    System.err.println("bench storage: could not delete " + p + ": " + e.getMessage());
+                    System.err.println("bench: could not delete " + p + ": " + e.getMessage());
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            System.err.println("bench storage: could not clean up " + root + ": " + e.getMessage());
+            System.err.println("bench: could not clean up " + root + ": " + e.getMessage());
         }
     }
 }
