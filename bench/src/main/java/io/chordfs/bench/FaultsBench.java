@@ -82,8 +82,13 @@ public final class FaultsBench {
     private static final int CONCURRENT_ROUNDS = 4;
     private static final int CONCURRENT_UPLOADS = 4;
     private static final int SKEW_FILES = 20;
-    /** The command prefix of the skew scenario's node: libfaketime, one hour behind. */
-    private static final List<String> FAKETIME = List.of("faketime", "-f", "-1h");
+    /**
+     * The skew scenario's node runs an hour behind: libfaketime's setting, as {@code faketime -f -1h}
+     * gives it. The library is preloaded through {@code env}, which execs the JVM, so that the
+     * process the suite holds (and kills -9) is the node itself; the faketime program forks it and
+     * waits, and killing it left the node running.
+     */
+    private static final String FAKETIME = "FAKETIME=-1h";
     private static final long SMALL_DISK_MIN = 512 * 1024;
     private static final long SMALL_DISK_HEALED = 1L << 30;
     /** How long a stopped or full node stays so while writes go on. */
@@ -796,7 +801,8 @@ public final class FaultsBench {
      * is where a slow clock shows, and the new versions race only the node's hand-over.
      */
     private Fault skew(List<Node> live, List<String> notes) throws Exception {
-        if (!onPath("faketime")) {
+        Path lib = libfaketime();
+        if (lib == null) {
             wrong.incrementAndGet();   // a skip is not a pass
             notes.add("SKIPPED: faketime (libfaketime) is not installed (Debian: apt-get install faketime; .ci/run installs it)");
             return Fault.instant();
@@ -817,7 +823,8 @@ public final class FaultsBench {
                 names.add(stem + k);
             }
         }
-        Node slow = v.again(FAKETIME, v.extra);
+        List<String> skewed = List.of("env", "LD_PRELOAD=" + lib, FAKETIME);
+        Node slow = v.again(skewed, v.extra);
         long launched;
         long rejoined;
         boolean routed;
@@ -884,9 +891,9 @@ public final class FaultsBench {
         String clock = behind == null ? "no timestamped line in its log" : String.format(Locale.ROOT, "%+.0f s", behind / 1000.0);
         if (behind == null || Math.abs(behind + 3_600_000) > 300_000) {
             wrong.incrementAndGet();
-            notes.add(v.ip + " under " + String.join(" ", FAKETIME) + ", but its clock was not an hour behind (" + clock + ")");
+            notes.add(v.ip + " under libfaketime (" + FAKETIME + "), but its clock was not an hour behind (" + clock + ")");
         }
-        notes.add(v.ip + " wiped and restarted under " + String.join(" ", FAKETIME) + " (its log's clock: " + clock
+        notes.add(v.ip + " wiped and restarted under libfaketime, " + FAKETIME + " (its log's clock: " + clock
                 + "); " + second.get() + "/" + names.size() + " writes to its names acknowledged right as it rejoined");
         return new Fault(rejoined, null, 0);
     }
@@ -911,13 +918,19 @@ public final class FaultsBench {
         return null;
     }
 
-    private static boolean onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-                return true;
+    /** libfaketime as Debian's libfaketime package (which faketime pulls in) installs it; null when it is not there. */
+    private static Path libfaketime() {
+        for (String dir : List.of("/usr/lib", "/usr/local/lib", "/usr/lib64")) {
+            try (Stream<Path> s = Files.walk(Path.of(dir), 3)) {
+                java.util.Optional<Path> lib = s.filter(p -> p.getFileName().toString().equals("libfaketime.so.1")).findFirst();
+                if (lib.isPresent()) {
+                    return lib.get();
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // no such directory, or one we may not read
             }
         }
-        return false;
+        return null;
     }
 
     /**
