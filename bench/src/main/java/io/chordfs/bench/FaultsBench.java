@@ -1,8 +1,12 @@
 package io.chordfs.bench;
 
 import io.chordfs.client.ClientCli;
+import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.RingQuery;
+import io.chordfs.core.ring.Keys;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.ring.Ring;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcLimits;
 
@@ -25,12 +29,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,20 +57,38 @@ import java.util.stream.Stream;
 public final class FaultsBench {
     static final String USAGE = """
               faults [--nodes 5] [--rounds 1] [--files-per-round 30] [--bound-s 120]
-                     [--scenarios kill1,kill2,sigterm,restart,join,flip,stop,diskfull,partition]
+                     [--scenarios kill1,kill2,sigterm,restart,join,flip,stop,diskfull,partition,
+                                  reupload,concurrent,collision,skew]
                                         fault injection with real node processes (issue 7): kill -9 of
                                         one / two nodes, SIGTERM, restart on the old data directory, a
                                         join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT, a
                                         node on a small disk that fills up (tmpfs; a --capacity quota
                                         without root), a node cut off by a network partition (ip netns;
-                                        SIGSTOP without root); then every acknowledged file is read back
-                                        and R copies timed (at least --files-per-round uploads per round).
-                                        Exit 1 on a lost file, an unexpected death or no R copies in time
+                                        SIGSTOP without root); and (issue 14) a re-upload killed -9 part
+                                        way under readers, concurrent uploads of one name, a plain file
+                                        named like a chunk, a wiped node rejoining an hour behind
+                                        (faketime); then every acknowledged file is read back and R copies
+                                        timed (at least --files-per-round uploads per round). Exit 1 on a
+                                        lost file, a wrong answer, an unexpected death or no R copies in time
             """;
 
     static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop", "diskfull",
-            "partition");
+            "partition", "reupload", "concurrent", "collision", "skew");
     private static final long WRITER_CHUNK = 16 * 1024;
+    /** The replicas of every name (node-daemon's default --replicas, which the nodes here run with). */
+    private static final int REPLICAS = 3;
+    /** The chunk size of the data-safety scenarios' larger files. */
+    private static final long BIG_CHUNK = 1 << 20;
+    private static final int CONCURRENT_ROUNDS = 4;
+    private static final int CONCURRENT_UPLOADS = 4;
+    private static final int SKEW_FILES = 20;
+    /**
+     * The skew scenario's node runs an hour behind: libfaketime's setting, as {@code faketime -f -1h}
+     * gives it. The library is preloaded through {@code env}, which execs the JVM, so that the
+     * process the suite holds (and kills -9) is the node itself; the faketime program forks it and
+     * waits, and killing it left the node running.
+     */
+    private static final String FAKETIME = "FAKETIME=-1h";
     private static final long SMALL_DISK_MIN = 512 * 1024;
     private static final long SMALL_DISK_HEALED = 1L << 30;
     /** How long a stopped or full node stays so while writes go on. */
@@ -96,7 +120,12 @@ public final class FaultsBench {
 
         /** The same node again, on its old data directory. */
         Node again(List<String> otherExtra) {
-            return new Node(ip, dataDir, log, wrap, otherExtra);
+            return again(wrap, otherExtra);
+        }
+
+        /** The same node again, on its old data directory, started with another command prefix. */
+        Node again(List<String> otherWrap, List<String> otherExtra) {
+            return new Node(ip, dataDir, log, otherWrap, otherExtra);
         }
     }
 
@@ -118,7 +147,7 @@ public final class FaultsBench {
         void run() throws Exception;
     }
 
-    record Row(String scenario, int rounds, int acked, int lost, long replMaxMs, int deaths, List<String> notes) {}
+    record Row(String scenario, int rounds, int acked, int lost, int wrong, long replMaxMs, int deaths, List<String> notes) {}
 
     private final Path runDir;
     private final String prefix;
@@ -138,7 +167,18 @@ public final class FaultsBench {
     private final List<SmallDisk> smallDisks = new CopyOnWriteArrayList<>();
     /** Stored files this round's bit flips damaged: node, path; R copies count as back only once each is whole again. */
     private final List<Map.Entry<Node, Path>> flipped = new CopyOnWriteArrayList<>();
-    private int corruptServed;
+    /** Files found lost, or damaged bytes served, during the fault itself (beyond what the checker finds after it). */
+    private int lostInFault;
+    /**
+     * Answers this round that contradict what was acknowledged or promised, though nothing may be
+     * lost yet: a reader given an error, a cut body or a version it may not see; a client that
+     * succeeded where it must fail, or the reverse. Any makes the suite fail, as a loss does.
+     */
+    private final AtomicInteger wrong = new AtomicInteger();
+    /** Set while a scenario needs the ring quiet: the writer waits. */
+    private volatile boolean writerHeld;
+    /** Acknowledged writes (a name written again counts again). */
+    private final AtomicInteger writesAcked = new AtomicInteger();
     private final long boundMs;
 
     private FaultsBench(Path runDir, long boundMs, Netns netns) throws Exception {
@@ -217,8 +257,9 @@ public final class FaultsBench {
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
         for (String scenario : scenarios) {
-            int ackedBefore = acked.size();
+            int ackedBefore = writesAcked.get();
             int lost = 0;
+            int wrongAnswers = 0;
             int deaths = 0;
             long replMax = 0;
             List<String> notes = new ArrayList<>();
@@ -226,14 +267,15 @@ public final class FaultsBench {
                 log("== " + scenario + " round " + round + "/" + rounds);
                 RoundResult rr = round(scenario, n, perRound, notes);
                 lost += rr.lost;
+                wrongAnswers += rr.wrong;
                 deaths += rr.deaths;
                 replMax = Math.max(replMax, rr.replMs < 0 ? Long.MAX_VALUE : rr.replMs);
                 // Replace what was killed so the ring stays at N (a join round leaves N+1: take the extra one out gracefully).
                 restoreRing(n, notes);
             }
-            Row row = new Row(scenario, rounds, acked.size() - ackedBefore, lost, replMax, deaths, notes);
+            Row row = new Row(scenario, rounds, writesAcked.get() - ackedBefore, lost, wrongAnswers, replMax, deaths, notes);
             rows.add(row);
-            if (lost > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
+            if (lost > 0 || wrongAnswers > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
                 failed = true;
             }
         }
@@ -242,7 +284,7 @@ public final class FaultsBench {
         return failed ? 1 : 0;
     }
 
-    record RoundResult(int lost, int deaths, long replMs) {}
+    record RoundResult(int lost, int wrong, int deaths, long replMs) {}
 
     private RoundResult round(String scenario, int n, int perRound, List<String> notes) throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
@@ -278,8 +320,9 @@ public final class FaultsBench {
         if (replMs < 0) {
             notes.add("R copies not back within " + boundMs / 1000 + " s");
         }
-        int lost = checkAll(notes) + corruptServed;
-        corruptServed = 0;
+        int lost = checkAll(notes) + lostInFault;
+        lostInFault = 0;
+        int wrongAnswers = wrong.getAndSet(0);
         int deaths = 0;
         for (Node x : nodes) {
             if (!x.intended && !x.process.isAlive()) {
@@ -288,9 +331,9 @@ public final class FaultsBench {
                 x.intended = true;   // count it once
             }
         }
-        log(String.format(Locale.ROOT, "round done: %d acked this round, lost %d, replication %s, deaths %d",
-                roundAcked.get(), lost, replMs < 0 ? "NOT BACK" : (replMs / 1000.0) + " s", deaths));
-        return new RoundResult(lost, deaths, replMs);
+        log(String.format(Locale.ROOT, "round done: %d acked this round, lost %d, wrong answers %d, replication %s, deaths %d",
+                roundAcked.get(), lost, wrongAnswers, replMs < 0 ? "NOT BACK" : (replMs / 1000.0) + " s", deaths));
+        return new RoundResult(lost, wrongAnswers, deaths, replMs);
     }
 
     /** Injects the fault. */
@@ -369,6 +412,18 @@ public final class FaultsBench {
                     return stop(live.get(0));
                 }
                 return partition(live, notes);
+            }
+            case "reupload" -> {
+                return reupload(live, notes);
+            }
+            case "concurrent" -> {
+                return concurrent(live, notes);
+            }
+            case "collision" -> {
+                return collision(live, notes);
+            }
+            case "skew" -> {
+                return skew(live, notes);
             }
             default -> throw new IllegalArgumentException(scenario);
         }
@@ -496,6 +551,533 @@ public final class FaultsBench {
         }, PARTITION_HOLD_MS);
     }
 
+    // ---------------------------------------------------------------- data safety (issue 14)
+
+    /**
+     * reupload: v1 of a chunked file (17 MiB in 1 MiB chunks) is stored; an {@code fs-client upload}
+     * of v2 under the same name, a process of its own, is killed -9 once a quarter of its chunks
+     * have their R copies, while readers GET the name from the other nodes: every answer must be v1
+     * whole, during the upload and after the kill. Then v2 is uploaded again, uninterrupted, under
+     * new readers: v1 or v2 whole until fs-client exits 0, v2 from then on, from every node.
+     */
+    private Fault reupload(List<Node> live, List<String> notes) throws Exception {
+        Node entry = live.get(0);
+        List<Node> others = List.copyOf(live.subList(1, live.size()));
+        String name = "reup-" + seq.incrementAndGet();
+        int size = 16 * (int) BIG_CHUNK + ThreadLocalRandom.current().nextInt(1, (int) BIG_CHUNK);
+        int chunks = (int) ((size + BIG_CHUNK - 1) / BIG_CHUNK);
+        Path dir = Files.createDirectories(runDir.resolve("reupload"));
+        byte[] b1 = randomBytes(size, size + 1);
+        byte[] b2 = randomBytes(size, size + 1);
+        Path v1 = Files.write(dir.resolve(name + ".v1"), b1);
+        Path v2 = Files.write(dir.resolve(name + ".v2"), b2);
+        String s1 = sha256(b1);
+        String s2 = sha256(b2);
+        String[] upload1 = {"upload", v1.toString(), entry.ip, "--name", name, "--chunk-size", Long.toString(BIG_CHUNK), "--quiet"};
+        String[] upload2 = {"upload", v2.toString(), entry.ip, "--name", name, "--chunk-size", Long.toString(BIG_CHUNK), "--quiet"};
+        int code = waitClient(startClient(upload1));
+        if (code != 0) {
+            wrong.incrementAndGet();
+            notes.add("v1 of " + name + ": fs-client upload exited " + code + " (see clients.log)");
+            return Fault.instant();
+        }
+        remember(name, b1, BIG_CHUNK);
+        log("  " + name + " v1 stored: " + chunks + " chunks of 1 MiB through " + entry.ip);
+
+        // v2, killed -9 part way, while readers on the other nodes must get v1 whole every time
+        Readers killed = new Readers(name, others, Set.of(s1));
+        long since = System.currentTimeMillis() - 1;
+        Process p = startClient(upload2);
+        int want = REPLICAS * Math.max(2, chunks / 4);
+        int seen = 0;
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (p.isAlive() && (seen = copiesSince(since, BIG_CHUNK)) < want && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        boolean finished = !p.isAlive();
+        p.destroyForcibly();
+        p.waitFor();
+        log("  kill -9 of v2's fs-client upload (pid " + p.pid() + ") with " + seen + " chunk copies of " + REPLICAS * chunks
+                + " stored" + (finished ? ": TOO LATE, it had exited " + p.exitValue() : ""));
+        if (finished) {
+            wrong.incrementAndGet();
+            notes.add("the upload of v2 ended (exit " + p.exitValue() + ") before it could be killed: nothing tested");
+            killed.stop();
+            if (p.exitValue() == 0) {
+                remember(name, b2, BIG_CHUNK);
+            }
+            return Fault.instant();
+        }
+        Thread.sleep(3_000);
+        killed.close("during v2's upload and after its kill -9 (" + seen + "/" + REPLICAS * chunks + " chunk copies stored)",
+                "v1 whole", notes);
+        fromEveryNode(name, Set.of(s1), "after the kill -9 of v2's upload, GET " + name, notes);
+
+        // v2 again, uninterrupted (it resumes the killed upload): v1 or v2 whole until acknowledged, then v2
+        Readers whole = new Readers(name, others, Set.of(s1, s2));
+        code = waitClient(startClient(upload2));
+        if (code == 0) {
+            whole.allow(Set.of(s2));
+            remember(name, b2, BIG_CHUNK);
+            Thread.sleep(1_000);
+        } else {
+            wrong.incrementAndGet();
+            notes.add("the uninterrupted upload of v2 exited " + code + " (see clients.log)");
+        }
+        whole.close("during the uninterrupted re-upload and after it", "v1 or v2 whole, v2 once acknowledged", notes);
+        fromEveryNode(name, Set.of(code == 0 ? s2 : s1), "after the re-upload, GET " + name, notes);
+        Files.delete(v1);
+        Files.delete(v2);
+        return Fault.instant();
+    }
+
+    /**
+     * concurrent: 4 fs-client uploads of one name at once (3-7 MiB of different contents, 1 MiB
+     * chunks, through different nodes), 4 times: each must exit 0, and then every node must serve
+     * the same one of them, whole.
+     */
+    private Fault concurrent(List<Node> live, List<String> notes) throws Exception {
+        Path dir = Files.createDirectories(runDir.resolve("concurrent"));
+        for (int round = 1; round <= CONCURRENT_ROUNDS; round++) {
+            String name = "conc-" + seq.incrementAndGet();
+            byte[][] bodies = new byte[CONCURRENT_UPLOADS][];
+            List<String> shas = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_UPLOADS; i++) {
+                int size = ThreadLocalRandom.current().nextInt(3 * (int) BIG_CHUNK + 1, 7 * (int) BIG_CHUNK);
+                bodies[i] = randomBytes(size, size + 1);
+                shas.add(sha256(bodies[i]));
+            }
+            int[] codes = new int[CONCURRENT_UPLOADS];
+            String[] errs = new String[CONCURRENT_UPLOADS];
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(CONCURRENT_UPLOADS);
+            List<Thread> uploads = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_UPLOADS; i++) {
+                int u = i;
+                Path file = Files.write(dir.resolve(name + "." + u), bodies[u]);
+                Node via = live.get(u % live.size());
+                Thread t = new Thread(() -> {
+                    ByteArrayOutputStream err = new ByteArrayOutputStream();
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        return;
+                    }
+                    codes[u] = ClientCli.run(new String[] {"upload", file.toString(), via.ip, "--name", name,
+                            "--chunk-size", Long.toString(BIG_CHUNK), "--quiet"}, new PrintStream(OutputStream.nullOutputStream()),
+                            new PrintStream(err, true, StandardCharsets.UTF_8));
+                    errs[u] = err.toString(StandardCharsets.UTF_8).trim();
+                }, "upload-" + u);
+                t.start();
+                uploads.add(t);
+            }
+            for (Thread t : uploads) {
+                t.join(120_000);
+            }
+            List<String> exits = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_UPLOADS; i++) {
+                exits.add(Integer.toString(codes[i]));
+                if (codes[i] != 0) {
+                    wrong.incrementAndGet();
+                    notes.add(name + ": upload #" + (i + 1) + " of " + CONCURRENT_UPLOADS + " exited " + codes[i] + ": " + errs[i]);
+                }
+                Files.delete(dir.resolve(name + "." + i));
+            }
+            // every node: one of them, whole, the same one
+            Map<String, String> servedBy = new LinkedHashMap<>();   // node -> "#k" or what went wrong
+            for (Node x : live()) {
+                try {
+                    HttpResponse<byte[]> r = fetch(x, name);
+                    int k = shas.indexOf(r.statusCode() == 200 ? sha256(r.body()) : "");
+                    servedBy.put(x.ip, r.statusCode() != 200 ? "HTTP " + r.statusCode()
+                            : k >= 0 ? "#" + (k + 1) : "a mix (" + r.body().length + " bytes)");
+                } catch (IOException e) {
+                    servedBy.put(x.ip, e.toString());
+                }
+            }
+            long whole = servedBy.values().stream().filter(s -> s.startsWith("#")).count();
+            long versions = servedBy.values().stream().filter(s -> s.startsWith("#")).distinct().count();
+            String verdict = "round " + round + ": exits " + String.join(",", exits) + "; served " + servedBy;
+            log("  " + name + " " + verdict);
+            int acks = (int) Arrays.stream(codes).filter(c -> c == 0).count();
+            if (whole == servedBy.size() && versions == 1) {
+                int k = Integer.parseInt(servedBy.values().iterator().next().substring(1)) - 1;
+                writesAcked.addAndGet(Math.max(0, acks - 1));   // the others that were acknowledged, then superseded
+                remember(name, bodies[k], BIG_CHUNK);
+                notes.add(name + " " + verdict);
+            } else {
+                wrong.addAndGet((int) (servedBy.size() - whole) + (versions > 1 ? 1 : 0));
+                writesAcked.addAndGet(acks);
+                if (whole == 0 && acks > 0) {
+                    lostInFault++;   // every acknowledged version of the name
+                }
+                notes.add((whole == 0 ? "LOST " : "WRONG ") + name + " " + verdict);
+            }
+        }
+        return Fault.instant();
+    }
+
+    /**
+     * collision: a plain file named like a chunk ({@code z_chunk_1}, through the upload form) must
+     * survive a chunked upload of {@code z} (which must exit 1 naming it) and {@code fs-client rm z};
+     * and a raw PUT of a live chunk's name ({@code y_chunk_1} of a chunked y) must get 409 and leave y whole.
+     */
+    private Fault collision(List<Node> live, List<String> notes) throws Exception {
+        Path dir = Files.createDirectories(runDir.resolve("collision"));
+        String z = "z-" + seq.incrementAndGet();
+        String plainName = Manifest.chunkName(z, 1);
+        byte[] plain = randomBytes(1, (int) WRITER_CHUNK);
+        int status = postForm(live.get(0), plainName, plain);
+        log("  POST /upload of a plain " + plainName + " through " + live.get(0).ip + ": HTTP " + status);
+        if (status != 204) {
+            wrong.incrementAndGet();
+            notes.add("POST /upload of " + plainName + ": HTTP " + status + ", not 204");
+            return Fault.instant();
+        }
+        remember(plainName, plain, WRITER_CHUNK);
+        Set<String> plainSha = Set.of(sha256(plain));
+
+        int size = 3 * (int) BIG_CHUNK + ThreadLocalRandom.current().nextInt(1, (int) BIG_CHUNK);
+        Path zFile = Files.write(dir.resolve(z), randomBytes(size, size + 1));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ClientCli.run(new String[] {"upload", zFile.toString(), live.get(1).ip, "--name", z, "--chunk-size",
+                Long.toString(BIG_CHUNK), "--quiet"}, new PrintStream(OutputStream.nullOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String said = err.toString(StandardCharsets.UTF_8).trim();
+        log("  fs-client upload of a 4-chunk " + z + ": exit " + code + (said.isEmpty() ? "" : ", " + said));
+        if (code != 1 || !said.contains(plainName)) {
+            wrong.incrementAndGet();
+            notes.add("fs-client upload " + z + " exited " + code + " (must be 1, naming " + plainName + ")"
+                    + (said.isEmpty() ? "" : ": " + said));
+        } else {
+            notes.add("fs-client upload " + z + " refused, exit 1: " + said);
+        }
+        fromEveryNode(plainName, plainSha, "after the upload of " + z + ", GET " + plainName, notes);
+
+        err.reset();
+        code = ClientCli.run(new String[] {"rm", z, live.get(2).ip}, new PrintStream(OutputStream.nullOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        log("  fs-client rm " + z + ": exit " + code + " " + err.toString(StandardCharsets.UTF_8).trim());
+        fromEveryNode(plainName, plainSha, "after fs-client rm " + z + ", GET " + plainName, notes);
+
+        String y = "y-" + seq.incrementAndGet();
+        byte[] yBody = randomBytes(2 * (int) BIG_CHUNK + 1, 3 * (int) BIG_CHUNK);
+        Path yFile = Files.write(dir.resolve(y), yBody);
+        code = ClientCli.run(new String[] {"upload", yFile.toString(), live.get(1).ip, "--name", y, "--chunk-size",
+                Long.toString(BIG_CHUNK), "--quiet"}, new PrintStream(OutputStream.nullOutputStream()),
+                new PrintStream(OutputStream.nullOutputStream()));
+        if (code != 0) {
+            wrong.incrementAndGet();
+            notes.add("fs-client upload " + y + " exited " + code);
+        } else {
+            remember(y, yBody, BIG_CHUNK);
+            String chunk = Manifest.chunkName(y, 1);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + live.get(0).ip + ":5058/" + chunk))
+                    .timeout(Duration.ofSeconds(15)).PUT(HttpRequest.BodyPublishers.ofByteArray(randomBytes(1, 4096))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher said409 = java.util.regex.Pattern.compile("Message: ([^<]*)").matcher(r.body());
+            log("  PUT /" + chunk + " (a live chunk of " + y + "): HTTP " + r.statusCode()
+                    + (said409.find() ? ", " + said409.group(1) : ""));
+            if (r.statusCode() != 409) {
+                wrong.incrementAndGet();
+                notes.add("PUT /" + chunk + ", a live chunk of " + y + ": HTTP " + r.statusCode() + ", not 409");
+            }
+            fromEveryNode(y, Set.of(sha256(yBody)), "after PUT /" + chunk + ", GET " + y, notes);
+        }
+        Files.delete(zFile);
+        Files.delete(yFile);
+        return Fault.instant();
+    }
+
+    /**
+     * skew: 20 names owned by one node are written; the node is killed -9, its data directory
+     * wiped, and it rejoins under libfaketime an hour behind (checked from its own log's clock);
+     * the moment its predecessor routes its keys to it again, a new version of each is written,
+     * all at once (half through it, half through its predecessor). After repair every
+     * acknowledged write must read back: a version issued from the slow clock must still win
+     * over the older copies.
+     * The writer waits from before the first versions until the new ones are written: a node's
+     * clock also moves past every version it stores, so under the writer's stream of copies
+     * the rejoined node's clock soon caught up and the old code got away with it; a quiet ring
+     * is where a slow clock shows, and the new versions race only the node's hand-over.
+     */
+    private Fault skew(List<Node> live, List<String> notes) throws Exception {
+        Path lib = libfaketime();
+        if (lib == null) {
+            wrong.incrementAndGet();   // a skip is not a pass
+            notes.add("SKIPPED: faketime (libfaketime) is not installed (Debian: apt-get install faketime; .ci/run installs it)");
+            return Fault.instant();
+        }
+        Node v = live.stream().filter(x -> x.wrap.isEmpty()).findFirst().orElseThrow();
+        List<NodeRef> ring = ringQuery.members(new InetSocketAddress(v.ip, 5057));
+        int i = 0;
+        while (!ring.get(i).ip().equals(v.ip)) {
+            i++;
+        }
+        NodeRef self = ring.get(i);
+        NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
+        Node before = live.stream().filter(x -> x.ip.equals(pred.ip())).findFirst().orElseThrow();
+        List<String> names = new ArrayList<>();
+        String stem = "skew-" + seq.incrementAndGet() + "-";
+        for (int k = 0; names.size() < SKEW_FILES; k++) {
+            if (Ring.inOpenClosed(Keys.key(stem + k), pred.id(), self.id())) {
+                names.add(stem + k);
+            }
+        }
+        List<String> skewed = List.of("env", "LD_PRELOAD=" + lib, FAKETIME);
+        Node slow = v.again(skewed, v.extra);
+        long launched;
+        long rejoined;
+        boolean routed;
+        AtomicInteger second = new AtomicInteger();
+        List<String> refusals = new CopyOnWriteArrayList<>();
+        writerHeld = true;
+        try {
+            Thread.sleep(1_000);   // an upload of the writer's in flight ends
+            int first = 0;
+            for (String nm : names) {
+                first += upload(before, nm, randomBytes(1, (int) WRITER_CHUNK)) == null ? 1 : 0;
+            }
+            log("  " + first + "/" + names.size() + " files owned by " + v.ip + " written");
+
+            kill9(v);
+            v.process.waitFor();
+            nodes.remove(v);
+            StorageBench.deleteTree(v.dataDir);
+            Files.createDirectories(v.dataDir);
+            waitRing(alive().size(), 90_000);
+            launch(slow, before.ip);
+            launched = System.currentTimeMillis();
+            InetSocketAddress probe = new InetSocketAddress(before.ip, 5057);
+            long key = Keys.key(names.get(0));
+            routed = waitFor(() -> {
+                try {
+                    return ringQuery.node(probe, ChordNode.FIND_SUCCESSOR, List.of(key)).ip().equals(v.ip);
+                } catch (IOException e) {
+                    return false;
+                }
+            }, 60_000);
+            rejoined = System.currentTimeMillis();
+            List<Thread> writers = new ArrayList<>();
+            for (int k = 0; k < names.size(); k++) {
+                Node via = k % 2 == 0 ? slow : before;
+                String nm = names.get(k);
+                Thread t = new Thread(() -> {
+                    String refused = upload(via, nm, randomBytes(1, (int) WRITER_CHUNK));
+                    if (refused == null) {
+                        second.incrementAndGet();
+                    } else {
+                        refusals.add("the new version of " + nm + " through " + via.ip + " was refused (" + refused
+                                + "); the old one must stay");
+                    }
+                }, "skew-writer-" + k);
+                t.start();
+                writers.add(t);
+            }
+            for (Thread t : writers) {
+                t.join(120_000);
+            }
+        } finally {
+            writerHeld = false;
+        }
+        notes.addAll(refusals);
+        if (!routed) {
+            notes.add(pred.ip() + " still routed " + v.ip + "'s keys elsewhere 60 s after its start; the new versions went there");
+        }
+        log("  " + v.ip + " rejoined " + (rejoined - launched) + " ms after its start; " + second.get() + "/" + names.size()
+                + " new versions acknowledged within " + (System.currentTimeMillis() - rejoined) + " ms");
+        waitRing(alive().size(), 90_000);
+
+        Long behind = clockOffsetMs(slow, launched);
+        String clock = behind == null ? "no timestamped line in its log" : String.format(Locale.ROOT, "%+.0f s", behind / 1000.0);
+        if (behind == null || Math.abs(behind + 3_600_000) > 300_000) {
+            wrong.incrementAndGet();
+            notes.add(v.ip + " under libfaketime (" + FAKETIME + "), but its clock was not an hour behind (" + clock + ")");
+        }
+        notes.add(v.ip + " wiped and restarted under libfaketime, " + FAKETIME + " (its log's clock: " + clock
+                + "); " + second.get() + "/" + names.size() + " writes to its names acknowledged right as it rejoined");
+        return new Fault(rejoined, null, 0);
+    }
+
+    /** The first timestamp a node's (latest) start wrote to its log, less when it was started; null when none. */
+    private static Long clockOffsetMs(Node x, long startedAt) throws IOException {
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+        List<String> lines = Files.readAllLines(x.log);
+        int from = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("### ")) {
+                from = i;
+            }
+        }
+        for (String l : lines.subList(from, lines.size())) {
+            if (l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")) {
+                long t = java.time.LocalDateTime.parse(l.substring(0, 23), f).atZone(java.time.ZoneId.systemDefault())
+                        .toInstant().toEpochMilli();
+                return t - startedAt;
+            }
+        }
+        return null;
+    }
+
+    /** libfaketime as Debian's libfaketime package (which faketime pulls in) installs it; null when it is not there. */
+    private static Path libfaketime() {
+        for (String dir : List.of("/usr/lib", "/usr/local/lib", "/usr/lib64")) {
+            try (Stream<Path> s = Files.walk(Path.of(dir), 3)) {
+                java.util.Optional<Path> lib = s.filter(p -> p.getFileName().toString().equals("libfaketime.so.1")).findFirst();
+                if (lib.isPresent()) {
+                    return lib.get();
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // no such directory, or one we may not read
+            }
+        }
+        return null;
+    }
+
+    /**
+     * GETs one name from the given nodes on two threads until stopped; each answer must be one of
+     * the versions allowed when it was asked for.
+     */
+    private final class Readers {
+        private volatile Set<String> allowed;
+        private final AtomicBoolean on = new AtomicBoolean(true);
+        private final AtomicInteger reads = new AtomicInteger();
+        private final AtomicInteger bad = new AtomicInteger();
+        private final List<String> problems = new CopyOnWriteArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Readers(String name, List<Node> from, Set<String> allowed) {
+            this.allowed = allowed;
+            for (int i = 0; i < 2; i++) {
+                Thread t = new Thread(() -> {
+                    while (on.get()) {
+                        Set<String> ok = this.allowed;
+                        Node x = from.get(ThreadLocalRandom.current().nextInt(from.size()));
+                        String why;
+                        try {
+                            why = get(x, name, ok);
+                        } catch (IOException e) {
+                            why = e + " from " + x.ip;
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        reads.incrementAndGet();
+                        if (why != null) {
+                            bad.incrementAndGet();
+                            if (problems.size() < 3) {
+                                problems.add(why);
+                            }
+                        }
+                    }
+                }, "reader-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        void allow(Set<String> versions) {
+            allowed = versions;
+        }
+
+        /** Stops the readers, adds their wrong answers to the round's and notes how many GETs {@code when} were {@code expected}. */
+        void close(String when, String expected, List<String> notes) throws InterruptedException {
+            stop();
+            wrong.addAndGet(bad.get());
+            String line = bad.get() == 0 ? reads.get() + " GETs " + when + ": all " + expected
+                    : "WRONG: " + bad.get() + " of " + reads.get() + " GETs " + when + " not " + expected + ", e.g. " + problems;
+            notes.add(line);
+            log("  " + line);
+        }
+
+        void stop() throws InterruptedException {
+            on.set(false);
+            for (Thread t : threads) {
+                t.join(30_000);
+            }
+        }
+    }
+
+    /** A plain GET of a name from every live node: each must be one of {@code versions}; any other is a wrong answer, noted. */
+    private void fromEveryNode(String name, Set<String> versions, String what, List<String> notes) {
+        for (Node x : live()) {
+            String why;
+            try {
+                why = get(x, name, versions);
+            } catch (IOException e) {
+                why = e + " from " + x.ip;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (why != null) {
+                wrong.incrementAndGet();
+                notes.add("WRONG " + what + ": " + why);
+                log("  WRONG " + what + ": " + why);
+            }
+        }
+    }
+
+    /** Stored copies of exactly {@code size} bytes written since {@code since} on the running nodes' disks. */
+    private int copiesSince(long since, long size) {
+        int n = 0;
+        for (Node x : alive()) {
+            try (Stream<Path> s = Files.walk(x.dataDir)) {
+                n += (int) s.filter(p -> {
+                    try {
+                        return Files.isRegularFile(p) && Files.size(p) == size && Files.getLastModifiedTime(p).toMillis() >= since;
+                    } catch (IOException e) {
+                        return false;   // renamed or removed meanwhile
+                    }
+                }).count();
+            } catch (IOException | UncheckedIOException e) {
+                // a directory went away under the walk: counted the next time
+            }
+        }
+        return n;
+    }
+
+    /** POST /upload with one part "files" named {@code name}, as {@code curl -F files=@...} sends it; the status. */
+    private int postForm(Node to, String name, byte[] body) throws IOException, InterruptedException {
+        String b = StorageBench.boundary();
+        byte[] head = StorageBench.partHead(b, name);
+        byte[] tail = StorageBench.partTail(b);
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.write(head);
+        form.write(body);
+        form.write(tail);
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + to.ip + ":5058/upload")).timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "multipart/form-data; boundary=" + b)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    /**
+     * fs-client in a process of its own ({@code java -cp bench.jar io.chordfs.client.Main}), so it
+     * can be killed -9; output appended to clients.log in the run directory, the upload journal
+     * kept under it too ({@code XDG_CACHE_HOME}).
+     */
+    private Process startClient(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", jar, "io.chordfs.client.Main"));
+        cmd.addAll(Arrays.asList(args));
+        Path out = runDir.resolve("clients.log");
+        Files.writeString(out, "### " + Instant.now() + " fs-client " + String.join(" ", args) + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
+        pb.environment().put("XDG_CACHE_HOME", runDir.resolve("cache").toString());
+        return pb.start();
+    }
+
+    /** The exit code of a client process, or -1 (and it is killed) when it runs for more than 120 s. */
+    private static int waitClient(Process p) throws InterruptedException {
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
     /** Whether the node's log says it lost its last successor (it then is a ring of its own). */
     private static boolean alone(Node x) throws IOException {
         String self = x.ip + ":5057#";
@@ -563,13 +1145,12 @@ public final class FaultsBench {
             String name = f.getValue().getFileName().toString();
             String want = stored.get(name);
             try {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + f.getKey().ip + ":5058/" + name))
-                        .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = fetch(f.getKey(), name);
                 String got = r.statusCode() == 200 ? sha256(r.body()) : null;
                 log("  GET " + name + " from " + f.getKey().ip + " (damaged copy): HTTP " + r.statusCode()
                         + (got == null ? "" : got.equals(want) ? ", correct bytes" : ", WRONG BYTES"));
                 if (got != null && want != null && !got.equals(want)) {
-                    corruptServed++;
+                    lostInFault++;
                     notes.add("CORRUPT BYTES SERVED: " + name + " from " + f.getKey().ip);
                 }
             } catch (IOException e) {
@@ -630,48 +1211,73 @@ public final class FaultsBench {
      * nodes: most are chunked (up to 4 chunks and a manifest), the rest single objects.
      */
     private void writeLoop(AtomicBoolean writing, AtomicInteger roundAcked, AtomicInteger rejected) {
-        Path dir = runDir.resolve("writer");
-        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         while (writing.get()) {
             List<Node> live = live();
-            if (live.isEmpty()) {
+            if (live.isEmpty() || writerHeld) {
                 sleep(100);
                 continue;
             }
             Node target = live.get(ThreadLocalRandom.current().nextInt(live.size()));
             String name = "f-" + seq.incrementAndGet() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-            byte[] body = new byte[ThreadLocalRandom.current().nextInt(1, 64 * 1024)];
-            ThreadLocalRandom.current().nextBytes(body);
-            try {
-                Files.createDirectories(dir);
-                Path file = dir.resolve(name);
-                Files.write(file, body);
-                int code = ClientCli.run(new String[] {"upload", file.toString(), target.ip, "--name", name,
-                        "--chunk-size", Long.toString(WRITER_CHUNK), "--quiet"}, quiet, quiet);
-                Files.delete(file);
-                if (code == 0) {
-                    remember(name, body);
-                    roundAcked.incrementAndGet();
-                } else {
-                    rejected.incrementAndGet();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("the writer's own disk failed", e);
+            if (upload(target, name, randomBytes(1, 64 * 1024)) == null) {
+                roundAcked.incrementAndGet();
+            } else {
+                rejected.incrementAndGet();
             }
         }
     }
 
+    /**
+     * One upload as the writer makes them (fs-client upload --chunk-size 16KiB); remembered when
+     * acknowledged. Null then, else what fs-client said.
+     */
+    private String upload(Node target, String name, byte[] body) {
+        Path dir = runDir.resolve("writer");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            Files.createDirectories(dir);
+            Path file = dir.resolve(name);
+            Files.write(file, body);
+            int code = ClientCli.run(new String[] {"upload", file.toString(), target.ip, "--name", name,
+                    "--chunk-size", Long.toString(WRITER_CHUNK), "--quiet"}, new PrintStream(OutputStream.nullOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            Files.delete(file);
+            if (code == 0) {
+                remember(name, body);
+                return null;
+            }
+            return "exit " + code + ": " + err.toString(StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the writer's own disk failed", e);
+        }
+    }
+
+    private static byte[] randomBytes(int min, int max) {
+        byte[] body = new byte[ThreadLocalRandom.current().nextInt(min, max)];
+        ThreadLocalRandom.current().nextBytes(body);
+        return body;
+    }
+
     private void remember(String name, byte[] body) {
-        if (body.length <= WRITER_CHUNK) {
+        remember(name, body, WRITER_CHUNK);
+    }
+
+    /** Records an acknowledged write of {@code name}: the file's SHA-256, and its stored objects' for the flips. */
+    private void remember(String name, byte[] body, long chunkSize) {
+        if (acked.containsKey(name)) {
+            stored.keySet().removeIf(k -> k.equals(name) || k.startsWith(name + "_chunk_"));   // an earlier version's
+        }
+        if (body.length <= chunkSize) {
             stored.put(name, sha256(body));
         } else {
-            for (int i = 0; i * WRITER_CHUNK < body.length; i++) {
-                int from = (int) (i * WRITER_CHUNK);
+            for (int i = 0; i * chunkSize < body.length; i++) {
+                int from = (int) (i * chunkSize);
                 stored.put(Manifest.chunkName(name, i + 1),
-                        sha256(Arrays.copyOfRange(body, from, (int) Math.min(body.length, from + WRITER_CHUNK))));
+                        sha256(Arrays.copyOfRange(body, from, (int) Math.min(body.length, from + chunkSize))));
             }
         }
         acked.put(name, sha256(body));
+        writesAcked.incrementAndGet();
     }
 
     /**
@@ -719,14 +1325,24 @@ public final class FaultsBench {
         return lost;
     }
 
+    private HttpResponse<byte[]> fetch(Node from, String name) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + name))
+                .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** A plain GET; null when the bytes are right, else what went wrong. */
     private String get(Node from, String name, String sha) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create("http://" + from.ip + ":5058/" + name))
-                .timeout(Duration.ofSeconds(15)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return get(from, name, List.of(sha));
+    }
+
+    /** A plain GET; null when the bytes are those of one of the versions {@code shas}, else what went wrong. */
+    private String get(Node from, String name, Collection<String> shas) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = fetch(from, name);
         if (r.statusCode() != 200) {
             return "HTTP " + r.statusCode() + " from " + from.ip;
         }
-        return sha256(r.body()).equals(sha) ? null : "wrong bytes from " + from.ip + " (" + r.body().length + " bytes)";
+        return shas.contains(sha256(r.body())) ? null
+                : "wrong bytes from " + from.ip + " (" + r.body().length + " bytes, sha256 " + sha256(r.body()).substring(0, 12) + ")";
     }
 
     /** {@code fs-client download}; null when it succeeds with the right bytes, else what went wrong. */
@@ -788,8 +1404,7 @@ public final class FaultsBench {
 
     private void launch(Node x, String join) throws IOException {
         List<String> cmd = new ArrayList<>(x.wrap);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
+        cmd.addAll(List.of(java(), "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
                 "--repair-ms", "1000", "--stabilize-ms", "200"));
         cmd.addAll(x.extra);
         if (join != null) {
@@ -802,6 +1417,10 @@ public final class FaultsBench {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile())).start();
         nodes.add(x);
         log("started " + x.ip + " (pid " + x.process.pid() + ")" + (join == null ? ", new ring" : ", joining " + join));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Running, not paused, and already seen in the ring. */
@@ -886,10 +1505,11 @@ public final class FaultsBench {
 
     private static void printTable(List<Row> rows) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-9s %6s %7s %5s %22s %11s%n", "SCENARIO", "ROUNDS", "ACKED", "LOST",
+        System.out.printf(Locale.ROOT, "%-10s %6s %7s %5s %6s %22s %11s%n", "SCENARIO", "ROUNDS", "ACKED", "LOST", "WRONG",
                 "TIME TO R COPIES (MAX)", "UNEXPECTED");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-9s %6d %7d %5d %22s %11d%n", r.scenario(), r.rounds(), r.acked(), r.lost(),
+            System.out.printf(Locale.ROOT, "%-10s %6d %7d %5d %6d %22s %11d%n", r.scenario(), r.rounds(), r.acked(), r.lost(),
+                    r.wrong(),
                     r.replMaxMs() == Long.MAX_VALUE ? "NOT BACK" : String.format(Locale.ROOT, "%.1f s", r.replMaxMs() / 1000.0),
                     r.deaths());
         }

@@ -559,17 +559,17 @@ final class StorageBench {
 
     private static final byte[] CRLF = "\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static String boundary() {
+    static String boundary() {
         return "----chordfs-bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + Long.toHexString(ThreadLocalRandom.current().nextLong());
     }
 
-    private static byte[] partHead(String boundary, String name) {
+    static byte[] partHead(String boundary, String name) {
         return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name + "\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] partTail(String boundary) {
+    static byte[] partTail(String boundary) {
         return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -932,7 +932,7 @@ final class StorageBench {
         return t.length() > 200 ? t.substring(0, 200) + "..." : t;
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
@@ -941,11 +941,11 @@ final class StorageBench {
                 try {
                     Files.deleteIfExists(p);
                 } catch (IOException e) {
-                    System.err.println("bench storage: could not delete " + p + ": " + e.getMessage());
+                    System.err.println("bench: could not delete " + p + ": " + e.getMessage());
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            System.err.println("bench storage: could not clean up " + root + ": " + e.getMessage());
+            System.err.println("bench: could not clean up " + root + ": " + e.getMessage());
         }
     }
 }
