@@ -249,8 +249,9 @@ public final class ChordNode {
                     // [list, proof of the list bound to the caller's proof]: only to a member.
                     Wire.arity(method, params, 1, 1);
                     String asked = Wire.text(method, params.get(0), "the proof");
-                    if (!secret.verify(successorsClaim(self), asked, clock.millis())) {
-                        refused("someone", method, "it carries no valid proof of the cluster secret");
+                    String problem = secret.problem(successorsClaim(self), asked, clock.millis());
+                    if (problem != null) {
+                        refused("someone", method, problem);
                         throw new RpcError(method + " needs a proof of the cluster secret");
                     }
                     List<NodeRef> list = successors;
@@ -873,10 +874,11 @@ public final class ChordNode {
     /** Whether a membership call's proof holds; a refusal is logged (once per peer a minute). */
     private boolean proven(String peer, String method, String claim, Object proof) {
         String given = proof instanceof String || proof instanceof byte[] ? Wire.text(method, proof, "the proof") : null;
-        if (secret.verify(claim, given, clock.millis())) {
+        String problem = secret.problem(claim, given, clock.millis());
+        if (problem == null) {
             return true;
         }
-        refused(peer, method, "it carries no valid proof of the cluster secret");
+        refused(peer, method, problem);
         return false;
     }
 

@@ -93,32 +93,44 @@ public final class ClusterSecret {
      * a secret; false for null.
      */
     public boolean verify(String what, String proof, long nowMillis) {
+        return problem(what, proof, nowMillis) == null;
+    }
+
+    /**
+     * As {@link #verify}, saying what is wrong with the proof (for the log: a node whose clock is
+     * off shows as such), or null when it holds.
+     */
+    public String problem(String what, String proof, long nowMillis) {
         if (key == null) {
-            return true;
+            return null;
         }
         if (proof == null) {
-            return false;
+            return "it carries no proof of the cluster secret";
         }
         String[] p = proof.split("\\.", -1);
-        if (p.length != 5 || !p[0].equals(VERSION)) {
-            return false;
-        }
         long at;
         long seq;
         try {
+            if (p.length != 5 || !p[0].equals(VERSION) || p[2].length() != 16) {
+                throw new NumberFormatException();
+            }
             at = Long.parseLong(p[1]);
             seq = Long.parseLong(p[3]);
         } catch (NumberFormatException e) {
-            return false;
+            return "its proof of the cluster secret is malformed";
         }
         String head = p[0] + "." + p[1] + "." + p[2] + "." + p[3];
-        if (Math.abs(nowMillis - at) > WINDOW_MILLIS || seq < 1 || p[2].length() != 16
-                || !MessageDigest.isEqual(mac(head + "\n" + what).getBytes(StandardCharsets.US_ASCII),
+        if (seq < 1 || !MessageDigest.isEqual(mac(head + "\n" + what).getBytes(StandardCharsets.US_ASCII),
                 p[4].getBytes(StandardCharsets.US_ASCII))) {
-            return false;
+            return "its proof does not hold: another secret, or not a proof for this message";
+        }
+        if (Math.abs(nowMillis - at) > WINDOW_MILLIS) {
+            return "its proof was made " + (nowMillis - at) / 1000 + " s from our time, beyond the "
+                    + WINDOW_MILLIS / 1000 + " s members' clocks may differ (a replay, or a clock that is off)";
         }
         forgetOld(nowMillis);
-        return seen.computeIfAbsent(p[2], e -> new Window()).accept(seq, nowMillis);
+        return seen.computeIfAbsent(p[2], e -> new Window()).accept(seq, nowMillis) ? null
+                : "its proof was seen before (a replay)";
     }
 
     /** A proof for the answer {@code what} to the request that carried {@code requestProof}; null without a secret. */

@@ -143,9 +143,10 @@ public final class PeerServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) {
         try {
-            if (!authorized(ex)) {
+            String problem = authorization(ex);
+            if (problem != null) {
                 refusals.refused(ex.getRemoteAddress().getAddress().getHostAddress(), ex.getRequestMethod() + " "
-                        + ex.getRequestURI().getRawPath(), "it carries no valid proof of the cluster secret", clock.wallMillis());
+                        + ex.getRequestURI().getRawPath(), problem, clock.wallMillis());
                 respond(ex, 403, "a proof of the cluster secret is required");
                 return;
             }
@@ -206,10 +207,11 @@ public final class PeerServer implements AutoCloseable {
         }
     }
 
-    private boolean authorized(HttpExchange ex) {
+    /** What is wrong with the request's proof of the cluster secret, or null when it holds (or none is needed). */
+    private String authorization(HttpExchange ex) {
         String q = ex.getRequestURI().getRawQuery();
         String claim = PeerHeaders.claim(ex.getRequestMethod(), ex.getRequestURI().getRawPath() + (q == null ? "" : "?" + q), self);
-        return secret.verify(claim, ex.getRequestHeaders().getFirst(PeerHeaders.PROOF), clock.wallMillis());
+        return secret.problem(claim, ex.getRequestHeaders().getFirst(PeerHeaders.PROOF), clock.wallMillis());
     }
 
     private void put(HttpExchange ex, String name) throws IOException {
