@@ -1,9 +1,11 @@
 """Drives a ChordFS node with the real Python msgpack-rpc-python 0.4.1 client.
 
-Usage: python compat/msgpackrpc_client_check.py HOST PORT JOINER_HOST JOINER_PORT
+Usage: python compat/msgpackrpc_client_check.py HOST PORT JOINER_HOST JOINER_PORT [secret-ring]
 
 HOST:PORT is a node in a ring; JOINER_HOST:JOINER_PORT is a fresh node alone in its own
-ring, which is asked to join HOST:PORT's ring. The client is used exactly as the course
+ring, which is asked to join HOST:PORT's ring. With "secret-ring" the nodes have a cluster
+secret: the read-only methods must work as ever, and the join, which comes from outside, must
+be refused with an error (recorded as "join_error"). The client is used exactly as the course
 scripts use it: one msgpackrpc.Client per node, timeout=10, strings coming back as bytes
 (node[0].decode()). Prints one JSON object with what was observed on stdout; the Java test
 (chord-core PythonClientCompatTest) judges it. Exits non-zero, with the reason on stderr,
@@ -52,9 +54,10 @@ def expect_rpc_error(what, fn):
 
 
 def main(argv):
-    if len(argv) != 5:
-        sys.stderr.write("usage: %s HOST PORT JOINER_HOST JOINER_PORT\n" % argv[0])
+    if len(argv) not in (5, 6) or (len(argv) == 6 and argv[5] != "secret-ring"):
+        sys.stderr.write("usage: %s HOST PORT JOINER_HOST JOINER_PORT [secret-ring]\n" % argv[0])
         return 2
+    secret_ring = len(argv) == 6
     host, port = argv[1], int(argv[2])
     joiner_host, joiner_port = argv[3], int(argv[4])
     out = {}
@@ -108,7 +111,11 @@ def main(argv):
     joiner = msgpackrpc.Client(msgpackrpc.Address(joiner_host, joiner_port), timeout=10)
     out["joiner_info"] = node_json(joiner.call("get_info"))
     entry = out["info"]
-    out["join"] = joiner.call("join", [entry[0], entry[1], entry[2]])
+    if secret_ring:
+        out["join_error"] = expect_rpc_error(
+            "join from outside a ring with a secret", lambda: joiner.call("join", [entry[0], entry[1], entry[2]]))
+    else:
+        out["join"] = joiner.call("join", [entry[0], entry[1], entry[2]])
     out["joiner_successor"] = node_json(joiner.call("get_successor"))
     joiner.close()
 

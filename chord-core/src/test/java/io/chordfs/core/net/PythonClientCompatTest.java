@@ -25,6 +25,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +125,60 @@ class PythonClientCompatTest {
         all.add(joiner);
         await(() -> RingCheck.consistent(nodes(all), true), 30_000, "the joiner and the 4 nodes form one ring");
         assertEquals(owner(all, joiner.self().id()), joiner.self());
+    }
+
+    /**
+     * Against a ring with a cluster secret, the course's client sees the read-only methods as
+     * ever, create and notify answer nil and change nothing, and a join from outside is refused.
+     */
+    @Test
+    void msgpackRpcPythonClientWorksAgainstARingWithASecretThatKeepsOutsidersOut() throws Exception {
+        Path python = pythonInterpreter();
+        Path script = findRepoFile(SCRIPT);
+        ChordConfig fast = ChordConfig.defaults().withPeriods(50, 50);
+        List<ChordService> ring = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            // each node its own secret instance, as each process has
+            ChordService s = start(fast.withClusterSecret(ClusterSecret.of("ring-secret")));
+            ring.add(s);
+            if (i == 0) {
+                s.create().get(5, TimeUnit.SECONDS);
+            } else {
+                s.join(ring.get(0).self().address()).get(10, TimeUnit.SECONDS);
+            }
+        }
+        await(() -> RingCheck.consistent(nodes(ring), true), 30_000, "4 nodes with a secret form one ring");
+        ChordService entry = ring.get(1);
+        List<Object> successorsBefore = Wire.nodes(entry.node().successors());
+        NodeRef predecessorBefore = entry.node().predecessor();
+
+        // The client asks a member to join through another: from outside, that is refused.
+        PythonRun run = runPython(python, script, entry.self().ip(), String.valueOf(entry.self().port()),
+                ring.get(3).self().ip(), String.valueOf(ring.get(3).self().port()), "secret-ring");
+        String context = "\n--- python stdout ---\n" + run.stdout + "\n--- python stderr ---\n" + run.stderr;
+        assertEquals(0, run.exitCode, "the Python client check failed" + context);
+        Map<String, Object> out = asMap(Json.parse(run.stdout.strip()), context);
+        assertEquals(Wire.node(entry.self()), out.get("info"), context);
+        assertEquals(successorsBefore, out.get("successors"), context);
+        assertEquals(Wire.node(predecessorBefore), out.get("predecessor"), context);
+        assertNull(out.get("create_again"), context);
+        assertNull(out.get("notify"), context);
+        assertEquals(Wire.node(predecessorBefore), out.get("after_notify"), context);
+        for (Map.Entry<String, Object> e : asMap(out.get("find_successor"), context).entrySet()) {
+            long id = Long.parseLong(e.getKey());
+            assertEquals(Wire.node(owner(ring, id)), e.getValue(), "find_successor(" + id + ")" + context);
+        }
+        assertError(Map.of("join", out.get("join_error")), "join", context, "cluster secret");
+
+        // A node without the secret that joins through a member is never adopted by one.
+        ChordService outsider = start(fast);
+        outsider.join(entry.self().address()).get(10, TimeUnit.SECONDS);
+        Thread.sleep(1_000);
+        assertTrue(RingCheck.consistent(nodes(ring), true), "the ring is still its 4 members");
+        for (ChordService m : ring) {
+            assertFalse(m.node().successors().contains(outsider.self()), "no member follows the outsider");
+            assertNotEquals(outsider.self(), m.node().predecessor());
+        }
     }
 
     @Test
