@@ -215,8 +215,9 @@ final class RunCommand {
             http = http.withMaxObjectBytes(Sizes.parse(args.get("--max-object-size", null)));
         }
         long uploadGrace = Durations.parseMillis(args.get("--upload-grace", Uploads.DEFAULT_GRACE_MS + "ms"));
-        return new NodeDaemon.Config(ip, ip, port, id, dataDir, chord, writeQuorum, repairMs,
-                NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS, capacity, http, secret, java.time.Clock.systemUTC(), uploadGrace);
+        return NodeDaemon.Config.of(ip, dataDir).withPort(port).withId(id).withChord(chord).withWriteQuorum(writeQuorum)
+                .withRepairPeriod(repairMs).withCapacity(capacity).withHttp(http).withClusterSecret(secret)
+                .withUploadGrace(uploadGrace);
     }
 
     private static String credentials(Args args, String option) throws Args.UsageException {

@@ -72,61 +72,97 @@ public final class NodeDaemon implements AutoCloseable {
         }
 
         public Config withChord(ChordConfig c) {
-            return new Config(ip, listenIp, port, id, dataDir, c, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.chord = c);
         }
 
         public Config withId(Long nodeId) {
-            return new Config(ip, listenIp, port, nodeId, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.id = nodeId);
         }
 
         public Config withTombstoneTtl(long ms) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, ms, capacityBytes,
-                    http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.tombstoneTtlMs = ms);
         }
 
         public Config withRepairPeriod(long ms) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, ms, tombstoneTtlMs, capacityBytes,
-                    http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.repairPeriodMs = ms);
         }
 
         /** Listens on {@code address}, still announcing {@link #ip()}. */
         public Config withListenIp(String address) {
-            return new Config(ip, address, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.listenIp = address);
         }
 
         /** A quota for stored bytes (0: the file system is the limit). */
         public Config withCapacity(long bytes) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    bytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.capacityBytes = bytes);
         }
 
         public Config withWriteQuorum(int copies) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, copies, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.writeQuorum = copies);
         }
 
         /** The cluster secret that node-to-node calls must prove (null: none). */
         public Config withClusterSecret(String secret) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, secret, clock, uploadGraceMs);
+            return edit(b -> b.clusterSecret = secret);
         }
 
         public Config withUploadGrace(long ms) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, ms);
+            return edit(b -> b.uploadGraceMs = ms);
         }
 
         public Config withClock(Clock wall) {
-            return new Config(ip, listenIp, port, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, wall, uploadGraceMs);
+            return edit(b -> b.clock = wall);
         }
 
         public Config withPort(int chordPort) {
-            return new Config(ip, listenIp, chordPort, id, dataDir, chord, writeQuorum, repairPeriodMs, tombstoneTtlMs,
-                    capacityBytes, http, clusterSecret, clock, uploadGraceMs);
+            return edit(b -> b.port = chordPort);
+        }
+
+        public Config withHttp(FileServer.Options options) {
+            return edit(b -> b.http = options);
+        }
+
+        /** This configuration with {@code change} made to a copy of its parts. */
+        private Config edit(java.util.function.Consumer<Parts> change) {
+            Parts p = new Parts(this);
+            change.accept(p);
+            return new Config(p.ip, p.listenIp, p.port, p.id, p.dataDir, p.chord, p.writeQuorum, p.repairPeriodMs,
+                    p.tombstoneTtlMs, p.capacityBytes, p.http, p.clusterSecret, p.clock, p.uploadGraceMs);
+        }
+
+        /** A configuration's parts, to change one at a time. */
+        private static final class Parts {
+            String ip;
+            String listenIp;
+            int port;
+            Long id;
+            Path dataDir;
+            ChordConfig chord;
+            int writeQuorum;
+            long repairPeriodMs;
+            long tombstoneTtlMs;
+            long capacityBytes;
+            FileServer.Options http;
+            String clusterSecret;
+            Clock clock;
+            long uploadGraceMs;
+
+            Parts(Config c) {
+                ip = c.ip;
+                listenIp = c.listenIp;
+                port = c.port;
+                id = c.id;
+                dataDir = c.dataDir;
+                chord = c.chord;
+                writeQuorum = c.writeQuorum;
+                repairPeriodMs = c.repairPeriodMs;
+                tombstoneTtlMs = c.tombstoneTtlMs;
+                capacityBytes = c.capacityBytes;
+                http = c.http;
+                clusterSecret = c.clusterSecret;
+                clock = c.clock;
+                uploadGraceMs = c.uploadGraceMs;
+            }
         }
     }
 
