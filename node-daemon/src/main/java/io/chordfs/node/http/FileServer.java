@@ -83,7 +83,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * version's {@code ETag} and {@link HttpPut#BODY_SHA256}, the SHA-256 of this request's body
  * (with {@link BlockCrcs#HEADER}, bytes that do not match it get 422 and nothing is stored);
  * {@code DELETE /<name>}: 204, or 404 when absent. POST to any other path: 404
- * {@code Can only POST/PUT to /upload}, as uploadserver.</li>
+ * {@code Can only POST/PUT to /upload}, as uploadserver. A failure the owner answers (503, 507,
+ * 409 and the rest of {@link Statuses}) reaches the client with its status unchanged.</li>
+ * <li>Chunks of chunked files: with {@link ObjectNames#UPLOAD_HEADER} a {@code PUT}, {@code GET},
+ * {@code HEAD} or {@code DELETE} of {@code <name>_chunk_<i>} is for that upload's chunk object;
+ * without it, a GET of a chunk name reads the chunk the committed manifest names. Writes that would
+ * replace or hide another file get 409 naming it (see {@code replica.Uploads}).
+ * {@code GET /.chordfs/gc} lists the abandoned uploads' chunks this node would collect,
+ * {@code POST} collects them.</li>
  * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: every live file in the ring,
  * whichever node is asked ({@link RingListing}: the newest version of each name; chunk objects only
  * with {@code ?all=1}; {@code ?local=1}: this node's own copies instead), as the HTML that
