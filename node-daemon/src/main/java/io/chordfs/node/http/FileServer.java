@@ -402,13 +402,6 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
-    /** A file is larger than {@link Options#maxObjectBytes}. */
-    private static final class TooLargeException extends IOException {
-        TooLargeException(String message) {
-            super(message);
-        }
-    }
-
     /** One request: the exchange and its guarded streams. */
     private final class Call {
         final HttpExchange ex;
@@ -926,70 +919,37 @@ public final class FileServer implements AutoCloseable {
             uploadFailed(c, 400, "The multipart/form-data body has no valid boundary", null);
             return;
         }
-        MultipartParser parser = new MultipartParser(c.in, boundary, options.maxPartHeaderBytes(), parserBuffer(c));
-        List<StagedWrite> staged = new ArrayList<>();
+        FormUpload form = new FormUpload(store, options.maxObjectBytes());
+        MultipartParser parser = new MultipartParser(boundary, options.maxPartHeaderBytes(), parserBuffer(c), form);
         try {
-            boolean sawFiles = false;
-            boolean emptyName = false;
-            String badName = null;
             try {
-                for (MultipartParser.Part part; (part = parser.next()) != null; ) {
-                    if (!"files".equals(part.name())) {
-                        continue; // skipped by next()
-                    }
-                    sawFiles = true;
-                    String filename = part.filename();
-                    if (filename == null || filename.isEmpty()) {
-                        emptyName = true;
-                        continue;
-                    }
-                    String name;
-                    try {
-                        name = Names.check(Names.baseName(filename));
-                    } catch (BadNameException e) {
-                        if (badName == null) {
-                            badName = "Bad file name '" + filename + "': " + e.getMessage();
-                        }
-                        continue;
-                    }
-                    if (emptyName || badName != null) {
-                        continue; // the request fails anyway: store nothing more
-                    }
-                    StagedWrite w = store.stage(name);
-                    staged.add(w);
-                    OutputStream sink = w.out();
-                    part.transferTo(new LimitedOutputStream(sink, options.maxObjectBytes(), name));
-                    sink.close(); // finishes the content; commit comes after the whole body
+                byte[] b = new byte[PARSER_BUFFER];
+                for (int n; !parser.done() && (n = c.in.read(b)) >= 0; ) {
+                    parser.feed(b, 0, n);
                 }
+                parser.finish();
             } catch (MultipartParser.MalformedException e) {
-                uploadFailed(c, 400, "Bad multipart body: " + e.getMessage(), staged);
+                uploadFailed(c, 400, "Bad multipart body: " + e.getMessage(), form.staged());
                 return;
             } catch (IOException e) {
                 int status = status(e);
                 if (status == 500) {
                     throw e;
                 }
-                uploadFailed(c, status, explain(status, e), staged);
+                uploadFailed(c, status, explain(status, e), form.staged());
                 return;
             } catch (BadNameException e) {
-                uploadFailed(c, 400, "Bad file name: " + e.getMessage(), staged);
+                uploadFailed(c, 400, "Bad file name: " + e.getMessage(), form.staged());
                 return;
             }
-            if (!sawFiles) {
-                uploadFailed(c, 400, "Field \"files\" not found", staged);
-                return;
-            }
-            if (emptyName) {
-                uploadFailed(c, 400, "No files selected", staged);
-                return;
-            }
-            if (badName != null) {
-                uploadFailed(c, 400, badName, staged);
+            FormUpload.Refusal refusal = form.refusal();
+            if (refusal != null) {
+                uploadFailed(c, refusal.status(), refusal.message(), form.staged());
                 return;
             }
             int done = 0;
             try {
-                for (StagedWrite w : staged) {
+                for (StagedWrite w : form.staged()) {
                     ObjectMeta meta = router.commit(w).meta();
                     done++;
                     LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3})", node, w.name(), meta.size(),
@@ -1000,14 +960,12 @@ public final class FileServer implements AutoCloseable {
                 if (status == 500) {
                     throw e;
                 }
-                commitFailed(c, status, explain(status, e), staged, done);
+                commitFailed(c, status, explain(status, e), form.staged(), done);
                 return;
             }
             c.ex.sendResponseHeaders(204, -1);
         } finally {
-            for (StagedWrite w : staged) {
-                w.close(); // no-op after a commit; deletes the temp file otherwise
-            }
+            form.discard(); // no-op for what was committed; deletes the temp files otherwise
         }
     }
 
@@ -1168,33 +1126,5 @@ public final class FileServer implements AutoCloseable {
             h.set("Connection", "close");
         }
         sendBytes(c, code, ERROR_TYPE, Pages.error(code, message));
-    }
-
-    /** Passes bytes on until more than {@code max} went through: then TooLargeException. */
-    private static final class LimitedOutputStream extends OutputStream {
-        private final OutputStream out;
-        private final long max;
-        private final String name;
-        private long count;
-
-        LimitedOutputStream(OutputStream out, long max, String name) {
-            this.out = out;
-            this.max = max;
-            this.name = name;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (len > max - count) {
-                throw new TooLargeException("'" + name + "' is larger than " + max + " bytes");
-            }
-            count += len;
-            out.write(b, off, len);
-        }
     }
 }

@@ -2,8 +2,6 @@ package io.chordfs.node.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -12,10 +10,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A streaming {@code multipart/form-data} parser (RFC 7578 / RFC 2046). It holds one fixed buffer
- * and never a whole part: {@link #next()} parses the next part's headers (bounded by
- * {@code maxPartHeaderBytes}) and hands back the part, whose body is read as a stream that ends at
- * the next delimiter. Reading a part's body is optional; {@link #next()} skips what is left.
+ * A streaming {@code multipart/form-data} parser (RFC 7578 / RFC 2046) that is fed: the bytes of a
+ * request body go in with {@link #feed} as they arrive, and the parser tells its {@link Listener}
+ * about each part's headers, its data and its end, so it never waits for input and never holds a
+ * thread while a client is slow. It keeps one fixed buffer and never a whole part.
  *
  * <p>The delimiter {@code CRLF "--" boundary} is searched with Boyer-Moore-Horspool over the
  * buffer; bytes that could still be the start of a delimiter stay in the buffer until more input
@@ -23,11 +21,11 @@ import java.util.Map;
  * followed by "--" for the close delimiter, or by linear white space): {@code CRLF--boundaryXYZ}
  * inside a file is data, not a delimiter. The body may start directly with {@code --boundary}
  * (no preamble) since the parser pretends the input begins with CRLF. Text after the close
- * delimiter (the epilogue) is not read.
+ * delimiter (the epilogue) is ignored.
  *
- * <p>Errors: {@link MalformedException} for a body that ends before the close delimiter, a missing
- * opening boundary, or a malformed delimiter line; {@link HeadersTooLargeException} when a part's
- * headers exceed the limit. Both mean 400.
+ * <p>Errors: {@link MalformedException} for a body that ends ({@link #finish}) before the close
+ * delimiter, a missing opening boundary, or a malformed header line; {@link HeadersTooLargeException}
+ * when a part's headers exceed the limit. Both mean 400.
  */
 final class MultipartParser {
     /** The request body is not well-formed multipart. */
@@ -44,6 +42,16 @@ final class MultipartParser {
         }
     }
 
+    /** What the parser finds, in order: a part's headers, its data in pieces, its end. */
+    interface Listener {
+        void part(Part part) throws IOException;
+
+        /** Data of the current part; {@code b} is valid only during the call. */
+        void data(Part part, byte[] b, int off, int len) throws IOException;
+
+        void end(Part part) throws IOException;
+    }
+
     /** Linear white space allowed after a boundary before its CRLF ("transport padding"). */
     private static final int MAX_PADDING = 64;
     private static final int NEED_MORE = -1;
@@ -51,33 +59,34 @@ final class MultipartParser {
     private static final int NEXT_PART = 1;
     private static final int CLOSE = 2;
 
-    private final InputStream in;
+    private enum State { PREAMBLE, BODY, HEADERS, DONE }
+
     private final byte[] delim;
     private final int[] shift = new int[256];
     private final int maxPartHeaderBytes;
+    private final Listener listener;
     private final byte[] buf;
     private int pos;
     private int lim;
-    private boolean eof;
-    /** True once the close delimiter was consumed: no more parts. */
-    private boolean done;
-    /** True while inside a part body (or the preamble) that has not reached its delimiter. */
-    private boolean inBody = true;
-    private boolean started;
+    private State state = State.PREAMBLE;
     private Part current;
+    private final ByteArrayOutputStream headerLine = new ByteArrayOutputStream(128);
+    private Map<String, String> headers;
+    private String lastName;
+    private int headerBytes;
 
     /**
      * @param boundary           the boundary parameter of the Content-Type (without the leading "--")
      * @param maxPartHeaderBytes the largest header block a part may have
      * @param bufferSize         bytes buffered at most (raised to what the boundary needs)
      */
-    MultipartParser(InputStream in, String boundary, int maxPartHeaderBytes, int bufferSize) {
+    MultipartParser(String boundary, int maxPartHeaderBytes, int bufferSize, Listener listener) {
         if (!validBoundary(boundary)) {
             throw new IllegalArgumentException("invalid multipart boundary");
         }
-        this.in = in;
         this.delim = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
         this.maxPartHeaderBytes = maxPartHeaderBytes;
+        this.listener = listener;
         this.buf = new byte[Math.max(bufferSize, 2 * (delim.length + MAX_PADDING + 4))];
         int m = delim.length;
         Arrays.fill(shift, m);
@@ -108,73 +117,91 @@ final class MultipartParser {
         return b.charAt(b.length() - 1) != ' ';
     }
 
-    /** The next part, or null after the close delimiter. Whatever is left of the previous part is skipped. */
-    Part next() throws IOException {
-        if (current != null) {
-            current.ended = true;
-            current = null;
-        }
-        if (!started) {
-            started = true;
-            try {
-                skipBody();
-            } catch (MalformedException e) {
-                throw new MalformedException("no multipart boundary found in the body");
+    /** True once the close delimiter was read: nothing fed after it matters. */
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    /** Takes the next bytes of the body and tells the listener everything they decide. */
+    void feed(byte[] b, int off, int len) throws IOException {
+        while (len > 0 && state != State.DONE) {
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, lim - pos);
+                lim -= pos;
+                pos = 0;
             }
-        } else if (inBody) {
-            skipBody();
-        }
-        if (done) {
-            return null;
-        }
-        Map<String, String> headers = readHeaders();
-        inBody = true;
-        current = new Part(headers);
-        return current;
-    }
-
-    private void skipBody() throws IOException {
-        int n;
-        while ((n = dataAvailable()) > 0) {
-            pos += n;
+            int n = Math.min(len, buf.length - lim);
+            System.arraycopy(b, off, buf, lim, n);
+            lim += n;
+            off += n;
+            len -= n;
+            process();
         }
     }
 
-    /**
-     * The number of bytes at {@code buf[pos..]} that surely belong to the current body (> 0), or
-     * -1 when the body has ended, in which case the delimiter (and its line end) were consumed.
-     */
-    private int dataAvailable() throws IOException {
-        if (!inBody) {
-            return -1;
+    /** The body has ended: anything short of the close delimiter is malformed. */
+    void finish() throws IOException {
+        switch (state) {
+            case DONE -> { }
+            case HEADERS -> throw new MalformedException("the body ends inside a multipart part's headers");
+            case PREAMBLE -> throw new MalformedException("no multipart boundary found in the body");
+            case BODY -> throw new MalformedException(indexOfDelimiter(pos, lim) >= 0 || lim - pos >= 2 && buf[pos] == '\r'
+                    ? "the body ends inside a multipart boundary line" : "the body ends before the closing multipart boundary");
         }
-        while (true) {
+    }
+
+    private void process() throws IOException {
+        while (state != State.DONE) {
+            if (state == State.HEADERS) {
+                if (!readHeaders()) {
+                    return;
+                }
+                continue;
+            }
             int found = indexOfDelimiter(pos, lim);
             if (found > pos) {
-                return found - pos;
+                data(found - pos);
+                continue;
             }
             if (found == pos) {
                 int verdict = classify();
                 if (verdict == NEED_MORE) {
-                    if (!fill()) {
-                        throw new MalformedException("the body ends inside a multipart boundary line");
-                    }
-                    continue;
+                    return;
                 }
                 if (verdict == NOT_DELIMITER) {
-                    return 1; // the CR is data; search again from the next byte
+                    data(1); // the CR is data; search again from the next byte
+                    continue;
                 }
-                inBody = false;
-                return -1;
+                if (current != null) {
+                    Part ended = current;
+                    current = null;
+                    listener.end(ended);
+                }
+                if (verdict == CLOSE) {
+                    state = State.DONE;
+                } else {
+                    state = State.HEADERS;
+                    headers = new LinkedHashMap<>();
+                    lastName = null;
+                    headerBytes = 0;
+                    headerLine.reset();
+                }
+                continue;
             }
             int safe = lim - pos - (delim.length - 1);
             if (safe > 0) {
-                return safe;
+                data(safe);
             }
-            if (!fill()) {
-                throw new MalformedException("the body ends before the closing multipart boundary");
-            }
+            return;
         }
+    }
+
+    /** Hands {@code n} bytes at {@code pos} to the current part (the preamble's are dropped). */
+    private void data(int n) throws IOException {
+        if (state == State.BODY) {
+            listener.data(current, buf, pos, n);
+        }
+        pos += n;
     }
 
     /** With the delimiter at {@code pos}: what follows it? Consumes it unless NEED_MORE/NOT_DELIMITER. */
@@ -185,7 +212,6 @@ final class MultipartParser {
         }
         if (buf[p] == '-' && buf[p + 1] == '-') {
             pos = p + 2;
-            done = true;
             return CLOSE;
         }
         int q = p;
@@ -220,60 +246,29 @@ final class MultipartParser {
         return -1;
     }
 
-    /** Moves unread bytes to the front and reads more. False at end of input (nothing read). */
-    private boolean fill() throws IOException {
-        if (eof) {
-            return false;
-        }
-        if (pos > 0) {
-            System.arraycopy(buf, pos, buf, 0, lim - pos);
-            lim -= pos;
-            pos = 0;
-        }
-        if (lim == buf.length) {
-            throw new IllegalStateException("multipart buffer full"); // cannot happen: see constructor
-        }
-        int n = in.read(buf, lim, buf.length - lim);
-        if (n < 0) {
-            eof = true;
-            return false;
-        }
-        lim += n;
-        return true;
-    }
-
-    private int readByte() throws IOException {
-        if (pos == lim && !fill()) {
-            return -1;
-        }
-        return buf[pos++] & 0xff;
-    }
-
     /**
-     * Header lines up to the empty line, names lower-cased, the first of duplicates kept; lines end
-     * in CRLF (a bare LF is accepted); obsolete folded lines are joined.
+     * Reads header lines from the buffer up to the empty line: names lower-cased, the first of
+     * duplicates kept; lines end in CRLF (a bare LF is accepted); obsolete folded lines are joined.
+     * Returns false when the buffer ran out first (the line so far is kept).
      */
-    private Map<String, String> readHeaders() throws IOException {
-        Map<String, String> headers = new LinkedHashMap<>();
-        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-        String lastName = null;
-        int total = 0;
-        while (true) {
-            line.reset();
-            int c;
-            while ((c = readByte()) >= 0 && c != '\n') {
-                if (++total > maxPartHeaderBytes) {
+    private boolean readHeaders() throws IOException {
+        while (pos < lim) {
+            int c = buf[pos++] & 0xff;
+            if (c != '\n') {
+                if (++headerBytes > maxPartHeaderBytes) {
                     throw new HeadersTooLargeException("multipart part headers exceed " + maxPartHeaderBytes + " bytes");
                 }
-                line.write(c);
+                headerLine.write(c);
+                continue;
             }
-            if (c < 0) {
-                throw new MalformedException("the body ends inside a multipart part's headers");
-            }
-            byte[] b = line.toByteArray();
+            byte[] b = headerLine.toByteArray();
+            headerLine.reset();
             int len = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
             if (len == 0) {
-                return Collections.unmodifiableMap(headers);
+                current = new Part(Collections.unmodifiableMap(headers));
+                state = State.BODY;
+                listener.part(current);
+                return true;
             }
             String text = new String(b, 0, len, StandardCharsets.UTF_8);
             if ((text.charAt(0) == ' ' || text.charAt(0) == '\t') && lastName != null) {
@@ -287,45 +282,13 @@ final class MultipartParser {
             lastName = text.substring(0, colon).strip().toLowerCase(Locale.ROOT);
             headers.putIfAbsent(lastName, text.substring(colon + 1).strip());
         }
+        return false;
     }
 
-    /** One part: its headers and its body, readable until the next delimiter. */
-    final class Part {
+    /** One part: its headers (its data goes to the listener). */
+    static final class Part {
         private final Map<String, String> headers;
         private final HeaderParams disposition;
-        private boolean ended;
-        private final InputStream body = new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                if (ended) {
-                    return -1;
-                }
-                int n = dataAvailable();
-                if (n < 0) {
-                    ended = true;
-                    return -1;
-                }
-                n = Math.min(n, len);
-                System.arraycopy(buf, pos, b, off, n);
-                pos += n;
-                return n;
-            }
-
-            @Override
-            public long transferTo(OutputStream out) throws IOException {
-                return Part.this.transferTo(out);
-            }
-        };
 
         private Part(Map<String, String> headers) {
             this.headers = headers;
@@ -345,27 +308,6 @@ final class MultipartParser {
         /** The {@code filename=} of Content-Disposition as sent (may be empty), or null when absent. */
         String filename() {
             return disposition.param("filename");
-        }
-
-        /** The body; ends (-1) at the part's delimiter. Valid until {@link MultipartParser#next()}. */
-        InputStream body() {
-            return body;
-        }
-
-        /** Writes the rest of the body to {@code out} straight from the parser's buffer. */
-        long transferTo(OutputStream out) throws IOException {
-            long total = 0;
-            if (ended) {
-                return 0;
-            }
-            int n;
-            while ((n = dataAvailable()) > 0) {
-                out.write(buf, pos, n);
-                pos += n;
-                total += n;
-            }
-            ended = true;
-            return total;
         }
     }
 }

@@ -159,6 +159,19 @@ class FileServerTest {
         assertEquals("application/octet-stream", r.headers().firstValue("Content-Type").orElseThrow());
     }
 
+    /** One request cannot make an unbounded number of objects: past the bound, 413 and nothing is stored. */
+    @Test
+    void anUploadOfMoreFilesThanTheBoundIsRefusedWhole() throws IOException {
+        start();
+        Multipart.Builder many = Multipart.builder(B);
+        for (int i = 0; i <= FormUpload.MAX_FILES; i++) {
+            many.file("files", "many-" + i, bytes("x"));
+        }
+        HttpResponse<byte[]> r = f.upload(many);
+        assertEquals(413, r.statusCode(), text(r));
+        assertTrue(f.liveNames().isEmpty(), "nothing stored");
+    }
+
     @Test
     void namesArePercentDecodedAndChecked() throws IOException {
         start();

@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -29,13 +28,46 @@ class MultipartParserTest {
 
     record Parsed(String name, String filename, byte[] body) {}
 
-    static List<Parsed> parseAll(InputStream in, String boundary, int maxHeader, int buffer) throws IOException {
-        MultipartParser p = new MultipartParser(in, boundary, maxHeader, buffer);
-        List<Parsed> out = new ArrayList<>();
-        for (MultipartParser.Part part; (part = p.next()) != null; ) {
-            out.add(new Parsed(part.name(), part.filename(), part.body().readAllBytes()));
+    /** Collects what a parser finds: each part with its whole body. */
+    static final class Collector implements MultipartParser.Listener {
+        final List<Parsed> parts = new ArrayList<>();
+        private ByteArrayOutputStream body;
+        private MultipartParser.Part current;
+
+        @Override
+        public void part(MultipartParser.Part part) {
+            assertNull(current, "a part starts before the previous one ended");
+            current = part;
+            body = new ByteArrayOutputStream();
         }
-        return out;
+
+        @Override
+        public void data(MultipartParser.Part part, byte[] b, int off, int len) {
+            assertTrue(part == current, "data for the current part");
+            body.write(b, off, len);
+        }
+
+        @Override
+        public void end(MultipartParser.Part part) {
+            assertTrue(part == current, "the current part ends");
+            parts.add(new Parsed(part.name(), part.filename(), body.toByteArray()));
+            current = null;
+        }
+    }
+
+    /** Feeds everything {@code in} gives, as its reads deliver it, into {@code p}, then finishes it. */
+    static void feedAll(MultipartParser p, InputStream in) throws IOException {
+        byte[] b = new byte[8192];
+        for (int n; !p.done() && (n = in.read(b)) >= 0; ) {
+            p.feed(b, 0, n);
+        }
+        p.finish();
+    }
+
+    static List<Parsed> parseAll(InputStream in, String boundary, int maxHeader, int buffer) throws IOException {
+        Collector c = new Collector();
+        feedAll(new MultipartParser(boundary, maxHeader, buffer, c), in);
+        return c.parts;
     }
 
     /** Delivers one byte per read call. */
@@ -215,25 +247,20 @@ class MultipartParserTest {
     }
 
     @Test
-    void unreadBodiesAreSkippedByNext() throws IOException {
+    void partsAreDeliveredInOrderAndTheEpilogueIsIgnored() throws IOException {
         byte[] body = Multipart.builder(B).file("a", "1", new byte[100_000]).file("b", "2", "two".getBytes(StandardCharsets.UTF_8)).build();
-        MultipartParser p = new MultipartParser(new ByteArrayInputStream(body), B, 1024, 1000);
-        MultipartParser.Part first = p.next();
-        assertEquals("a", first.name());
-        assertEquals(10, first.body().read(new byte[10]));
-        MultipartParser.Part second = p.next();
-        assertEquals(-1, first.body().read(new byte[10]), "an old part's body ends when the next part starts");
-        assertEquals("two", new String(second.body().readAllBytes(), StandardCharsets.UTF_8));
-        assertNull(p.next());
-        assertNull(p.next());
+        byte[] withEpilogue = Arrays.copyOf(body, body.length + 20);
+        List<Parsed> parts = parseAll(new ByteArrayInputStream(withEpilogue), B, 1024, 1000);
+        assertEquals(2, parts.size());
+        assertEquals(100_000, parts.get(0).body().length);
+        assertEquals("two", new String(parts.get(1).body(), StandardCharsets.UTF_8));
     }
 
     @Test
     void invalidBoundariesAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new MultipartParser(InputStream.nullInputStream(), "", 1024, 1024));
-        assertThrows(IllegalArgumentException.class, () -> new MultipartParser(InputStream.nullInputStream(), "a ", 1024, 1024));
-        assertThrows(IllegalArgumentException.class, () -> new MultipartParser(InputStream.nullInputStream(), "x".repeat(201), 1024, 1024));
-        assertThrows(IllegalArgumentException.class, () -> new MultipartParser(InputStream.nullInputStream(), "é", 1024, 1024));
+        for (String bad : List.of("", "a ", "x".repeat(201), "é")) {
+            assertThrows(IllegalArgumentException.class, () -> new MultipartParser(bad, 1024, 1024, new Collector()), bad);
+        }
     }
 
     /**
@@ -248,41 +275,37 @@ class MultipartParserTest {
         byte[] tail = ("\r\n--" + B + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
         MessageDigest expected = MessageDigest.getInstance("SHA-256");
         InputStream in = new Multipart.GeneratedBody(head, size, tail, 7, expected);
-        MultipartParser p = new MultipartParser(in, B, 1024, 4096);
-        MultipartParser.Part part = p.next();
         MessageDigest got = MessageDigest.getInstance("SHA-256");
         long[] count = new long[1];
-        part.transferTo(new OutputStream() {
+        int[] parts = new int[1];
+        feedAll(new MultipartParser(B, 1024, 4096, new MultipartParser.Listener() {
             @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
+            public void part(MultipartParser.Part part) {
+                parts[0]++;
             }
 
             @Override
-            public void write(byte[] b, int off, int len) {
+            public void data(MultipartParser.Part part, byte[] b, int off, int len) {
                 assertTrue(len <= 4096 * 2, "the parser hands out slices of its buffer");
                 got.update(b, off, len);
                 count[0] += len;
             }
-        });
-        assertNull(p.next());
+
+            @Override
+            public void end(MultipartParser.Part part) {
+            }
+        }), in);
+        assertEquals(1, parts[0]);
         assertEquals(size, count[0]);
         assertEquals(HexFormat.of().formatHex(expected.digest()), HexFormat.of().formatHex(got.digest()));
     }
 
     @Test
-    void partBodyReadByteByByte() throws IOException {
+    void aBodyFedOneByteAtATimeArrivesWhole() throws IOException {
         byte[] data = "line1\r\nline2\r\n--not-it\r\n".getBytes(StandardCharsets.UTF_8);
         byte[] body = Multipart.builder(B).file("files", "f", data).build();
-        MultipartParser p = new MultipartParser(trickle(body), B, 1024, 1);
-        InputStream in = p.next().body();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            out.write(c);
-        }
-        assertArrayEquals(data, out.toByteArray());
-        assertNull(p.next());
-        assertTrue(Arrays.equals(data, out.toByteArray()));
+        List<Parsed> parts = parseAll(trickle(body), B, 1024, 1);
+        assertEquals(1, parts.size());
+        assertArrayEquals(data, parts.get(0).body());
     }
 }
