@@ -270,7 +270,6 @@ public final class FileServer implements AutoCloseable {
     private final IoWatchdog watchdog;
     private final String node;
     /** Chunked files (fs-client's manifests) are answered assembled; see {@link ChunkedFiles}. */
-    private final ChunkedFiles chunked;
     private volatile Uploads uploads;
 
     private FileServer(HttpServer server, ObjectStore store, ObjectRouter router, RingListing listing, Options options,
@@ -287,7 +286,6 @@ public final class FileServer implements AutoCloseable {
         this.watchdog = watchdog;
         InetSocketAddress a = server.getAddress();
         this.node = a.getAddress().getHostAddress() + ":" + a.getPort();
-        this.chunked = new ChunkedFiles(router, node);
     }
 
     /** Binds {@code bind} (port 0: any free port) and starts serving; {@code GET /} lists what {@code listing} gathers. */
@@ -559,6 +557,16 @@ public final class FileServer implements AutoCloseable {
         return n;
     }
 
+    /** Whether the stored bytes themselves were asked for ({@code X-ChordFS-Raw: 1} or {@code ?raw=1}): a manifest, not its file. */
+    private static boolean rawRequested(Call c) {
+        String h = c.header(Manifest.RAW_HEADER);
+        if (h != null && !h.isBlank() && !h.strip().equals("0")) {
+            return true;
+        }
+        String q = c.ex.getRequestURI().getRawQuery();
+        return q != null && (q.equals("raw") || q.equals("raw=1") || q.startsWith("raw=1&") || q.contains("&raw=1"));
+    }
+
     /** The object name of a path, or null after answering 400. */
     private String name(Call c, String rawPath) throws IOException {
         try {
@@ -739,11 +747,18 @@ public final class FileServer implements AutoCloseable {
             error(c, 404, "File not found", false);
             return;
         }
-        try (ObjectSource stored = opened.get();
-             ObjectSource src = chunkObject ? stored : chunked.serveIfManifest(c.ex, c.out, c.head(), stored, name)) {
-            if (src == null) {
-                return; // a manifest: ChunkedFiles answered with the assembled file
-            }
+        ObjectSource src;
+        try {
+            src = ChunkedFiles.resolve(router, opened.get(), name, chunkObject || rawRequested(c));
+        } catch (CorruptObjectException e) {
+            opened.get().close();
+            corrupt(c, name, e);
+            return;
+        } catch (IOException | RuntimeException e) {
+            opened.get().close();
+            throw e;
+        }
+        try (src) {
             ObjectMeta meta = src.meta();
             long size = meta.size();
             String etag = "\"" + meta.sha256() + "\"";
@@ -758,6 +773,9 @@ public final class FileServer implements AutoCloseable {
             }
             h.set("Content-Type", MimeTypes.guess(name));
             h.set("Accept-Ranges", "bytes");
+            if (src instanceof ChunkedFiles.Assembled a) {
+                h.set("X-ChordFS-Chunks", Integer.toString(a.manifest().chunks().size()));
+            }
             ByteRange range = Conditions.range(c.header("Range"), c.header("If-Range"), etag, lastModified, size);
             if (range == ByteRange.UNSATISFIABLE) {
                 h.set("Content-Range", "bytes */" + size);
@@ -773,7 +791,7 @@ public final class FileServer implements AutoCloseable {
             long length = range == null ? size : range.length();
             if (range != null) {
                 h.set("Content-Range", range.contentRange(size));
-            } else if (ChunkedFiles.rawRequested(c.ex)) {
+            } else if (rawRequested(c)) {
                 // Our client checks the bytes against these and the ETag against its manifest, so
                 // it need not hash a chunk it fetches.
                 meta.blockCrcHeader().ifPresent(v -> h.set(BlockCrcs.HEADER, v));
@@ -795,6 +813,18 @@ public final class FileServer implements AutoCloseable {
             HeldResponse body = new HeldResponse(c.ex, c.out, code, length, firstEnd - offset);
             try {
                 src.copyTo(body, offset, length);
+            } catch (ChunkedFiles.ChunkException e) {
+                if (!body.started()) {
+                    LOG.log(Level.WARNING, "{0}: GET {1}: {2}; answered 502", node, name, e.getMessage());
+                    h.remove("ETag");
+                    h.remove("Content-Range");
+                    h.remove("Accept-Ranges");
+                    h.remove("X-ChordFS-Chunks");
+                    error(c, 502, e.getMessage(), false);
+                    return;
+                }
+                LOG.log(Level.WARNING, "{0}: GET {1}: {2}; dropped the connection", node, name, e.getMessage());
+                throw new AbortException(e.getMessage(), e);
             } catch (CorruptObjectException e) {
                 if (!body.started()) {
                     corrupt(c, name, e);

@@ -13,6 +13,7 @@ import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectSource;
+import io.chordfs.node.store.Pieces;
 import io.chordfs.node.store.StoreFullException;
 import io.chordfs.node.store.VersionClock;
 
@@ -412,22 +413,37 @@ public final class PeerClient {
 
         /** The stream only moves forward: a range before what was already read cannot be served. */
         @Override
-        public void copyTo(OutputStream out, long offset, long length) throws IOException {
+        public Pieces pieces(long offset, long length) throws IOException {
             if (offset < position) {
                 throw new IOException("the peer's copy of " + meta.name() + " is a stream; byte " + offset + " has passed");
             }
             in.skipNBytes(offset - position);
             position = offset + length;
-            byte[] buf = new byte[64 * 1024];
-            long left = length;
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            long[] left = {length};
+            return into -> {
+                if (left[0] == 0) {
+                    return -1;
+                }
+                int want = (int) Math.min(into.remaining(), left[0]);
+                int n;
+                if (into.hasArray()) {
+                    n = in.read(into.array(), into.arrayOffset() + into.position(), want);
+                    if (n > 0) {
+                        into.position(into.position() + n);
+                    }
+                } else {
+                    byte[] b = new byte[Math.min(want, 64 * 1024)];
+                    n = in.read(b);
+                    if (n > 0) {
+                        into.put(b, 0, n);
+                    }
+                }
                 if (n < 0) {
                     throw new IOException("the peer's copy of " + meta.name() + " ended early");
                 }
-                out.write(buf, 0, n);
-                left -= n;
-            }
+                left[0] -= n;
+                return n;
+            };
         }
 
         @Override

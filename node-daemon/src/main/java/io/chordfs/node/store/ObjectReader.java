@@ -43,6 +43,72 @@ public final class ObjectReader implements ObjectSource {
      */
     @Override
     public void copyTo(OutputStream out, long offset, long length) throws IOException {
+        if (!checkRange(offset, length)) {
+            return;
+        }
+        int bs = meta.blockSize();
+        byte[] block = buffer();
+        CRC32C crc = new CRC32C();
+        for (int b = (int) (offset / bs); b <= (int) ((offset + length - 1) / bs); b++) {
+            long start = (long) b * bs;
+            int n = (int) Math.min(bs, meta.size() - start);
+            crc.reset();
+            readBlock(b, start, ByteBuffer.wrap(block), n, crc);
+            check(b, crc.getValue());
+            int from = (int) Math.max(0, offset - start);
+            int to = (int) Math.min(n, offset + length - start);
+            out.write(block, from, to - from);
+        }
+    }
+
+    /**
+     * The range as pieces of at most a block: each block the range touches is read into the
+     * caller's buffer (a direct one is read into without a copy through the heap), its CRC32C
+     * checked, and only then its part in the range handed out. Failures as {@link #copyTo}.
+     */
+    @Override
+    public Pieces pieces(long offset, long length) throws IOException {
+        boolean any = checkRange(offset, length);
+        int bs = meta.blockSize();
+        int last = any ? (int) ((offset + length - 1) / bs) : -1;
+        CRC32C crc = new CRC32C();
+        return new Pieces() {
+            private int b = any ? (int) (offset / bs) : 0;
+
+            @Override
+            public int fill(ByteBuffer into) throws IOException {
+                ensureOpen();
+                if (b > last) {
+                    return -1;
+                }
+                long start = (long) b * bs;
+                int n = (int) Math.min(bs, meta.size() - start);
+                int from = (int) Math.max(0, offset - start);
+                int to = (int) Math.min(n, offset + length - start);
+                crc.reset();
+                int at = into.position();
+                if (into.remaining() >= n) {
+                    readBlock(b, start, into, n, crc);
+                    check(b, crc.getValue());
+                    if (from > 0) {
+                        // the range starts inside this block: move its part to where the piece starts
+                        into.put(at, into, at + from, to - from);
+                    }
+                } else {
+                    byte[] block = buffer();
+                    readBlock(b, start, ByteBuffer.wrap(block), n, crc);
+                    check(b, crc.getValue());
+                    into.put(at, block, from, to - from);
+                }
+                into.position(at + to - from);
+                b++;
+                return to - from;
+            }
+        };
+    }
+
+    /** False for an empty range; throws for one outside the object or on a block known to be bad. */
+    private boolean checkRange(long offset, long length) throws IOException {
         ensureOpen();
         long size = meta.size();
         if (offset < 0 || length < 0 || offset > size - length) {
@@ -50,29 +116,17 @@ public final class ObjectReader implements ObjectSource {
                     + "' (" + size + " bytes)");
         }
         if (length == 0) {
-            return;
+            return false;
         }
         int bs = meta.blockSize();
         int first = (int) (offset / bs);
         int last = (int) ((offset + length - 1) / bs);
-        Set<Integer> bad = store.badBlocks(meta);
-        for (int b : bad) {
+        for (int b : store.badBlocks(meta)) {
             if (b >= first && b <= last) {
                 throw new CorruptObjectException("'" + meta.name() + "' is not served: block " + b + " is corrupt");
             }
         }
-        byte[] block = buffer();
-        CRC32C crc = new CRC32C();
-        for (int b = first; b <= last; b++) {
-            long start = (long) b * bs;
-            int n = (int) Math.min(bs, size - start);
-            crc.reset();
-            readBlock(b, start, block, n, crc);
-            check(b, crc.getValue());
-            int from = (int) Math.max(0, offset - start);
-            int to = (int) Math.min(n, offset + length - start);
-            out.write(block, from, to - from);
-        }
+        return true;
     }
 
     /**
@@ -104,7 +158,7 @@ public final class ObjectReader implements ObjectSource {
             long start = (long) b * bs;
             int n = (int) Math.min(bs, size - start);
             crc.reset();
-            readBlock(b, start, block, n, crc);
+            readBlock(b, start, ByteBuffer.wrap(block), n, crc);
             if (crc.getValue() != meta.blockCrc32c().get(b)) {
                 store.blockCorrupt(meta, b, crcDetail(b, crc.getValue()));
                 bad.add(b);
@@ -138,22 +192,24 @@ public final class ObjectReader implements ObjectSource {
     }
 
     /**
-     * Reads block b ({@code n} bytes from {@code start}) into {@code block}, adding each piece to
-     * {@code crc} while it is still in the CPU cache: a piece at a time, not the whole block in
-     * one read, saves a pass over memory per byte served.
+     * Reads block b ({@code n} bytes from {@code start}) into {@code dst} from its position (which
+     * is left where it was), adding each piece to {@code crc} while it is still in the CPU cache: a
+     * piece at a time, not the whole block in one read, saves a pass over memory per byte served.
      */
-    private void readBlock(int b, long start, byte[] block, int n, CRC32C crc) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(block, 0, n);
-        while (bb.position() < n) {
+    private void readBlock(int b, long start, ByteBuffer dst, int n, CRC32C crc) throws IOException {
+        int at = dst.position();
+        ByteBuffer bb = dst.duplicate();
+        int end = at + n;
+        while (bb.position() < end) {
             int from = bb.position();
-            bb.limit(Math.min(n, from + READ_PIECE));
+            bb.limit(Math.min(end, from + READ_PIECE));
             while (bb.hasRemaining()) {
-                if (ch.read(bb, start + bb.position()) < 0) {
+                if (ch.read(bb, start + bb.position() - at) < 0) {
                     throw store.unservable(meta, "its data file ends inside block " + b + " (at byte "
-                            + (start + bb.position()) + " of " + meta.size() + ")");
+                            + (start + bb.position() - at) + " of " + meta.size() + ")");
                 }
             }
-            crc.update(block, from, bb.position() - from);
+            crc.update(bb.duplicate().position(from).limit(bb.position()));
         }
     }
 

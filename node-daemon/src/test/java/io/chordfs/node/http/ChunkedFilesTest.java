@@ -126,8 +126,9 @@ class ChunkedFilesTest {
                 + "\"sha256\":\"" + sha256(new byte[0]) + "\"}").getBytes(StandardCharsets.UTF_8);
         assertEquals(201, f.send("PUT", "/y", other).statusCode());
         assertArrayEquals(other, f.get("/y").body());
-        assertTrue(ChunkedFiles.parse(other).isPresent());
-        assertTrue(ChunkedFiles.parse("{\"chordfs_manifest\":1}".getBytes(StandardCharsets.UTF_8)).isEmpty());
+        assertTrue(io.chordfs.node.route.Manifests.parse("x", other).isPresent(), "a manifest of x");
+        assertTrue(io.chordfs.node.route.Manifests.parse("y", other).isEmpty(), "not of y");
+        assertTrue(io.chordfs.node.route.Manifests.parse("x", "{\"chordfs_manifest\":1}".getBytes(StandardCharsets.UTF_8)).isEmpty());
         assertTrue(ObjectStore.BLOCK_SIZE > CHUNK);
     }
 }
