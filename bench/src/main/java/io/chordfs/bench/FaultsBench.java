@@ -2,6 +2,7 @@ package io.chordfs.bench;
 
 import io.chordfs.client.ClientCli;
 import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.Wire;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.RingQuery;
 import io.chordfs.core.ring.Keys;
@@ -58,7 +59,7 @@ public final class FaultsBench {
     static final String USAGE = """
               faults [--nodes 5] [--rounds 1] [--files-per-round 30] [--bound-s 120]
                      [--scenarios kill1,kill2,sigterm,restart,join,flip,stop,diskfull,partition,
-                                  reupload,concurrent,collision,skew]
+                                  reupload,concurrent,collision,skew,intruder]
                                         fault injection with real node processes (issue 7): kill -9 of
                                         one / two nodes, SIGTERM, restart on the old data directory, a
                                         join mid-stream, bit flips in stored files, SIGSTOP/SIGCONT, a
@@ -67,13 +68,17 @@ public final class FaultsBench {
                                         SIGSTOP without root); and (issue 14) a re-upload killed -9 part
                                         way under readers, concurrent uploads of one name, a plain file
                                         named like a chunk, a wiped node rejoining an hour behind
-                                        (faketime); then every acknowledged file is read back and R copies
-                                        timed (at least --files-per-round uploads per round). Exit 1 on a
-                                        lost file, a wrong answer, an unexpected death or no R copies in time
+                                        (faketime); and (issue 15) outsiders beside a ring of its own with a
+                                        cluster secret: nodes without the secret placed by --id right after
+                                        a file's key, forged goodbyes and notifies, a node with the wrong
+                                        secret, then kill -9 of them; then every acknowledged file is read
+                                        back and R copies timed (at least --files-per-round uploads per
+                                        round). Exit 1 on a lost file, a wrong answer, an unexpected death
+                                        or no R copies in time
             """;
 
     static final List<String> ALL = List.of("kill1", "kill2", "sigterm", "restart", "join", "flip", "stop", "diskfull",
-            "partition", "reupload", "concurrent", "collision", "skew");
+            "partition", "reupload", "concurrent", "collision", "skew", "intruder");
     private static final long WRITER_CHUNK = 16 * 1024;
     /** The replicas of every name (node-daemon's default --replicas, which the nodes here run with). */
     private static final int REPLICAS = 3;
@@ -95,6 +100,18 @@ public final class FaultsBench {
     private static final long FAULT_HOLD_MS = 8_000;
     /** A partition lasts long enough for the node cut off to lose all 5 successors (5 s RPC timeout each). */
     private static final long PARTITION_HOLD_MS = 40_000;
+    /**
+     * How long the intruder scenario's outsiders run beside the ring, from when they think they
+     * joined until the read-back and the forged calls, while the writer goes on: on the code before
+     * issue 15 a node without the secret was a member holding copies within 25 s at the default
+     * 500 ms stabilize period, within 10 s at this suite's 200 ms.
+     */
+    private static final long INTRUDER_HOLD_MS = 20_000;
+    /** How long, and how often, the intruder scenario sends its forged goodbyes and notifies. */
+    private static final long FORGE_MS = 10_000;
+    private static final long FORGE_EVERY_MS = 200;
+    /** Nodes without the secret that the intruder scenario places right after one acknowledged file's key. */
+    private static final int INTRUDERS = 3;
 
     /** One node process. */
     static final class Node {
@@ -109,6 +126,7 @@ public final class FaultsBench {
         volatile boolean intended;   // killed / stopped on purpose
         volatile boolean paused;     // SIGSTOP, or cut off by a partition: neither writer nor checker use it
         volatile boolean ready;      // seen in every member's ring walk: the writer and checker may use it
+        volatile boolean outsider;   // an intruder (intruder scenario): not a member, never used by writer or checker
 
         Node(String ip, Path dataDir, Path log, List<String> wrap, List<String> extra) {
             this.ip = ip;
@@ -180,11 +198,16 @@ public final class FaultsBench {
     /** Acknowledged writes (a name written again counts again). */
     private final AtomicInteger writesAcked = new AtomicInteger();
     private final long boundMs;
+    /** The ring's cluster secret (its members get it as CHORDFS_CLUSTER_SECRET), or null: none. */
+    private final String secret;
+    /** The intruder scenario's ring, a suite of its own with a cluster secret, while it runs. */
+    private volatile FaultsBench secretRing;
 
-    private FaultsBench(Path runDir, long boundMs, Netns netns) throws Exception {
+    private FaultsBench(Path runDir, long boundMs, Netns netns, String secret) throws Exception {
         this.runDir = runDir;
         this.boundMs = boundMs;
         this.netns = netns;
+        this.secret = secret;
         ThreadLocalRandom r = ThreadLocalRandom.current();
         this.prefix = netns != null ? netns.prefix() : "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
         this.jar = Path.of(FaultsBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -231,7 +254,7 @@ public final class FaultsBench {
                         + "); SIGSTOP/SIGCONT stands in for it");
             }
         }
-        FaultsBench b = new FaultsBench(runDir, boundS * 1000, netns);
+        FaultsBench b = new FaultsBench(runDir, boundS * 1000, netns, null);
         System.out.println("run directory (node logs, data): " + runDir);
         Runtime.getRuntime().addShutdownHook(new Thread(b::cleanup, "faults-cleanup"));
         long t0 = System.nanoTime();
@@ -249,39 +272,86 @@ public final class FaultsBench {
     // ---------------------------------------------------------------- the suite
 
     private int suite(int n, int rounds, int perRound, List<String> scenarios) throws Exception {
-        for (int i = 0; i < n; i++) {
-            startNode(null);
+        if (!scenarios.stream().allMatch("intruder"::equals)) {
+            for (int i = 0; i < n; i++) {
+                startNode(null);
+            }
+            waitRing(n, 90_000);
+            log("ring ready: " + n + " nodes on " + prefix + "0/24");
         }
-        waitRing(n, 90_000);
-        log("ring ready: " + n + " nodes on " + prefix + "0/24");
         List<Row> rows = new ArrayList<>();
         boolean failed = false;
+        int elsewhere = 0;   // files acknowledged on the intruder scenario's own ring
         for (String scenario : scenarios) {
-            int ackedBefore = writesAcked.get();
+            // The intruder scenario needs a cluster secret, which skew cannot have (proofs need clocks
+            // within 5 minutes): it runs on a ring of its own, with the same writer, checker and fsck.
+            FaultsBench on = scenario.equals("intruder") ? startSecretRing(n) : this;
+            int ackedBefore = on.writesAcked.get();
             int lost = 0;
             int wrongAnswers = 0;
             int deaths = 0;
             long replMax = 0;
             List<String> notes = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                log("== " + scenario + " round " + round + "/" + rounds);
-                RoundResult rr = round(scenario, n, perRound, notes);
-                lost += rr.lost;
-                wrongAnswers += rr.wrong;
-                deaths += rr.deaths;
-                replMax = Math.max(replMax, rr.replMs < 0 ? Long.MAX_VALUE : rr.replMs);
-                // Replace what was killed so the ring stays at N (a join round leaves N+1: take the extra one out gracefully).
-                restoreRing(n, notes);
+            try {
+                for (int round = 1; round <= rounds; round++) {
+                    log("== " + scenario + " round " + round + "/" + rounds);
+                    RoundResult rr = on.round(scenario, n, perRound, notes);
+                    lost += rr.lost;
+                    wrongAnswers += rr.wrong;
+                    deaths += rr.deaths;
+                    replMax = Math.max(replMax, rr.replMs < 0 ? Long.MAX_VALUE : rr.replMs);
+                    // Replace what was killed so the ring stays at N (a join round leaves N+1: take the extra one out gracefully).
+                    on.restoreRing(n, notes);
+                }
+            } catch (IllegalStateException e) {
+                if (on == this) {
+                    throw e;
+                }
+                // The secret ring is thrown away after its scenario: a ring that never became one again fails the row.
+                wrongAnswers++;
+                notes.add("FAILED: " + e.getMessage());
+                log("FAILED: " + e.getMessage());
+            } finally {
+                if (on != this) {
+                    elsewhere += on.acked.size();
+                    on.cleanup();
+                    secretRing = null;
+                    log("the intruder scenario's ring stopped");
+                }
             }
-            Row row = new Row(scenario, rounds, writesAcked.get() - ackedBefore, lost, wrongAnswers, replMax, deaths, notes);
+            Row row = new Row(scenario, rounds, on.writesAcked.get() - ackedBefore, lost, wrongAnswers, replMax, deaths, notes);
             rows.add(row);
             if (lost > 0 || wrongAnswers > 0 || deaths > 0 || replMax == Long.MAX_VALUE) {
                 failed = true;
             }
         }
         printTable(rows);
-        System.out.println("acknowledged files in total: " + acked.size());
+        System.out.println("acknowledged files in total: " + (acked.size() + elsewhere)
+                + (elsewhere > 0 ? " (" + elsewhere + " of them on the intruder scenario's ring)" : ""));
         return failed ? 1 : 0;
+    }
+
+    /**
+     * The intruder scenario's ring: N nodes of their own (another 127.X.Y.0/24, a run directory of
+     * their own under this one) whose members share a random cluster secret, given to them as
+     * CHORDFS_CLUSTER_SECRET; stopped after the scenario.
+     */
+    private FaultsBench startSecretRing(int n) throws Exception {
+        byte[] s = new byte[16];
+        new java.security.SecureRandom().nextBytes(s);
+        String ringSecret = HexFormat.of().formatHex(s);
+        FaultsBench b;
+        do {
+            b = new FaultsBench(Files.createDirectories(runDir.resolve("secret-ring")), boundMs, null, ringSecret);
+        } while (b.prefix.equals(prefix));
+        secretRing = b;
+        for (int i = 0; i < n; i++) {
+            b.startNode(null);
+        }
+        b.waitRing(n, 90_000);
+        log("the intruder scenario's ring ready: " + n + " nodes with a cluster secret on " + b.prefix + "0/24 (logs in "
+                + b.runDir + ")");
+        return b;
     }
 
     record RoundResult(int lost, int wrong, int deaths, long replMs) {}
@@ -424,6 +494,9 @@ public final class FaultsBench {
             }
             case "skew" -> {
                 return skew(live, notes);
+            }
+            case "intruder" -> {
+                return intruder(live, notes);
             }
             default -> throw new IllegalArgumentException(scenario);
         }
@@ -896,6 +969,296 @@ public final class FaultsBench {
         notes.add(v.ip + " wiped and restarted under libfaketime, " + FAKETIME + " (its log's clock: " + clock
                 + "); " + second.get() + "/" + names.size() + " writes to its names acknowledged right as it rejoined");
         return new Fault(rejoined, null, 0);
+    }
+
+    // ---------------------------------------------------------------- outsiders (issue 15)
+
+    /**
+     * intruder, on a ring whose members share a cluster secret, while the writer goes on. Three
+     * nodes without the secret join through members ({@code run --join}) with ids right after an
+     * acknowledged file's key: had they become members they would be the whole replica set of every
+     * key from the member before it, the members would drop their copies, and the kill -9 of them
+     * would lose those files, as it lost 9 of 40 on the code before issue 15. A node with another
+     * secret tries to join too. Once the intruders think they joined (they have a successor, which
+     * the open read-only methods give them), they run beside the ring for {@link #INTRUDER_HOLD_MS};
+     * then every acknowledged file is read back with them still running; then for {@link #FORGE_MS},
+     * every {@link #FORGE_EVERY_MS}, forged goodbyes tell each member that each other member left
+     * with it as its only successor ({@code chordfs_leave} with the table's 3 parameters, and with a
+     * made-up proof as a 4th; on that code they split the ring for good), and bare {@code notify}s
+     * offer each member an intruder, and a node just before itself, as its predecessor; right after
+     * the last of them the outsiders are killed -9 (so that none is left to mend a split). Every
+     * member's ring walk is watched from the intruders' join to their end. The members must be one
+     * ring of exactly themselves all along and after; no outsider may hold a file, and no member's
+     * log may name one but to say it ignored it.
+     */
+    private Fault intruder(List<Node> live, List<String> notes) throws Exception {
+        if (secret == null) {
+            throw new IllegalStateException("the intruder scenario runs on a ring with a cluster secret");
+        }
+        List<Node> members = List.copyOf(live);
+        Map<String, NodeRef> refs = new LinkedHashMap<>();
+        for (Node m : members) {
+            refs.put(m.ip, ringQuery.node(new InetSocketAddress(m.ip, 5057), ChordNode.GET_INFO, List.of()));
+        }
+        // A file acknowledged so far, and the arc the intruders right after its key would own.
+        List<String> names = new ArrayList<>(acked.keySet());
+        String target = names.get(ThreadLocalRandom.current().nextInt(names.size()));
+        long key = Keys.key(target);
+        long from = key;   // the member before the key: the arc is (from, key + INTRUDERS]
+        long gap = Ring.SIZE;
+        for (NodeRef r : refs.values()) {
+            long d = Ring.distance(r.id(), key);
+            if (d > 0 && d < gap) {
+                gap = d;
+                from = r.id();
+            }
+        }
+        long arcFrom = from;
+        long arcTo = Ring.add(key, INTRUDERS);
+        long inArc = acked.keySet().stream().filter(nm -> Ring.inOpenClosed(Keys.key(nm), arcFrom, arcTo)).count();
+
+        List<Node> outsiders = new ArrayList<>();
+        List<NodeRef> intruders = new ArrayList<>();
+        for (int k = 1; k <= INTRUDERS; k++) {
+            long id = Ring.add(key, k);
+            Node x = outsider(List.of("--id", Long.toString(id)), members.get(k % members.size()).ip);
+            outsiders.add(x);
+            intruders.add(new NodeRef(x.ip, 5057, id));
+        }
+        byte[] other = new byte[16];
+        ThreadLocalRandom.current().nextBytes(other);
+        Node wrongSecret = outsider(List.of("--cluster-secret", HexFormat.of().formatHex(other)), members.get(0).ip);
+        outsiders.add(wrongSecret);
+        log("  " + INTRUDERS + " nodes without the secret at ids " + Ring.add(key, 1) + ".." + arcTo + ", right after the key of "
+                + target + " (" + key + "; the arc (" + arcFrom + ", " + arcTo + "] holds " + inArc
+                + " acknowledged files), and " + wrongSecret.ip + " with another secret");
+        // The attack holds from the moment the intruders think they joined: a successor other than themselves.
+        long started = System.currentTimeMillis();
+        boolean joined = waitFor(() -> outsiders.stream().filter(x -> x != wrongSecret).allMatch(x -> {
+            try {
+                return !ringQuery.node(new InetSocketAddress(x.ip, 5057), ChordNode.GET_SUCCESSOR, List.of()).ip().equals(x.ip);
+            } catch (IOException e) {
+                return false;
+            }
+        }), 60_000);
+        long joinedMs = System.currentTimeMillis() - started;
+        log("  the intruders " + (joined ? "have a successor (they think they joined) " + joinedMs + " ms after their start"
+                : "still have no successor " + joinedMs + " ms after their start"));
+
+        // Every member's ring walk, from now until the outsiders are gone: exactly the members, or what it was instead.
+        AtomicBoolean watching = new AtomicBoolean(true);
+        AtomicInteger[] walks = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};   // walks, not the members, failed
+        List<String> odd = new CopyOnWriteArrayList<>();
+        Thread watch = new Thread(() -> {
+            while (watching.get()) {
+                for (Node m : members) {
+                    String why = notTheMembers(m, members);
+                    walks[0].incrementAndGet();
+                    if (why != null) {
+                        walks[why.contains(" failed: ") ? 2 : 1].incrementAndGet();
+                        if (odd.size() < 3) {
+                            odd.add(why);
+                            log("  " + why);
+                        }
+                    }
+                }
+                sleep(500);
+            }
+        }, "ring-watch");
+        watch.setDaemon(true);
+        watch.start();
+
+        return Fault.lasting(() -> {
+            // What the outsiders think, and hold; every file read back with them running.
+            List<String> seen = new ArrayList<>();
+            int held = 0;
+            for (Node x : outsiders) {
+                String succ;
+                try {
+                    succ = "successor " + ringQuery.node(new InetSocketAddress(x.ip, 5057), ChordNode.GET_SUCCESSOR, List.of()).ip();
+                } catch (IOException e) {
+                    succ = "no successor to tell (" + e.getMessage() + ")";
+                }
+                List<String> files = filesOn(x);
+                held += files.size();
+                seen.add(x.ip + (x == wrongSecret ? " (another secret)" : "") + ": " + (x.process.isAlive() ? "running" : "exited "
+                        + x.process.exitValue()) + ", " + succ + ", " + files.size() + " files"
+                        + (files.isEmpty() ? "" : " (" + String.join(", ", files.subList(0, Math.min(3, files.size()))) + ", ...)"));
+            }
+            log("  outsiders after " + INTRUDER_HOLD_MS / 1000 + " s beside the ring: " + seen);
+            int readWhile = acked.size();
+            int unread = checkAll(notes);
+            lostInFault += unread;
+
+            // Forged goodbyes and bare notifies from an in-bench msgpack-rpc client (no secret), then the kill -9.
+            AtomicInteger[] forged = forge(refs, intruders);
+            for (Node x : outsiders) {
+                kill9(x);
+                x.process.waitFor();
+            }
+            watching.set(false);
+            watch.join();
+            // One ring of exactly the members again (a ring split for good stays split).
+            String[] split = {null};
+            boolean one = waitFor(() -> (split[0] = notTheMembers(members)) == null, 30_000);
+            List<String> mentions = memberLogsMentioning(members, outsiders);
+            long arcNow = acked.keySet().stream().filter(nm -> Ring.inOpenClosed(Keys.key(nm), arcFrom, arcTo)).count();
+
+            int bad = 0;
+            if (walks[1].get() > 0) {
+                bad++;
+                notes.add("WRONG: " + walks[1] + " of " + walks[0] + " walks from members while the outsiders ran were not exactly the "
+                        + members.size() + " members, e.g. " + odd);
+            }
+            if (!one) {
+                bad++;
+                notes.add("WRONG: the members are not one ring of themselves 30 s after the kill -9: " + split[0]);
+            }
+            if (held > 0) {
+                bad++;
+                notes.add("WRONG: the outsiders held " + held + " files");
+            }
+            if (!mentions.isEmpty()) {
+                bad++;
+                notes.add("WRONG: " + mentions.size() + " lines of the members' logs name an outsider other than to ignore it, e.g. "
+                        + mentions.subList(0, Math.min(3, mentions.size())));
+            }
+            if (!joined) {
+                bad++;
+                notes.add("WRONG: the intruders never had a successor: nothing tested");
+            }
+            wrong.addAndGet(bad);
+            notes.add(String.format(Locale.ROOT, "%d nodes without the secret at ids right after the key of %s (the arc they "
+                            + "would own held %d acknowledged files by then), 1 with another secret, %s; %d forged calls in %d s "
+                            + "(chordfs_leave with 3 parameters and with a made-up proof, bare notify): %d error answers, %d "
+                            + "unanswered; %s; %d files on the outsiders; the %d acknowledged files read back with them running: "
+                            + "%d lost; %s after their kill -9",
+                    INTRUDERS, target, arcNow, joined ? "thinking they joined " + joinedMs / 1000 + " s after their start, then "
+                            + INTRUDER_HOLD_MS / 1000 + " s beside the ring" : "NOT JOINED within 60 s",
+                    forged[0].get(), FORGE_MS / 1000, forged[1].get(), forged[2].get(),
+                    walks[1].get() == 0 ? "every walk from a member (" + walks[0] + ") was exactly the " + members.size() + " members"
+                            + (walks[2].get() > 0 ? " or failed (" + walks[2] + ")" : "")
+                            : walks[1] + " of " + walks[0] + " walks from members were not",
+                    held, readWhile, unread, one ? "one ring of the " + members.size() + " members" : "NOT one ring"));
+            notes.add("outsiders before the forged calls and the kill -9: " + seen);
+            if (walks[2].get() > 0) {
+                notes.add(walks[2] + " walks from members failed while the outsiders ran, e.g. " + odd);
+            }
+        }, INTRUDER_HOLD_MS);
+    }
+
+    /**
+     * For {@link #FORGE_MS}, every {@link #FORGE_EVERY_MS}: each member is told that each other member
+     * left with it as its only successor (a goodbye with 3 parameters, and one with a made-up proof),
+     * and offered an intruder, and a node just before itself, as its predecessor by a bare notify.
+     * Returns how many calls were sent, answered with an error, not answered.
+     */
+    private AtomicInteger[] forge(Map<String, NodeRef> members, List<NodeRef> intruders) {
+        AtomicInteger[] counts = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
+        long end = System.currentTimeMillis() + FORGE_MS;
+        while (System.currentTimeMillis() < end) {
+            List<java.util.concurrent.CompletableFuture<Object>> calls = new ArrayList<>();
+            for (NodeRef m : members.values()) {
+                for (NodeRef left : members.values()) {
+                    if (left.equals(m)) {
+                        continue;
+                    }
+                    List<Object> bye = List.of(Wire.node(left), Wire.node(NodeRef.NONE), Wire.nodes(List.of(m)));
+                    calls.add(forged(m, ChordNode.LEAVE, bye, counts));
+                    List<Object> withProof = new ArrayList<>(bye);
+                    withProof.add("v1." + System.currentTimeMillis() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                            + ".1.00");
+                    calls.add(forged(m, ChordNode.LEAVE, withProof, counts));
+                }
+                calls.add(forged(m, ChordNode.NOTIFY, List.of(Wire.node(intruders.get(0))), counts));
+                calls.add(forged(m, ChordNode.NOTIFY, List.of(Wire.node(new NodeRef(intruders.get(1).ip(), 5057,
+                        Ring.add(m.id(), -1)))), counts));
+            }
+            // A round's calls all at once, then the next round.
+            try {
+                java.util.concurrent.CompletableFuture.allOf(calls.toArray(java.util.concurrent.CompletableFuture[]::new))
+                        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                // each call counts its own end
+            }
+            sleep(FORGE_EVERY_MS);
+        }
+        return counts;
+    }
+
+    /** One forged call, sent without waiting: {@code counts} = sent, answered with an error, not answered. */
+    private java.util.concurrent.CompletableFuture<Object> forged(NodeRef to, String method, List<Object> params,
+            AtomicInteger[] counts) {
+        counts[0].incrementAndGet();
+        return rpc.call(to.address(), method, params, Duration.ofSeconds(2)).whenComplete((v, e) -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof io.chordfs.core.rpc.RpcError) {
+                counts[1].incrementAndGet();
+            } else if (cause != null) {
+                counts[2].incrementAndGet();
+            }
+        });
+    }
+
+    /** A node that is no member: the writer and checker never use it; its end is the scenario's, not a death. */
+    private Node outsider(List<String> extra, String join) throws IOException {
+        String ip = prefix + nextIndex++;
+        Path dir = Files.createDirectories(runDir.resolve(ip));
+        Node x = newNode(ip, dir, List.of(), extra);
+        x.outsider = true;
+        x.intended = true;
+        launch(x, join);
+        return x;
+    }
+
+    /** Null when every member's ring walk is exactly the members; else the first that is not. */
+    private String notTheMembers(List<Node> members) {
+        for (Node m : members) {
+            String why = notTheMembers(m, members);
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
+    }
+
+    /** Null when the ring walk from {@code m} ({@code fs-client ring}'s) is exactly the members; else what it was. */
+    private String notTheMembers(Node m, List<Node> members) {
+        Set<String> want = new java.util.TreeSet<>();
+        members.forEach(x -> want.add(x.ip));
+        try {
+            List<String> walk = ringQuery.members(new InetSocketAddress(m.ip, 5057)).stream().map(NodeRef::ip).toList();
+            return walk.size() == want.size() && want.containsAll(walk) ? null : "the walk from " + m.ip + ": " + walk;
+        } catch (IOException e) {
+            return "the walk from " + m.ip + " failed: " + e.getMessage();
+        }
+    }
+
+    /** The files on a node's disk (objects, chunk objects, their metadata), but its store's lock file. */
+    private static List<String> filesOn(Node x) throws IOException {
+        try (Stream<Path> s = Files.walk(x.dataDir)) {
+            return s.filter(Files::isRegularFile).map(p -> x.dataDir.relativize(p).toString())
+                    .filter(p -> !p.equals(".chordfs/lock")).sorted().toList();
+        }
+    }
+
+    /** The lines of the members' logs that name an outsider, but those saying the member ignored it. */
+    private static List<String> memberLogsMentioning(List<Node> members, List<Node> outsiders) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Node m : members) {
+            for (String line : Files.readAllLines(m.log)) {
+                for (Node x : outsiders) {
+                    if (line.contains(x.ip + ":") && !line.contains(" ignored ")) {
+                        out.add(m.ip + ".log: " + line);
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** The first timestamp a node's (latest) start wrote to its log, less when it was started; null when none. */
@@ -1413,10 +1776,19 @@ public final class FaultsBench {
         }
         Files.writeString(x.log, "### " + Instant.now() + " " + String.join(" ", cmd) + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        x.process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile()));
+        // The secret goes through the environment, so that neither the log's command line nor ps shows it;
+        // an outsider gets none but what its own options say.
+        if (x.outsider) {
+            pb.environment().remove("CHORDFS_CLUSTER_SECRET");
+        } else if (secret != null) {
+            pb.environment().put("CHORDFS_CLUSTER_SECRET", secret);
+        }
+        x.process = pb.start();
         nodes.add(x);
-        log("started " + x.ip + " (pid " + x.process.pid() + ")" + (join == null ? ", new ring" : ", joining " + join));
+        log("started " + (x.outsider ? "outsider " : "") + x.ip + " (pid " + x.process.pid() + ")"
+                + (join == null ? ", new ring" : ", joining " + join) + (x.extra.isEmpty() ? "" : " " + String.join(" ", x.extra)));
     }
 
     private static String java() {
@@ -1434,10 +1806,11 @@ public final class FaultsBench {
         return l;
     }
 
+    /** Running members, not paused (outsiders are no members). */
     private List<Node> alive() {
         List<Node> l = new ArrayList<>();
         for (Node x : nodes) {
-            if (x.process.isAlive() && !x.paused) {
+            if (x.process.isAlive() && !x.paused && !x.outsider) {
                 l.add(x);
             }
         }
@@ -1479,6 +1852,10 @@ public final class FaultsBench {
 
     /** Kills every node, then unmounts the small disks and removes the namespace; safe to call twice. */
     private synchronized void cleanup() {
+        FaultsBench other = secretRing;
+        if (other != null) {
+            other.cleanup();
+        }
         for (Node x : nodes) {
             if (x.process != null && x.process.isAlive()) {
                 x.process.destroyForcibly();   // works on a stopped process too
