@@ -166,7 +166,11 @@ public final class RpcServer implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
-            InetAddress address = ((InetSocketAddress) child.remoteAddress()).getAddress();
+            if (!(child.remoteAddress() instanceof InetSocketAddress remote)) {
+                child.unsafe().closeForcibly(); // gone already (NIO reports no peer for a reset socket)
+                return;
+            }
+            InetAddress address = remote.getAddress();
             String refusal = admit(address);
             if (refusal != null) {
                 child.unsafe().closeForcibly();

@@ -25,7 +25,8 @@ import org.msgpack.core.MessagePack;
 /**
  * One accepted connection, on its event loop. Bytes are kept until {@link FrameScanner} sees a
  * whole message, which is decoded and dispatched at once (pipelining); answers are written as
- * their futures complete, in completion order. Every field is touched on the event loop only.
+ * their futures complete, in completion order. Its state is touched on the event loop only: an
+ * answer whose future completes on another thread is encoded there and handed to the loop.
  *
  * <p>Backpressure: a request counts as in flight from its dispatch until its answer is handed to
  * the channel. While {@code maxInFlightPerConnection} are in flight, or the peer does not take
