@@ -24,7 +24,7 @@ public final class EventLoops {
     }
 
     /** The server channel type that runs on {@code group}'s transport. */
-    static Class<? extends ServerChannel> serverChannel(EventLoopGroup group) {
+    public static Class<? extends ServerChannel> serverChannel(EventLoopGroup group) {
         return group instanceof IoEventLoopGroup g && g.isIoType(EpollIoHandler.class)
                 ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
