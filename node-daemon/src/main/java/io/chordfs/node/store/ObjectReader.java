@@ -149,7 +149,7 @@ public final class ObjectReader implements ObjectSource {
         ensureOpen();
         long size = meta.size();
         int bs = meta.blockSize();
-        MessageDigest sha = ObjectStore.sha256Digest();
+        MessageDigest sha = Sha256.digest();
         byte[] block = buffer();
         CRC32C crc = new CRC32C();
         List<Integer> bad = new ArrayList<>();
@@ -173,7 +173,7 @@ public final class ObjectReader implements ObjectSource {
         if (ch.size() != size) {
             throw store.unservable(meta, "its data file has " + ch.size() + " bytes, the metadata says " + size);
         }
-        String got = withSha256 ? ObjectStore.hex(sha.digest()) : meta.sha256();
+        String got = withSha256 ? Sha256.hex(sha.digest()) : meta.sha256();
         if (!got.equals(meta.sha256())) {
             throw store.unservable(meta, "its SHA-256 is " + got + ", the metadata says " + meta.sha256());
         }

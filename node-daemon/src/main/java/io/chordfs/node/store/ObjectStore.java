@@ -24,12 +24,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,12 +151,12 @@ public final class ObjectStore implements AutoCloseable {
      */
     static final int MAX_INLINE_META = 2048;
 
-    private static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
+    /** The store's one logger: all of its parts log under this name. */
+    static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
     private static final int STRIPES = 1024;
     private static final long MAX_DISK_RESERVE = 64L << 20;
-    private static final HexFormat HEX = HexFormat.of();
     /** One digest a thread for metadata file names: looking up the provider costs more than hashing a name. */
-    private static final ThreadLocal<MessageDigest> NAME_DIGEST = ThreadLocal.withInitial(ObjectStore::sha256Digest);
+    private static final ThreadLocal<MessageDigest> NAME_DIGEST = ThreadLocal.withInitial(Sha256::digest);
 
     private final Path dataDir;
     private final Path sysDir;
@@ -383,7 +381,7 @@ public final class ObjectStore implements AutoCloseable {
         publish(meta, cur, null);
         faults.at("commit.data-renamed");
         if (cur != null) {
-            deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
+            FileOps.deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
         }
     }
 
@@ -397,7 +395,7 @@ public final class ObjectStore implements AutoCloseable {
         try {
             Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(intent);
+            FileOps.deleteQuietly(intent);
             throw e;
         }
         // The new bytes are visible now; from here on the intent on disk is what makes them whole.
@@ -479,7 +477,7 @@ public final class ObjectStore implements AutoCloseable {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException | RuntimeException e) {
-                deleteQuietly(intent);
+                FileOps.deleteQuietly(intent);
                 throw e;
             }
             try {
@@ -523,7 +521,7 @@ public final class ObjectStore implements AutoCloseable {
                 return false;
             }
             Path marker = pendingDir.resolve(forgetFileName(name));
-            writeDurably(marker, MetaCodec.encode(cur.meta()));
+            FileOps.writeDurably(marker, MetaCodec.encode(cur.meta()));
             pendingSync.sync();
             try {
                 // Synced even when there is no file: an older one removed by an inline commit must stay gone.
@@ -535,7 +533,7 @@ public final class ObjectStore implements AutoCloseable {
                 faults.at("forget.marked");
                 if (!cur.meta().tombstone()) {
                     Files.deleteIfExists(file);
-                    fsyncDir(file.getParent());
+                    FileOps.fsyncDir(file.getParent());
                 }
             } catch (IOException | RuntimeException e) {
                 // Keep what is still there, and drop the marker: left behind, it would delete a copy
@@ -543,7 +541,7 @@ public final class ObjectStore implements AutoCloseable {
                 if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && index.putIfAbsent(name, cur) == null) {
                     liveBytes.addAndGet(liveSize(cur));
                 }
-                deleteQuietly(marker);
+                FileOps.deleteQuietly(marker);
                 throw e;
             }
             Files.delete(marker);
@@ -853,8 +851,8 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         if (recovered + discarded > 0) {
-            fsyncDir(metaDir);
-            fsyncDir(pendingDir);
+            FileOps.fsyncDir(metaDir);
+            FileOps.fsyncDir(pendingDir);
         }
         int temps = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir)) {
@@ -864,7 +862,7 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         if (temps > 0) {
-            fsyncDir(tmpDir);
+            FileOps.fsyncDir(tmpDir);
         }
         int ignored = 0;
         Map<Path, BasicFileAttributes> toAdopt = new LinkedHashMap<>();
@@ -947,13 +945,13 @@ public final class ObjectStore implements AutoCloseable {
             ObjectMeta m = describe(p, name, adoptedVersion(mtime, clock.wallMillis(), tomb), mtime);
             observe(m.version());
             Path intent = pendingDir.resolve(metaFileName(name));
-            writeDurably(intent, MetaCodec.encode(m));
+            FileOps.writeDurably(intent, MetaCodec.encode(m));
             Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
             index.put(name, new Entry(m));
         }
         int adopted = toAdopt.size();
         if (adopted > 0) {
-            fsyncDir(metaDir);
+            FileOps.fsyncDir(metaDir);
         }
         long live = 0;
         int tombstones = 0;
@@ -1011,7 +1009,7 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         if (strays > 0) {
-            fsyncDir(upDir);
+            FileOps.fsyncDir(upDir);
         }
         return strays;
     }
@@ -1116,7 +1114,7 @@ public final class ObjectStore implements AutoCloseable {
                 if (!index.containsKey(m.name()) && !m.tombstone()
                         && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
                     Files.deleteIfExists(file);
-                    fsyncDir(file.getParent());
+                    FileOps.fsyncDir(file.getParent());
                 }
             }
         } catch (IOException | BadNameException e) {
@@ -1145,7 +1143,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Reads a file and computes its metadata (size, SHA-256, block CRC32Cs) for the given version. */
     static ObjectMeta describe(Path file, String name, long version, long modifiedMillis) throws IOException {
-        MessageDigest sha = sha256Digest();
+        MessageDigest sha = Sha256.digest();
         List<Long> crcs = new ArrayList<>();
         long size = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -1170,7 +1168,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
             }
         }
-        return new ObjectMeta(name, ObjectNames.placementKey(name), size, HEX.formatHex(sha.digest()), version, false, modifiedMillis,
+        return new ObjectMeta(name, ObjectNames.placementKey(name), size, Sha256.hex(sha.digest()), version, false, modifiedMillis,
                 BLOCK_SIZE, crcs);
     }
 
@@ -1271,19 +1269,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Hex SHA-256 of a name's UTF-8 bytes: a file name of fixed length for any object name. */
     private static String hashedName(String name) {
-        return HEX.formatHex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
-        }
-    }
-
-    static String hex(byte[] bytes) {
-        return HEX.formatHex(bytes);
+        return Sha256.hex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static BasicFileAttributes attributes(Path p) throws IOException {
@@ -1297,22 +1283,11 @@ public final class ObjectStore implements AutoCloseable {
     /** Writes an intent record and syncs its folder; on failure nothing of it is left. */
     private void writeIntent(Path intent, byte[] encoded, String what) throws IOException {
         try {
-            writeDurably(intent, encoded);
+            FileOps.writeDurably(intent, encoded);
             pendingSync.sync();
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(intent);
+            FileOps.deleteQuietly(intent);
             throw noSpace(e, "writing " + what);
-        }
-    }
-
-    private static void writeDurably(Path p, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
         }
     }
 
@@ -1378,21 +1353,7 @@ public final class ObjectStore implements AutoCloseable {
                     dir, MAX_INLINE_META, e.toString());
             return false;
         } finally {
-            deleteQuietly(probe);
-        }
-    }
-
-    static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete " + p + "; it is removed at the next start", e);
+            FileOps.deleteQuietly(probe);
         }
     }
 

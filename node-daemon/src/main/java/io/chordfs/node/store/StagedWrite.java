@@ -39,7 +39,7 @@ public final class StagedWrite implements AutoCloseable {
     private final String name;
     private final Path file;
     private final FileChannel ch;
-    private final MessageDigest sha = ObjectStore.sha256Digest();
+    private final MessageDigest sha = Sha256.digest();
     private final BlockCrcs.Running running = new BlockCrcs.Running();
     /** The block CRC32Cs, once the content is finished. */
     private List<Long> crcs;
@@ -206,7 +206,7 @@ public final class StagedWrite implements AutoCloseable {
             throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
                     + " its sender computed; nothing stored"));
         }
-        shaHex = trustedSha != null ? trustedSha : ObjectStore.hex(sha.digest());
+        shaHex = trustedSha != null ? trustedSha : Sha256.hex(sha.digest());
         buf = null;
         state = State.FINISHED;
     }
@@ -340,7 +340,7 @@ public final class StagedWrite implements AutoCloseable {
         } catch (IOException e) {
             // the file is deleted below anyway
         }
-        ObjectStore.deleteQuietly(file);
+        FileOps.deleteQuietly(file);
         store.release(reserved);
         reserved = 0;
         store.unregister(this);

@@ -31,7 +31,7 @@ final class StoreTesting {
     }
 
     static String sha256(byte[] b) {
-        return ObjectStore.hex(ObjectStore.sha256Digest().digest(b));
+        return Sha256.hex(Sha256.digest().digest(b));
     }
 
     /** Stages and commits {@code data} as {@code version}, writing it in one call. */
