@@ -8,13 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -135,14 +131,6 @@ import java.util.zip.CRC32C;
 public final class ObjectStore implements AutoCloseable {
     /** Bytes per checksummed block. */
     public static final int BLOCK_SIZE = BlockCrcs.BLOCK_SIZE;
-    static final String META_DIR = "meta";
-    static final String TMP_DIR = "tmp";
-    static final String PENDING_DIR = "pending";
-    static final String BAD_DIR = "bad";
-    /** Chunk objects of uploads ({@link ObjectNames}), under a hash of their name. */
-    static final String UP_DIR = "up";
-    static final String LOCK_FILE = "lock";
-    static final String FORGET_SUFFIX = ".forget";
     /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
     static final String META_XATTR = "chordfs.meta";
     /**
@@ -155,23 +143,11 @@ public final class ObjectStore implements AutoCloseable {
     static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
     private static final int STRIPES = 1024;
     private static final long MAX_DISK_RESERVE = 64L << 20;
-    /** One digest a thread for metadata file names: looking up the provider costs more than hashing a name. */
-    private static final ThreadLocal<MessageDigest> NAME_DIGEST = ThreadLocal.withInitial(Sha256::digest);
 
-    private final Path dataDir;
-    private final Path sysDir;
-    private final Path metaDir;
-    private final Path tmpDir;
-    private final Path pendingDir;
-    /** Concurrent commits share their directory fsyncs (group commit). */
-    private final GroupSync pendingSync;
-    private final GroupSync dataSync;
-    private final Path upDir;
-    private final GroupSync upSync;
     /** When each chunk object was last written, read or checked by a client (see {@link #touch}). */
     private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
+    private final Layout layout;
     private final long openedAt;
-    private final GroupSync metaSync;
     private final long quota;
     private final Disk disk;
     /** Whether this file system keeps our extended attribute; decided once at open. */
@@ -182,10 +158,8 @@ public final class ObjectStore implements AutoCloseable {
     private final AtomicLong liveBytes = new AtomicLong();
     private final AtomicLong inflightBytes = new AtomicLong();
     private final VersionClock clock;
-    private final AtomicLong tempCounter = new AtomicLong();
     private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
     private final FileChannel lockChannel;
-    private final FileLock lock;
     private volatile boolean closed;
     /** Test hook; see {@link Faults}. */
     volatile Faults faults = Faults.NONE;
@@ -213,40 +187,16 @@ public final class ObjectStore implements AutoCloseable {
     record Installed(ObjectMeta meta, boolean installed, boolean created) {}
 
     private ObjectStore(Path dataDir, long quota, Disk disk, Clock wall) throws IOException {
-        this.dataDir = dataDir;
+        this.layout = new Layout(dataDir);
         this.clock = new VersionClock(wall);
-        this.sysDir = dataDir.resolve(NameRules.RESERVED);
-        this.metaDir = sysDir.resolve(META_DIR);
-        this.tmpDir = sysDir.resolve(TMP_DIR);
-        this.pendingDir = sysDir.resolve(PENDING_DIR);
-        this.pendingSync = new GroupSync(pendingDir);
-        this.dataSync = new GroupSync(dataDir);
-        this.upDir = sysDir.resolve(UP_DIR);
-        this.upSync = new GroupSync(upDir);
         this.openedAt = wall.millis();
-        this.metaSync = new GroupSync(metaDir);
         this.quota = quota;
         this.disk = disk;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
-        Files.createDirectories(metaDir);
-        Files.createDirectories(tmpDir);
-        Files.createDirectories(pendingDir);
-        Files.createDirectories(upDir);
-        this.lockChannel = FileChannel.open(sysDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            lockChannel.close();
-            throw new IOException("the data directory " + dataDir + " is in use by another object store");
-        }
-        this.lock = l;
-        this.inlineMeta = inlineMetaWorks(tmpDir);
+        this.lockChannel = layout.lock();
+        this.inlineMeta = inlineMetaWorks(layout.tmp);
         long reserve = 0;
         if (quota <= 0) {
             reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
@@ -290,7 +240,7 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public Path dataDir() {
-        return dataDir;
+        return layout.data;
     }
 
     // ------------------------------------------------------------------ writes
@@ -301,11 +251,10 @@ public final class ObjectStore implements AutoCloseable {
      * {@link StagedWrite#commit}. Throws {@link BadNameException} for a bad name.
      */
     public StagedWrite stage(String name) throws IOException {
-        pathOf(name);
+        layout.dataFile(name);
         ensureOpen();
         while (true) {
-            Path tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
-                    + "-" + tempCounter.incrementAndGet() + ".part");
+            Path tmp = layout.newTempFile();
             FileChannel ch;
             try {
                 ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -369,11 +318,11 @@ public final class ObjectStore implements AutoCloseable {
      */
     private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
         String name = meta.name();
-        Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(w.file(), layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
         // The index shows the new version only once the rename is durable.
         try {
             faults.at("commit.inline-renamed");
-            syncFor(name).sync();
+            layout.dataSyncOf(name).sync();
         } catch (IOException | RuntimeException e) {
             publish(meta, cur, e);
             throw e;
@@ -381,29 +330,28 @@ public final class ObjectStore implements AutoCloseable {
         publish(meta, cur, null);
         faults.at("commit.data-renamed");
         if (cur != null) {
-            FileOps.deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
+            FileOps.deleteQuietly(layout.metaFile(name)); // the write is durable whether or not this works
         }
     }
 
     /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
     private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
         String name = meta.name();
-        String mf = metaFileName(name);
-        Path intent = pendingDir.resolve(mf);
+        Path intent = layout.intent(name);
         writeIntent(intent, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
         try {
-            Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(w.file(), layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             FileOps.deleteQuietly(intent);
             throw e;
         }
         // The new bytes are visible now; from here on the intent on disk is what makes them whole.
         try {
-            syncFor(name).sync();
+            layout.dataSyncOf(name).sync();
             faults.at("commit.data-renamed");
-            Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-            metaSync.sync();
+            Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
+            layout.metaSync.sync();
             faults.at("commit.meta-renamed");
         } catch (IOException | RuntimeException e) {
             publish(meta, cur, e);
@@ -458,7 +406,7 @@ public final class ObjectStore implements AutoCloseable {
      * before committing it either sees it gone or keeps it.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis, long untouchedSince) throws IOException {
-        Path file = pathOf(name);
+        Path file = layout.dataFile(name);
         ensureOpen();
         ObjectMeta tomb = tombstone(name, version, modifiedMillis);
         ReentrantLock l = lockFor(name);
@@ -470,8 +418,7 @@ public final class ObjectStore implements AutoCloseable {
                 return cur.meta();
             }
             touched.remove(name);
-            String mf = metaFileName(name);
-            Path intent = pendingDir.resolve(mf);
+            Path intent = layout.intent(name);
             writeIntent(intent, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
             faults.at("delete.intent");
             try {
@@ -481,10 +428,10 @@ public final class ObjectStore implements AutoCloseable {
                 throw e;
             }
             try {
-                syncFor(name).sync();
+                layout.dataSyncOf(name).sync();
                 faults.at("delete.unlinked");
-                Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-                metaSync.sync();
+                Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
+                layout.metaSync.sync();
             } catch (IOException | RuntimeException e) {
                 // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
                 index.put(name, new Entry(tomb));
@@ -510,7 +457,7 @@ public final class ObjectStore implements AutoCloseable {
      * marker, so a dropped copy is never adopted back.
      */
     public boolean forget(String name, long version) throws IOException {
-        Path file = pathOf(name);
+        Path file = layout.dataFile(name);
         ensureOpen();
         ReentrantLock l = lockFor(name);
         l.lock();
@@ -520,13 +467,13 @@ public final class ObjectStore implements AutoCloseable {
             if (cur == null || cur.meta().version() != version) {
                 return false;
             }
-            Path marker = pendingDir.resolve(forgetFileName(name));
+            Path marker = layout.forgetMarker(name);
             FileOps.writeDurably(marker, MetaCodec.encode(cur.meta()));
-            pendingSync.sync();
+            layout.pendingSync.sync();
             try {
                 // Synced even when there is no file: an older one removed by an inline commit must stay gone.
-                Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
-                metaSync.sync();
+                Files.deleteIfExists(layout.metaFile(name));
+                layout.metaSync.sync();
                 index.remove(name);
                 touched.remove(name);
                 liveBytes.addAndGet(-liveSize(cur));
@@ -545,7 +492,7 @@ public final class ObjectStore implements AutoCloseable {
                 throw e;
             }
             Files.delete(marker);
-            pendingSync.sync();
+            layout.pendingSync.sync();
             return true;
         } finally {
             l.unlock();
@@ -571,7 +518,7 @@ public final class ObjectStore implements AutoCloseable {
      * when the stored copy is known to be unservable (missing file, wrong size).
      */
     public ObjectReader read(String name) throws IOException {
-        Path file = pathOf(name);
+        Path file = layout.dataFile(name);
         ensureOpen();
         ReentrantLock l = lockFor(name);
         l.lock();
@@ -841,7 +788,7 @@ public final class ObjectStore implements AutoCloseable {
         int badMeta = loadMetadata();
         int recovered = 0;
         int discarded = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pendingDir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.pending)) {
             for (Path p : ds) {
                 if (resolveIntent(p)) {
                     recovered++;
@@ -851,24 +798,24 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         if (recovered + discarded > 0) {
-            FileOps.fsyncDir(metaDir);
-            FileOps.fsyncDir(pendingDir);
+            FileOps.fsyncDir(layout.meta);
+            FileOps.fsyncDir(layout.pending);
         }
         int temps = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.tmp)) {
             for (Path p : ds) {
                 deleteTree(p);
                 temps++;
             }
         }
         if (temps > 0) {
-            FileOps.fsyncDir(tmpDir);
+            FileOps.fsyncDir(layout.tmp);
         }
         int ignored = 0;
         Map<Path, BasicFileAttributes> toAdopt = new LinkedHashMap<>();
         // Each file is looked at once; the checks below reuse what the scan saw.
         Map<String, BasicFileAttributes> seen = new HashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.data)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.equals(NameRules.RESERVED)) {
@@ -876,7 +823,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
                 Entry e = index.get(name);
                 BasicFileAttributes a = attributes(p);
-                if (a != null && p.equals(dataDir.resolve(name))) {
+                if (a != null && p.equals(layout.data.resolve(name))) {
                     seen.put(name, a);
                 }
                 String why = null;
@@ -886,7 +833,7 @@ public final class ObjectStore implements AutoCloseable {
                     } catch (BadNameException ex) {
                         why = ex.getMessage();
                     }
-                    if (why == null && !p.equals(dataDir.resolve(name))) {
+                    if (why == null && !p.equals(layout.data.resolve(name))) {
                         why = "its file name is not valid UTF-8";
                     }
                 }
@@ -897,7 +844,7 @@ public final class ObjectStore implements AutoCloseable {
                     why = "not a regular file";
                 }
                 if (why != null) {
-                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, dataDir, why);
+                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, layout.data, why);
                     ignored++;
                     continue;
                 }
@@ -905,7 +852,7 @@ public final class ObjectStore implements AutoCloseable {
                 if (inline != null && supersedes(inline, e)) {
                     index.put(name, new Entry(inline));
                     if (e != null) {
-                        Files.deleteIfExists(metaDir.resolve(metaFileName(name))); // older than the file's own
+                        Files.deleteIfExists(layout.metaFile(name)); // older than the file's own
                     }
                 } else if (e == null || e.meta().tombstone()) {
                     toAdopt.put(p, a); // copied in by hand, maybe over a tombstone
@@ -944,14 +891,14 @@ public final class ObjectStore implements AutoCloseable {
             dropInlineMeta(p);
             ObjectMeta m = describe(p, name, adoptedVersion(mtime, clock.wallMillis(), tomb), mtime);
             observe(m.version());
-            Path intent = pendingDir.resolve(metaFileName(name));
+            Path intent = layout.intent(name);
             FileOps.writeDurably(intent, MetaCodec.encode(m));
-            Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
             index.put(name, new Entry(m));
         }
         int adopted = toAdopt.size();
         if (adopted > 0) {
-            FileOps.fsyncDir(metaDir);
+            FileOps.fsyncDir(layout.meta);
         }
         long live = 0;
         int tombstones = 0;
@@ -966,7 +913,7 @@ public final class ObjectStore implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
                         + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files and {12} stray chunk files, "
                         + "adopted {7} files, {8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
-                dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
+                layout.data, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
                 badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
     }
 
@@ -980,16 +927,16 @@ public final class ObjectStore implements AutoCloseable {
         Map<Path, String> expected = new HashMap<>();
         for (String name : index.keySet()) {
             if (ObjectNames.isInternal(name)) {
-                expected.put(pathOf(name), name);
+                expected.put(layout.dataFile(name), name);
             }
         }
         int strays = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(upDir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.up)) {
             for (Path p : ds) {
                 BasicFileAttributes a = attributes(p);
                 ObjectMeta inline = a != null && a.isRegularFile() ? readInlineMeta(p, null) : null;
                 String name = inline != null ? inline.name() : expected.get(p);
-                if (inline != null && (ObjectNames.parse(name).isEmpty() || !pathOf(name).equals(p))) {
+                if (inline != null && (ObjectNames.parse(name).isEmpty() || !layout.dataFile(name).equals(p))) {
                     name = null;
                 }
                 if (name == null) {
@@ -1003,13 +950,13 @@ public final class ObjectStore implements AutoCloseable {
                 if (inline != null && supersedes(inline, e)) {
                     index.put(name, new Entry(inline));
                     if (e != null) {
-                        Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
+                        Files.deleteIfExists(layout.metaFile(name));
                     }
                 }
             }
         }
         if (strays > 0) {
-            FileOps.fsyncDir(upDir);
+            FileOps.fsyncDir(layout.up);
         }
         return strays;
     }
@@ -1041,13 +988,13 @@ public final class ObjectStore implements AutoCloseable {
     /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
     private int loadMetadata() throws IOException {
         int bad = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(metaDir)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.meta)) {
             for (Path p : ds) {
                 String why;
                 try {
                     ObjectMeta m = MetaCodec.decode(Files.readAllBytes(p));
                     Names.checkObject(m.name());
-                    if (p.getFileName().toString().equals(metaFileName(m.name()))) {
+                    if (p.equals(layout.metaFile(m.name()))) {
                         index.put(m.name(), new Entry(m));
                         continue;
                     }
@@ -1056,9 +1003,8 @@ public final class ObjectStore implements AutoCloseable {
                     why = e.getMessage();
                 }
                 bad++;
-                Path badDir = sysDir.resolve(BAD_DIR);
-                Files.createDirectories(badDir);
-                Path to = badDir.resolve(p.getFileName() + "." + System.currentTimeMillis());
+                Files.createDirectories(layout.bad);
+                Path to = layout.bad.resolve(p.getFileName() + "." + System.currentTimeMillis());
                 LOG.log(System.Logger.Level.WARNING, "unreadable metadata file {0} ({1}); moved to {2}", p, why, to);
                 Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -1068,7 +1014,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Installs or discards one intent record (see the class comment). True when installed. */
     private boolean resolveIntent(Path p) throws IOException {
-        if (p.getFileName().toString().endsWith(FORGET_SUFFIX)) {
+        if (p.getFileName().toString().endsWith(Layout.FORGET_SUFFIX)) {
             return finishForget(p);
         }
         ObjectMeta intent;
@@ -1079,16 +1025,15 @@ public final class ObjectStore implements AutoCloseable {
             Files.deleteIfExists(p);
             return false;
         }
-        String mf = metaFileName(intent.name());
         Entry cur = index.get(intent.name());
-        boolean install = p.getFileName().toString().equals(mf)
+        boolean install = p.equals(layout.intent(intent.name()))
                 && (cur == null || intent.version() >= cur.meta().version())
                 && visibleMatches(intent);
         if (!install) {
             Files.delete(p);
             return false;
         }
-        Files.move(p, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(p, layout.metaFile(intent.name()), StandardCopyOption.ATOMIC_MOVE);
         index.put(intent.name(), new Entry(intent));
         return true;
     }
@@ -1103,13 +1048,13 @@ public final class ObjectStore implements AutoCloseable {
         try {
             ObjectMeta m = MetaCodec.decode(Files.readAllBytes(marker));
             Names.check(m.name());
-            if (marker.getFileName().toString().equals(forgetFileName(m.name()))) {
+            if (marker.equals(layout.forgetMarker(m.name()))) {
                 Entry e = index.get(m.name());
                 if (e != null && e.meta().version() <= m.version()) {
-                    Files.deleteIfExists(metaDir.resolve(metaFileName(m.name())));
+                    Files.deleteIfExists(layout.metaFile(m.name()));
                     index.remove(m.name());
                 }
-                Path file = pathOf(m.name());
+                Path file = layout.dataFile(m.name());
                 ObjectMeta onFile = readInlineMeta(file, m.name());
                 if (!index.containsKey(m.name()) && !m.tombstone()
                         && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
@@ -1124,13 +1069,8 @@ public final class ObjectStore implements AutoCloseable {
         return true;
     }
 
-    static String forgetFileName(String name) {
-        String mf = metaFileName(name);
-        return mf.substring(0, mf.length() - ".json".length()) + FORGET_SUFFIX;
-    }
-
     private boolean visibleMatches(ObjectMeta intent) throws IOException {
-        Path f = pathOf(intent.name());
+        Path f = layout.dataFile(intent.name());
         BasicFileAttributes a = attributes(f);
         if (intent.tombstone()) {
             return a == null;
@@ -1195,14 +1135,9 @@ public final class ObjectStore implements AutoCloseable {
 
     private void releaseLock() {
         try {
-            lock.release();
-        } catch (IOException | RuntimeException e) {
-            // closing the channel releases it too
-        }
-        try {
-            lockChannel.close();
+            lockChannel.close(); // releases the lock
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the lock file of " + dataDir, e);
+            LOG.log(System.Logger.Level.WARNING, "closing the lock file of " + layout.data, e);
         }
     }
 
@@ -1210,7 +1145,7 @@ public final class ObjectStore implements AutoCloseable {
 
     void ensureOpen() throws IOException {
         if (closed) {
-            throw new IOException("the object store in " + dataDir + " is closed");
+            throw new IOException("the object store in " + layout.data + " is closed");
         }
     }
 
@@ -1219,37 +1154,11 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * Where an object's bytes live, after checking its name: a user's name directly under the data
-     * directory (never outside it), a chunk object in {@code .chordfs/up/} under a hash of its name.
-     */
-    private Path pathOf(String name) {
-        if (Names.checkObject(name).isPresent()) {
-            return upDir.resolve(hashedName(name));
-        }
-        Path p;
-        try {
-            p = dataDir.resolve(name);
-        } catch (InvalidPathException e) {
-            throw new BadNameException("'" + name + "' cannot be a file name here (" + e.getMessage()
-                    + "); the node needs a UTF-8 locale");
-        }
-        if (!dataDir.equals(p.getParent())) {
-            throw new BadNameException("'" + name + "' is not a plain file name");
-        }
-        return p;
-    }
-
-    /**
      * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
      * checks the name.
      */
     public Path fileOf(String name) {
-        return pathOf(name);
-    }
-
-    /** The folder sync that makes a rename or unlink of {@code name}'s file durable. */
-    private GroupSync syncFor(String name) {
-        return ObjectNames.isInternal(name) ? upSync : dataSync;
+        return layout.dataFile(name);
     }
 
     private ReentrantLock lockFor(String name) {
@@ -1260,16 +1169,6 @@ public final class ObjectStore implements AutoCloseable {
 
     private static long liveSize(Entry e) {
         return e == null || e.meta().tombstone() ? 0 : e.meta().size();
-    }
-
-    /** The metadata file name of an object: hex SHA-256 of its UTF-8 name, plus ".json". */
-    static String metaFileName(String name) {
-        return hashedName(name) + ".json";
-    }
-
-    /** Hex SHA-256 of a name's UTF-8 bytes: a file name of fixed length for any object name. */
-    private static String hashedName(String name) {
-        return Sha256.hex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static BasicFileAttributes attributes(Path p) throws IOException {
@@ -1284,7 +1183,7 @@ public final class ObjectStore implements AutoCloseable {
     private void writeIntent(Path intent, byte[] encoded, String what) throws IOException {
         try {
             FileOps.writeDurably(intent, encoded);
-            pendingSync.sync();
+            layout.pendingSync.sync();
         } catch (IOException | RuntimeException e) {
             FileOps.deleteQuietly(intent);
             throw noSpace(e, "writing " + what);

@@ -289,7 +289,7 @@ class ObjectStoreTest {
                 tmp = w.file();
                 assertEquals(300_000, w.size());
                 assertEquals(300_000, Files.size(tmp), "file() flushes what was written");
-                assertTrue(tmp.startsWith(StoreTesting.sys(data()).resolve(ObjectStore.TMP_DIR)));
+                assertTrue(tmp.startsWith(StoreTesting.sys(data()).resolve(Layout.TMP_DIR)));
                 assertTrue(store.meta("f").isEmpty());
                 assertFalse(Files.exists(data().resolve("f")));
             }
@@ -402,9 +402,9 @@ class ObjectStoreTest {
             store.inlineMetaLimit = 0;
             put(store, longName, bytes(1, 10), 5);
         }
-        Path meta = StoreTesting.sys(data()).resolve(ObjectStore.META_DIR);
+        Path meta = StoreTesting.sys(data()).resolve(Layout.META_DIR);
         List<String> files = ls(meta);
-        assertEquals(List.of(ObjectStore.metaFileName(longName)), files);
+        assertEquals(List.of(Layout.metaFileName(longName)), files);
         assertEquals(64 + 5, files.get(0).length());
         ObjectMeta decoded = MetaCodec.decode(Files.readAllBytes(meta.resolve(files.get(0))));
         assertEquals(longName, decoded.name());
@@ -422,7 +422,7 @@ class ObjectStoreTest {
             put(store, "gone", bytes(3, 10), 6);
             store.delete("gone", 7, 1L);
         }
-        assertEquals(List.of(ObjectStore.metaFileName("gone")), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)),
+        assertEquals(List.of(Layout.metaFileName("gone")), ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)),
                 "only the tombstone has a metadata file");
         UserDefinedFileAttributeView v = Files.getFileAttributeView(data().resolve(longName), UserDefinedFileAttributeView.class);
         ByteBuffer b = ByteBuffer.allocate(v.size(ObjectStore.META_XATTR));
@@ -441,9 +441,9 @@ class ObjectStoreTest {
             ObjectMeta small = put(store, "f", bytes(1, 10), 5); // inline
             store.inlineMetaLimit = MetaCodec.encode(small).length + 20; // one CRC fits, five do not
             put(store, "f", bytes(2, 5 * MIB), 6);
-            assertEquals(1, ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)).size());
+            assertEquals(1, ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)).size());
             put(store, "f", bytes(3, 20), 7); // inline again: the metadata file goes
-            assertEquals(List.of(), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)));
+            assertEquals(List.of(), ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)));
         }
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertEquals(7, store.meta("f").orElseThrow().version());

@@ -82,11 +82,11 @@ final class StoreTesting {
     }
 
     static List<String> tmpFiles(Path data) throws IOException {
-        return ls(sys(data).resolve(ObjectStore.TMP_DIR));
+        return ls(sys(data).resolve(Layout.TMP_DIR));
     }
 
     static List<String> pendingFiles(Path data) throws IOException {
-        return ls(sys(data).resolve(ObjectStore.PENDING_DIR));
+        return ls(sys(data).resolve(Layout.PENDING_DIR));
     }
 
     /** Collects what the store logs while open. */
