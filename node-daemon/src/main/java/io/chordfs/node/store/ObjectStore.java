@@ -17,11 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,7 +29,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -40,20 +37,8 @@ import java.util.zip.CRC32C;
  * The node's local object store: durable, checksummed, versioned objects in one flat namespace.
  *
  * <h2>On disk</h2>
- * <pre>
- * &lt;data&gt;/&lt;name&gt;                          the object's bytes under its own name, so {@code ls} shows the files, and
- *                                        (usually) its metadata in the extended attribute {@code user.chordfs.meta}
- * &lt;data&gt;/.chordfs/lock                    held with an OS file lock while a store is open (one process per directory)
- * &lt;data&gt;/.chordfs/meta/&lt;sha256(name)&gt;.json  metadata kept in a file: tombstones, metadata over {@link #MAX_INLINE_META}
- *                                        bytes, and all of it where the file system has no user extended attributes
- *                                        ({@link ObjectMeta}; the JSON holds the real name; the file name is hashed
- *                                        because a 255-byte name plus a suffix can exceed NAME_MAX)
- * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.json  intent record of a commit or delete in progress (same format)
- * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.forget  metadata of a copy being dropped by {@link #forget}
- * &lt;data&gt;/.chordfs/tmp/*.part             uploads being received
- * &lt;data&gt;/.chordfs/bad/                     unreadable metadata files moved aside at open (kept for inspection)
- * </pre>
- * Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; the metadata holds each block's
+ * Each object's bytes are a file of its own ({@link Layout}), its metadata on that file or beside
+ * it ({@link MetaCarrier}). Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; the metadata holds each block's
  * CRC32C and the SHA-256 of the whole content (the ETag). Deleted objects keep their metadata as a
  * tombstone (no data file), so an older copy arriving later never brings them back.
  *
@@ -131,13 +116,6 @@ import java.util.zip.CRC32C;
 public final class ObjectStore implements AutoCloseable {
     /** Bytes per checksummed block. */
     public static final int BLOCK_SIZE = BlockCrcs.BLOCK_SIZE;
-    /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
-    static final String META_XATTR = "chordfs.meta";
-    /**
-     * Larger metadata (objects of more than about 150 blocks) goes to a file: ext4 keeps all of a
-     * file's extended attributes in one block, and this leaves room in it.
-     */
-    static final int MAX_INLINE_META = 2048;
 
     /** The store's one logger: all of its parts log under this name. */
     static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
@@ -150,8 +128,7 @@ public final class ObjectStore implements AutoCloseable {
     private final long openedAt;
     private final long quota;
     private final Disk disk;
-    /** Whether this file system keeps our extended attribute; decided once at open. */
-    private final boolean inlineMeta;
+    private final MetaCarrier carrier;
     private final long diskReserve;
     private final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -163,8 +140,6 @@ public final class ObjectStore implements AutoCloseable {
     private volatile boolean closed;
     /** Test hook; see {@link Faults}. */
     volatile Faults faults = Faults.NONE;
-    /** Test hook: metadata longer than this goes to a file (0: all of it, as without extended attributes). */
-    volatile int inlineMetaLimit = MAX_INLINE_META;
 
     /**
      * One object in the index. {@code unservable} is non-null when the data file cannot match the
@@ -196,7 +171,7 @@ public final class ObjectStore implements AutoCloseable {
             stripes[i] = new ReentrantLock();
         }
         this.lockChannel = layout.lock();
-        this.inlineMeta = inlineMetaWorks(layout.tmp);
+        this.carrier = new MetaCarrier(layout);
         long reserve = 0;
         if (quota <= 0) {
             reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
@@ -236,7 +211,12 @@ public final class ObjectStore implements AutoCloseable {
 
     /** True when new objects carry their metadata in an extended attribute (see "On disk"). */
     boolean inlineMeta() {
-        return inlineMeta;
+        return carrier.inline();
+    }
+
+    /** Test hook: metadata longer than {@code bytes} goes to a file (0: all of it, as without extended attributes). */
+    void inlineMetaLimit(int bytes) {
+        carrier.inlineLimit = bytes;
     }
 
     public Path dataDir() {
@@ -287,7 +267,7 @@ public final class ObjectStore implements AutoCloseable {
             return new Installed(cur.meta(), false, false);
         }
         byte[] encoded = MetaCodec.encode(meta);
-        boolean inline = inlineMeta && encoded.length <= inlineMetaLimit && w.attachMeta(encoded);
+        boolean inline = carrier.attach(w.file(), encoded, name);
         w.sync();
         faults.at("commit.synced");
         ReentrantLock l = lockFor(name);
@@ -337,20 +317,19 @@ public final class ObjectStore implements AutoCloseable {
     /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
     private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
         String name = meta.name();
-        Path intent = layout.intent(name);
-        writeIntent(intent, encoded, "the metadata of '" + name + "'");
+        carrier.writeIntent(name, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
         try {
             Files.move(w.file(), layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
-            FileOps.deleteQuietly(intent);
+            FileOps.deleteQuietly(layout.intent(name));
             throw e;
         }
         // The new bytes are visible now; from here on the intent on disk is what makes them whole.
         try {
             layout.dataSyncOf(name).sync();
             faults.at("commit.data-renamed");
-            Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
+            carrier.installIntent(name);
             layout.metaSync.sync();
             faults.at("commit.meta-renamed");
         } catch (IOException | RuntimeException e) {
@@ -418,19 +397,18 @@ public final class ObjectStore implements AutoCloseable {
                 return cur.meta();
             }
             touched.remove(name);
-            Path intent = layout.intent(name);
-            writeIntent(intent, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
+            carrier.writeIntent(name, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
             faults.at("delete.intent");
             try {
                 Files.deleteIfExists(file);
             } catch (IOException | RuntimeException e) {
-                FileOps.deleteQuietly(intent);
+                FileOps.deleteQuietly(layout.intent(name));
                 throw e;
             }
             try {
                 layout.dataSyncOf(name).sync();
                 faults.at("delete.unlinked");
-                Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
+                carrier.installIntent(name);
                 layout.metaSync.sync();
             } catch (IOException | RuntimeException e) {
                 // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
@@ -848,7 +826,7 @@ public final class ObjectStore implements AutoCloseable {
                     ignored++;
                     continue;
                 }
-                ObjectMeta inline = readInlineMeta(p, name);
+                ObjectMeta inline = MetaCarrier.readAttached(p, name);
                 if (inline != null && supersedes(inline, e)) {
                     index.put(name, new Entry(inline));
                     if (e != null) {
@@ -888,12 +866,11 @@ public final class ObjectStore implements AutoCloseable {
             String name = p.getFileName().toString();
             long mtime = found.getValue().lastModifiedTime().toMillis();
             Entry tomb = index.get(name);
-            dropInlineMeta(p);
+            MetaCarrier.detach(p);
             ObjectMeta m = describe(p, name, adoptedVersion(mtime, clock.wallMillis(), tomb), mtime);
             observe(m.version());
-            Path intent = layout.intent(name);
-            FileOps.writeDurably(intent, MetaCodec.encode(m));
-            Files.move(intent, layout.metaFile(name), StandardCopyOption.ATOMIC_MOVE);
+            FileOps.writeDurably(layout.intent(name), MetaCodec.encode(m));
+            carrier.installIntent(name);
             index.put(name, new Entry(m));
         }
         int adopted = toAdopt.size();
@@ -914,7 +891,7 @@ public final class ObjectStore implements AutoCloseable {
                         + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files and {12} stray chunk files, "
                         + "adopted {7} files, {8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
                 layout.data, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
-                badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
+                badMeta, ignored, carrier.inline() ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
     }
 
     /**
@@ -934,7 +911,7 @@ public final class ObjectStore implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.up)) {
             for (Path p : ds) {
                 BasicFileAttributes a = attributes(p);
-                ObjectMeta inline = a != null && a.isRegularFile() ? readInlineMeta(p, null) : null;
+                ObjectMeta inline = a != null && a.isRegularFile() ? MetaCarrier.readAttached(p, null) : null;
                 String name = inline != null ? inline.name() : expected.get(p);
                 if (inline != null && (ObjectNames.parse(name).isEmpty() || !layout.dataFile(name).equals(p))) {
                     name = null;
@@ -972,19 +949,6 @@ public final class ObjectStore implements AutoCloseable {
         return tombstone == null ? v : Math.max(v, tombstone.meta().version() + 1);
     }
 
-    /** Removes a metadata attribute that does not describe the file (so it is not reported at every open). */
-    private static void dropInlineMeta(Path file) {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        try {
-            if (v != null && v.list().contains(META_XATTR)) {
-                v.delete(META_XATTR);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not remove the stale metadata attribute of {0}: {1}", file, e.toString());
-        }
-    }
-
     /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
     private int loadMetadata() throws IOException {
         int bad = 0;
@@ -992,7 +956,7 @@ public final class ObjectStore implements AutoCloseable {
             for (Path p : ds) {
                 String why;
                 try {
-                    ObjectMeta m = MetaCodec.decode(Files.readAllBytes(p));
+                    ObjectMeta m = MetaCarrier.readRecord(p);
                     Names.checkObject(m.name());
                     if (p.equals(layout.metaFile(m.name()))) {
                         index.put(m.name(), new Entry(m));
@@ -1019,7 +983,7 @@ public final class ObjectStore implements AutoCloseable {
         }
         ObjectMeta intent;
         try {
-            intent = MetaCodec.decode(Files.readAllBytes(p));
+            intent = MetaCarrier.readRecord(p);
             Names.checkObject(intent.name());
         } catch (IOException | BadNameException e) {
             Files.deleteIfExists(p);
@@ -1033,7 +997,7 @@ public final class ObjectStore implements AutoCloseable {
             Files.delete(p);
             return false;
         }
-        Files.move(p, layout.metaFile(intent.name()), StandardCopyOption.ATOMIC_MOVE);
+        carrier.installIntent(intent.name());
         index.put(intent.name(), new Entry(intent));
         return true;
     }
@@ -1046,7 +1010,7 @@ public final class ObjectStore implements AutoCloseable {
      */
     private boolean finishForget(Path marker) throws IOException {
         try {
-            ObjectMeta m = MetaCodec.decode(Files.readAllBytes(marker));
+            ObjectMeta m = MetaCarrier.readRecord(marker);
             Names.check(m.name());
             if (marker.equals(layout.forgetMarker(m.name()))) {
                 Entry e = index.get(m.name());
@@ -1055,7 +1019,7 @@ public final class ObjectStore implements AutoCloseable {
                     index.remove(m.name());
                 }
                 Path file = layout.dataFile(m.name());
-                ObjectMeta onFile = readInlineMeta(file, m.name());
+                ObjectMeta onFile = MetaCarrier.readAttached(file, m.name());
                 if (!index.containsKey(m.name()) && !m.tombstone()
                         && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
                     Files.deleteIfExists(file);
@@ -1176,83 +1140,6 @@ public final class ObjectStore implements AutoCloseable {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
-        }
-    }
-
-    /** Writes an intent record and syncs its folder; on failure nothing of it is left. */
-    private void writeIntent(Path intent, byte[] encoded, String what) throws IOException {
-        try {
-            FileOps.writeDurably(intent, encoded);
-            layout.pendingSync.sync();
-        } catch (IOException | RuntimeException e) {
-            FileOps.deleteQuietly(intent);
-            throw noSpace(e, "writing " + what);
-        }
-    }
-
-    static void writeInlineMeta(Path file, byte[] encoded) throws IOException {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (v == null) {
-            throw new UnsupportedOperationException("no user extended attributes on " + file);
-        }
-        v.write(META_XATTR, ByteBuffer.wrap(encoded));
-    }
-
-    /**
-     * The metadata a data file carries in its extended attribute, or null when it carries none
-     * that is valid for {@code name} (never written, unreadable, or a file renamed by hand; any
-     * name when {@code name} is null); the last two are logged.
-     */
-    private static ObjectMeta readInlineMeta(Path file, String name) {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (v == null) {
-            return null;
-        }
-        try {
-            if (!v.list().contains(META_XATTR)) {
-                return null;
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            return null; // no extended attributes on this file system
-        }
-        ByteBuffer b = ByteBuffer.allocate(MAX_INLINE_META); // a longer value was never written here: it fails to read
-        try {
-            v.read(META_XATTR, b);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
-                    name != null ? name : file, e.getMessage());
-            return null;
-        }
-        String why;
-        try {
-            ObjectMeta m = MetaCodec.decode(Arrays.copyOf(b.array(), b.position()));
-            if ((name == null || m.name().equals(name)) && !m.tombstone()) {
-                return m;
-            }
-            why = "it describes '" + m.name() + "'" + (m.tombstone() ? " as deleted" : "");
-        } catch (IOException e) {
-            why = e.getMessage();
-        }
-        LOG.log(System.Logger.Level.WARNING, "the metadata attribute on ''{0}'' does not fit it ({1}); the file is adopted anew",
-                name != null ? name : file, why);
-        return null;
-    }
-
-    /** Whether an extended attribute of the size metadata may take can be written in {@code dir}. */
-    private static boolean inlineMetaWorks(Path dir) {
-        Path probe = dir.resolve("xattr-probe-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-        try {
-            Files.createFile(probe);
-            writeInlineMeta(probe, new byte[MAX_INLINE_META]);
-            return true;
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.INFO, "{0} keeps no extended attribute of {1} bytes ({2}); metadata goes to files",
-                    dir, MAX_INLINE_META, e.toString());
-            return false;
-        } finally {
-            FileOps.deleteQuietly(probe);
         }
     }
 

@@ -221,23 +221,6 @@ public final class StagedWrite implements AutoCloseable {
         }
     }
 
-    /**
-     * Puts the encoded metadata on the temp file as an extended attribute, so the one fsync in
-     * {@link #sync()} makes both durable. False when the file system refuses it (the caller then
-     * keeps the metadata in a file); a full disk is reported as {@link StoreFullException}.
-     */
-    synchronized boolean attachMeta(byte[] encoded) throws IOException {
-        try {
-            ObjectStore.writeInlineMeta(file, encoded);
-            return true;
-        } catch (IOException | UnsupportedOperationException e) {
-            if (ObjectStore.isNoSpace(e)) {
-                throw ObjectStore.noSpace(e, "writing the metadata of '" + name + "'");
-            }
-            return false;
-        }
-    }
-
     private void ensureWriting() throws IOException {
         if (state != State.WRITING) {
             if (failure != null) {

@@ -54,7 +54,7 @@ class CrashRecoveryTest {
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             assertTrue(store.inlineMeta(), "this file system keeps extended attributes");
             if (!inline) {
-                store.inlineMetaLimit = 0;
+                store.inlineMetaLimit(0);
             }
             if (withOld) {
                 put(store, "f", OLD, V1);
@@ -267,7 +267,7 @@ class CrashRecoveryTest {
         base(true, inline);
         ObjectStore store = ObjectStore.open(data, 0);
         if (!inline) {
-            store.inlineMetaLimit = 0;
+            store.inlineMetaLimit(0);
         }
         store.faults = p -> {
             if (p.equals(point)) {
@@ -400,7 +400,7 @@ class CrashRecoveryTest {
     @Test
     void anUnreadableMetadataAttributeMakesTheFileAdoptedAnew() throws IOException {
         base(true, true);
-        ObjectStore.writeInlineMeta(data.resolve("f"), "{\"format\":1,\"name\":".getBytes());
+        MetaCarrier.writeAttribute(data.resolve("f"), "{\"format\":1,\"name\":".getBytes());
         try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
              ObjectStore store = ObjectStore.open(data, 0)) {
             assertArrayEquals(OLD, readAll(store, "f"));
