@@ -1,8 +1,9 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
-import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.ring.NameRules;
+import io.chordfs.core.ring.ObjectNames;
+import io.chordfs.node.store.Index.Entry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,14 +22,12 @@ import java.time.Clock;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
@@ -119,20 +118,15 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The store's one logger: all of its parts log under this name. */
     static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
-    private static final int STRIPES = 1024;
     private static final long MAX_DISK_RESERVE = 64L << 20;
 
-    /** When each chunk object was last written, read or checked by a client (see {@link #touch}). */
-    private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
     private final Layout layout;
     private final long openedAt;
     private final long quota;
     private final Disk disk;
     private final MetaCarrier carrier;
     private final long diskReserve;
-    private final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>();
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-    private final AtomicLong liveBytes = new AtomicLong();
+    private final Index index = new Index();
     private final AtomicLong inflightBytes = new AtomicLong();
     private final VersionClock clock;
     private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
@@ -140,20 +134,6 @@ public final class ObjectStore implements AutoCloseable {
     private volatile boolean closed;
     /** Test hook; see {@link Faults}. */
     volatile Faults faults = Faults.NONE;
-
-    /**
-     * One object in the index. {@code unservable} is non-null when the data file cannot match the
-     * metadata at all (missing, wrong size, wrong SHA-256); {@code badBlocks} lists blocks whose CRC failed.
-     */
-    record Entry(ObjectMeta meta, String unservable, Set<Integer> badBlocks) {
-        Entry(ObjectMeta meta) {
-            this(meta, null, Set.of());
-        }
-
-        boolean damaged() {
-            return unservable != null || !badBlocks.isEmpty();
-        }
-    }
 
     /**
      * What a commit did: the metadata now stored, whether the staged file became it, and whether
@@ -167,9 +147,6 @@ public final class ObjectStore implements AutoCloseable {
         this.openedAt = wall.millis();
         this.quota = quota;
         this.disk = disk;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
-        }
         this.lockChannel = layout.lock();
         this.carrier = new MetaCarrier(layout);
         long reserve = 0;
@@ -263,26 +240,26 @@ public final class ObjectStore implements AutoCloseable {
         String name = w.name();
         ObjectMeta meta = w.metaAs(version, modifiedMillis);
         Entry cur = index.get(name);
-        if (!supersedes(meta, cur)) {
+        if (!Index.supersedes(meta, cur)) {
             return new Installed(cur.meta(), false, false);
         }
         byte[] encoded = MetaCodec.encode(meta);
         boolean inline = carrier.attach(w.file(), encoded, name);
         w.sync();
         faults.at("commit.synced");
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
             ensureOpen();
             cur = index.get(name);
-            if (!supersedes(meta, cur)) {
+            if (!Index.supersedes(meta, cur)) {
                 return new Installed(cur.meta(), false, false);
             }
             boolean created = cur == null || cur.meta().tombstone();
             if (inline) {
                 installInline(w, meta, cur);
             } else {
-                installWithIntent(w, meta, cur, encoded);
+                installWithIntent(w, meta, encoded);
             }
             return new Installed(meta, true, created);
         } finally {
@@ -304,10 +281,10 @@ public final class ObjectStore implements AutoCloseable {
             faults.at("commit.inline-renamed");
             layout.dataSyncOf(name).sync();
         } catch (IOException | RuntimeException e) {
-            publish(meta, cur, e);
+            publish(meta, e);
             throw e;
         }
-        publish(meta, cur, null);
+        publish(meta, null);
         faults.at("commit.data-renamed");
         if (cur != null) {
             FileOps.deleteQuietly(layout.metaFile(name)); // the write is durable whether or not this works
@@ -315,7 +292,7 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
-    private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
+    private void installWithIntent(StagedWrite w, ObjectMeta meta, byte[] encoded) throws IOException {
         String name = meta.name();
         carrier.writeIntent(name, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
@@ -333,40 +310,20 @@ public final class ObjectStore implements AutoCloseable {
             layout.metaSync.sync();
             faults.at("commit.meta-renamed");
         } catch (IOException | RuntimeException e) {
-            publish(meta, cur, e);
+            publish(meta, e);
             throw e;
         }
-        publish(meta, cur, null);
+        publish(meta, null);
     }
 
     /**
-     * Puts a committed version in the index in place of {@code cur}; when {@code interrupted} is
-     * set, its rename happened but may not be durable, and it is not served until a reopen.
+     * Puts a committed version in the index; when {@code interrupted} is set, its rename happened
+     * but may not be durable, and it is not served until a reopen.
      */
-    private void publish(ObjectMeta meta, Entry cur, Exception interrupted) {
-        index.put(meta.name(), interrupted == null ? new Entry(meta) : new Entry(meta, "commit of version "
+    private void publish(ObjectMeta meta, Exception interrupted) {
+        index.put(interrupted == null ? new Entry(meta) : new Entry(meta, "commit of version "
                 + meta.version() + " was interrupted (" + interrupted + "); reopening the store finishes it", Set.of()));
-        liveBytes.addAndGet(meta.size() - liveSize(cur));
         observe(meta.version());
-    }
-
-    /** True when {@code meta} should replace {@code cur} (see "Versions" in the class comment). */
-    static boolean supersedes(ObjectMeta meta, Entry cur) {
-        if (cur == null) {
-            return true;
-        }
-        ObjectMeta old = cur.meta();
-        if (meta.version() != old.version()) {
-            return meta.version() > old.version();
-        }
-        if (old.tombstone()) {
-            return false;
-        }
-        if (meta.tombstone()) {
-            return true;
-        }
-        int c = meta.sha256().compareTo(old.sha256());
-        return c > 0 || (c == 0 && cur.damaged());
     }
 
     /**
@@ -388,15 +345,15 @@ public final class ObjectStore implements AutoCloseable {
         Path file = layout.dataFile(name);
         ensureOpen();
         ObjectMeta tomb = tombstone(name, version, modifiedMillis);
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
             ensureOpen();
             Entry cur = index.get(name);
-            if (!supersedes(tomb, cur) || touched.getOrDefault(name, Long.MIN_VALUE) > untouchedSince) {
+            if (!Index.supersedes(tomb, cur) || index.lastTouched(name) > untouchedSince) {
                 return cur.meta();
             }
-            touched.remove(name);
+            index.untouch(name);
             carrier.writeIntent(name, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
             faults.at("delete.intent");
             try {
@@ -412,13 +369,11 @@ public final class ObjectStore implements AutoCloseable {
                 layout.metaSync.sync();
             } catch (IOException | RuntimeException e) {
                 // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
-                index.put(name, new Entry(tomb));
-                liveBytes.addAndGet(-liveSize(cur));
+                index.put(new Entry(tomb));
                 observe(version);
                 throw e;
             }
-            index.put(name, new Entry(tomb));
-            liveBytes.addAndGet(-liveSize(cur));
+            index.put(new Entry(tomb));
             observe(version);
             return tomb;
         } finally {
@@ -437,7 +392,7 @@ public final class ObjectStore implements AutoCloseable {
     public boolean forget(String name, long version) throws IOException {
         Path file = layout.dataFile(name);
         ensureOpen();
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
             ensureOpen();
@@ -453,8 +408,7 @@ public final class ObjectStore implements AutoCloseable {
                 Files.deleteIfExists(layout.metaFile(name));
                 layout.metaSync.sync();
                 index.remove(name);
-                touched.remove(name);
-                liveBytes.addAndGet(-liveSize(cur));
+                index.untouch(name);
                 faults.at("forget.marked");
                 if (!cur.meta().tombstone()) {
                     Files.deleteIfExists(file);
@@ -463,8 +417,8 @@ public final class ObjectStore implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // Keep what is still there, and drop the marker: left behind, it would delete a copy
                 // committed again at this version at the next open.
-                if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && index.putIfAbsent(name, cur) == null) {
-                    liveBytes.addAndGet(liveSize(cur));
+                if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    index.putIfAbsent(cur);
                 }
                 FileOps.deleteQuietly(marker);
                 throw e;
@@ -498,7 +452,7 @@ public final class ObjectStore implements AutoCloseable {
     public ObjectReader read(String name) throws IOException {
         Path file = layout.dataFile(name);
         ensureOpen();
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
             Entry e = index.get(name);
@@ -513,20 +467,20 @@ public final class ObjectStore implements AutoCloseable {
             try {
                 ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException ex) {
-                throw unservable(m, "its data file is missing");
+                throw index.unservable(m, "its data file is missing");
             } catch (IOException ex) {
-                throw unservable(m, "its data file cannot be opened (" + ex + ")");
+                throw index.unservable(m, "its data file cannot be opened (" + ex + ")");
             }
             try {
                 long size = ch.size();
                 if (size != m.size()) {
-                    throw unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
+                    throw index.unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
                 }
             } catch (IOException ex) {
                 ch.close();
                 throw ex;
             }
-            return new ObjectReader(this, m, ch);
+            return new ObjectReader(index, m, ch);
         } finally {
             l.unlock();
         }
@@ -534,15 +488,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The live chunk objects of every upload of {@code chunkName} held here. */
     public List<ObjectMeta> chunkObjects(String chunkName) {
-        String prefix = ObjectNames.UPLOAD_PREFIX + chunkName + "/";
-        List<ObjectMeta> out = new ArrayList<>();
-        for (Entry e : index.subMap(prefix, prefix + Character.MAX_VALUE).values()) {
-            ObjectMeta m = e.meta();
-            if (!m.tombstone() && ObjectNames.parse(m.name()).filter(c -> c.chunkName().equals(chunkName)).isPresent()) {
-                out.add(m);
-            }
-        }
-        return out;
+        return index.chunkObjects(chunkName);
     }
 
     /**
@@ -551,12 +497,10 @@ public final class ObjectStore implements AutoCloseable {
      * Kept in memory only: after a restart, every object counts as active at the start.
      */
     public void touch(String name) {
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
-            if (index.containsKey(name)) {
-                touched.put(name, clock.wallMillis());
-            }
+            index.touch(name, clock.wallMillis());
         } finally {
             l.unlock();
         }
@@ -564,74 +508,22 @@ public final class ObjectStore implements AutoCloseable {
 
     /** When a client last wrote, read or checked {@code m} here (the store's opening counts as a look). */
     public long lastActive(ObjectMeta m) {
-        return Math.max(Math.max(m.modifiedMillis(), openedAt), touched.getOrDefault(m.name(), Long.MIN_VALUE));
+        return Math.max(Math.max(m.modifiedMillis(), openedAt), index.lastTouched(m.name()));
     }
 
     /** Every object including tombstones, sorted by name. */
     public List<ObjectMeta> list() {
-        List<ObjectMeta> out = new ArrayList<>(index.size());
-        for (Entry e : index.values()) {
-            out.add(e.meta());
-        }
-        return out;
+        return index.list();
     }
 
     /** True when the stored copy of {@code name} is known to be damaged (unservable or with bad blocks). */
     public boolean isCorrupt(String name) {
-        Entry e = index.get(name);
-        return e != null && e.damaged();
+        return index.isCorrupt(name);
     }
 
     /** Names of every object known to be damaged, sorted: what read repair or a scrubber should replace. */
     public List<String> corruptNames() {
-        List<String> out = new ArrayList<>();
-        for (Entry e : index.values()) {
-            if (e.damaged()) {
-                out.add(e.meta().name());
-            }
-        }
-        return out;
-    }
-
-    /** Blocks of this version of an object known to be bad (empty when none or when the version changed). */
-    Set<Integer> badBlocks(ObjectMeta m) {
-        Entry e = index.get(m.name());
-        return e != null && e.meta().version() == m.version() ? e.badBlocks() : Set.of();
-    }
-
-    /** Records a block whose CRC failed; logs a WARNING the first time. */
-    void blockCorrupt(ObjectMeta m, int block, String detail) {
-        boolean[] added = {false};
-        index.computeIfPresent(m.name(), (k, e) -> {
-            if (e.meta().version() != m.version() || e.badBlocks().contains(block)) {
-                return e;
-            }
-            Set<Integer> bad = new HashSet<>(e.badBlocks());
-            bad.add(block);
-            added[0] = true;
-            return new Entry(e.meta(), e.unservable(), Set.copyOf(bad));
-        });
-        if (added[0]) {
-            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: block {2} {3}; it is not served until repaired",
-                    m.name(), Long.toString(m.version()), block, detail);
-        }
-    }
-
-    /** Marks this version of an object unservable, logs a WARNING, and returns the exception to throw. */
-    CorruptObjectException unservable(ObjectMeta m, String why) {
-        boolean[] changed = {false};
-        index.computeIfPresent(m.name(), (k, e) -> {
-            if (e.meta().version() != m.version() || e.unservable() != null) {
-                return e;
-            }
-            changed[0] = true;
-            return new Entry(e.meta(), why, e.badBlocks());
-        });
-        if (changed[0]) {
-            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: {2}; it is not served until repaired",
-                    m.name(), Long.toString(m.version()), why);
-        }
-        return new CorruptObjectException("'" + m.name() + "' is not served: " + why);
+        return index.corruptNames();
     }
 
     // ------------------------------------------------------------------ clock and capacity
@@ -653,7 +545,7 @@ public final class ObjectStore implements AutoCloseable {
     /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
     public long usedBytes() {
         if (quota > 0) {
-            return liveBytes.get();
+            return index.liveBytes();
         }
         try {
             return disk.total() - disk.unallocated();
@@ -680,7 +572,7 @@ public final class ObjectStore implements AutoCloseable {
      */
     public double usedPercent() {
         if (quota > 0) {
-            return 100.0 * liveBytes.get() / quota;
+            return 100.0 * index.liveBytes() / quota;
         }
         try {
             long used = disk.total() - disk.unallocated();
@@ -700,7 +592,7 @@ public final class ObjectStore implements AutoCloseable {
             return;
         }
         long inflight = inflightBytes.addAndGet(n);
-        long live = liveBytes.get();
+        long live = index.liveBytes();
         if (live + inflight > quota) {
             inflightBytes.addAndGet(-n);
             throw new StoreFullException("store full: '" + w.name() + "' does not fit the quota of " + quota
@@ -827,8 +719,8 @@ public final class ObjectStore implements AutoCloseable {
                     continue;
                 }
                 ObjectMeta inline = MetaCarrier.readAttached(p, name);
-                if (inline != null && supersedes(inline, e)) {
-                    index.put(name, new Entry(inline));
+                if (inline != null && Index.supersedes(inline, e)) {
+                    index.put(new Entry(inline));
                     if (e != null) {
                         Files.deleteIfExists(layout.metaFile(name)); // older than the file's own
                     }
@@ -840,7 +732,7 @@ public final class ObjectStore implements AutoCloseable {
         int strays = recoverChunkObjects(seen);
         long maxVersion = 0;
         int corrupt = 0;
-        for (Entry e : index.values()) {
+        for (Entry e : index.entries()) {
             ObjectMeta m = e.meta();
             maxVersion = Math.max(maxVersion, m.version());
             if (m.tombstone()) {
@@ -856,7 +748,7 @@ public final class ObjectStore implements AutoCloseable {
                 why = "its data file has " + a.size() + " bytes, the metadata says " + m.size();
             }
             if (why != null) {
-                unservable(m, why);
+                index.unservable(m, why);
                 corrupt++;
             }
         }
@@ -871,26 +763,22 @@ public final class ObjectStore implements AutoCloseable {
             observe(m.version());
             FileOps.writeDurably(layout.intent(name), MetaCodec.encode(m));
             carrier.installIntent(name);
-            index.put(name, new Entry(m));
+            index.put(new Entry(m));
         }
         int adopted = toAdopt.size();
         if (adopted > 0) {
             FileOps.fsyncDir(layout.meta);
         }
-        long live = 0;
         int tombstones = 0;
-        for (Entry e : index.values()) {
+        for (Entry e : index.entries()) {
             if (e.meta().tombstone()) {
                 tombstones++;
-            } else {
-                live += e.meta().size();
             }
         }
-        liveBytes.set(live);
         LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
                         + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files and {12} stray chunk files, "
                         + "adopted {7} files, {8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
-                layout.data, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
+                layout.data, index.size(), tombstones, Long.toString(index.liveBytes()), recovered, discarded, temps, adopted, corrupt,
                 badMeta, ignored, carrier.inline() ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
     }
 
@@ -902,7 +790,8 @@ public final class ObjectStore implements AutoCloseable {
      */
     private int recoverChunkObjects(Map<String, BasicFileAttributes> seen) throws IOException {
         Map<Path, String> expected = new HashMap<>();
-        for (String name : index.keySet()) {
+        for (Entry e : index.entries()) {
+            String name = e.meta().name();
             if (ObjectNames.isInternal(name)) {
                 expected.put(layout.dataFile(name), name);
             }
@@ -924,8 +813,8 @@ public final class ObjectStore implements AutoCloseable {
                 }
                 seen.put(name, a);
                 Entry e = index.get(name);
-                if (inline != null && supersedes(inline, e)) {
-                    index.put(name, new Entry(inline));
+                if (inline != null && Index.supersedes(inline, e)) {
+                    index.put(new Entry(inline));
                     if (e != null) {
                         Files.deleteIfExists(layout.metaFile(name));
                     }
@@ -959,7 +848,7 @@ public final class ObjectStore implements AutoCloseable {
                     ObjectMeta m = MetaCarrier.readRecord(p);
                     Names.checkObject(m.name());
                     if (p.equals(layout.metaFile(m.name()))) {
-                        index.put(m.name(), new Entry(m));
+                        index.put(new Entry(m));
                         continue;
                     }
                     why = "it belongs to '" + m.name() + "' but has the wrong file name";
@@ -998,7 +887,7 @@ public final class ObjectStore implements AutoCloseable {
             return false;
         }
         carrier.installIntent(intent.name());
-        index.put(intent.name(), new Entry(intent));
+        index.put(new Entry(intent));
         return true;
     }
 
@@ -1020,7 +909,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
                 Path file = layout.dataFile(m.name());
                 ObjectMeta onFile = MetaCarrier.readAttached(file, m.name());
-                if (!index.containsKey(m.name()) && !m.tombstone()
+                if (!index.contains(m.name()) && !m.tombstone()
                         && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
                     Files.deleteIfExists(file);
                     FileOps.fsyncDir(file.getParent());
@@ -1123,16 +1012,6 @@ public final class ObjectStore implements AutoCloseable {
      */
     public Path fileOf(String name) {
         return layout.dataFile(name);
-    }
-
-    private ReentrantLock lockFor(String name) {
-        int h = name.hashCode();
-        h ^= h >>> 16;
-        return stripes[h & (STRIPES - 1)];
-    }
-
-    private static long liveSize(Entry e) {
-        return e == null || e.meta().tombstone() ? 0 : e.meta().size();
     }
 
     private static BasicFileAttributes attributes(Path p) throws IOException {
