@@ -56,8 +56,8 @@ final class MetaCarrier {
             writeAttribute(file, encoded);
             return true;
         } catch (IOException | UnsupportedOperationException e) {
-            if (ObjectStore.isNoSpace(e)) {
-                throw ObjectStore.noSpace(e, "writing the metadata of '" + name + "'");
+            if (Quota.isNoSpace(e)) {
+                throw Quota.noSpace(e, "writing the metadata of '" + name + "'");
             }
             return false;
         }
@@ -142,7 +142,7 @@ final class MetaCarrier {
             layout.pendingSync.sync();
         } catch (IOException | RuntimeException e) {
             FileOps.deleteQuietly(intent);
-            throw ObjectStore.noSpace(e, "writing " + what);
+            throw Quota.noSpace(e, "writing " + what);
         }
     }
 

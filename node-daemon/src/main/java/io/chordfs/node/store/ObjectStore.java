@@ -6,7 +6,6 @@ import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.node.store.Index.Entry;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -28,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
@@ -118,16 +116,12 @@ public final class ObjectStore implements AutoCloseable {
 
     /** The store's one logger: all of its parts log under this name. */
     static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
-    private static final long MAX_DISK_RESERVE = 64L << 20;
 
     private final Layout layout;
     private final long openedAt;
-    private final long quota;
-    private final Disk disk;
     private final MetaCarrier carrier;
-    private final long diskReserve;
     private final Index index = new Index();
-    private final AtomicLong inflightBytes = new AtomicLong();
+    private final Quota quota;
     private final VersionClock clock;
     private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
     private final FileChannel lockChannel;
@@ -145,15 +139,9 @@ public final class ObjectStore implements AutoCloseable {
         this.layout = new Layout(dataDir);
         this.clock = new VersionClock(wall);
         this.openedAt = wall.millis();
-        this.quota = quota;
-        this.disk = disk;
         this.lockChannel = layout.lock();
         this.carrier = new MetaCarrier(layout);
-        long reserve = 0;
-        if (quota <= 0) {
-            reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
-        }
-        this.diskReserve = reserve;
+        this.quota = new Quota(quota, disk, index);
         try {
             recover();
         } catch (IOException | RuntimeException e) {
@@ -218,9 +206,9 @@ public final class ObjectStore implements AutoCloseable {
             } catch (FileAlreadyExistsException e) {
                 continue;
             } catch (IOException e) {
-                throw noSpace(e, "creating a temp file for '" + name + "'");
+                throw Quota.noSpace(e, "creating a temp file for '" + name + "'");
             }
-            StagedWrite w = new StagedWrite(this, name, tmp, ch);
+            StagedWrite w = new StagedWrite(this, name, tmp, ch, quota.reservation(name));
             active.add(w);
             if (closed) {
                 w.close();
@@ -544,26 +532,12 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
     public long usedBytes() {
-        if (quota > 0) {
-            return index.liveBytes();
-        }
-        try {
-            return disk.total() - disk.unallocated();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return quota.usedBytes();
     }
 
     /** The quota, or the file system's size. */
     public long capacityBytes() {
-        if (quota > 0) {
-            return quota;
-        }
-        try {
-            return disk.total();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return quota.capacityBytes();
     }
 
     /**
@@ -571,80 +545,7 @@ public final class ObjectStore implements AutoCloseable {
      * {@code disk_used_percent} compute it: used / (used + available to us).
      */
     public double usedPercent() {
-        if (quota > 0) {
-            return 100.0 * index.liveBytes() / quota;
-        }
-        try {
-            long used = disk.total() - disk.unallocated();
-            long denom = used + disk.usable();
-            return denom <= 0 ? 0.0 : 100.0 * used / denom;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Reserves {@code n} more bytes for a staged write; throws {@link StoreFullException} when they
-     * do not fit. With a quota the reservation is counted until the write commits or is discarded.
-     */
-    void reserve(StagedWrite w, int n) throws StoreFullException {
-        if (quota <= 0) {
-            return;
-        }
-        long inflight = inflightBytes.addAndGet(n);
-        long live = index.liveBytes();
-        if (live + inflight > quota) {
-            inflightBytes.addAndGet(-n);
-            throw new StoreFullException("store full: '" + w.name() + "' does not fit the quota of " + quota
-                    + " bytes (" + live + " in use, " + (inflight - n) + " being written)");
-        }
-    }
-
-    void release(long n) {
-        if (quota > 0 && n != 0) {
-            inflightBytes.addAndGet(-n);
-        }
-    }
-
-    /** Without a quota: bytes that may still be written before the disk's reserve is reached; else Long.MAX_VALUE. */
-    long diskHeadroom() throws IOException {
-        if (quota > 0) {
-            return Long.MAX_VALUE;
-        }
-        return disk.usable() - diskReserve;
-    }
-
-    StoreFullException diskFull(String name, long headroom) {
-        return new StoreFullException("disk full: '" + name + "' does not fit on " + disk + " (" + Math.max(0, headroom)
-                + " bytes left above the reserve of " + diskReserve + ")");
-    }
-
-    /** An ENOSPC / EDQUOT IOException turned into {@link StoreFullException}; anything else unchanged. */
-    static IOException noSpace(Exception e, String doing) {
-        if (e instanceof StoreFullException sf) {
-            return sf;
-        }
-        if (isNoSpace(e)) {
-            StoreFullException sf = new StoreFullException("disk full (the file system reported: " + e.getMessage()
-                    + ") while " + doing);
-            sf.initCause(e);
-            return sf;
-        }
-        if (e instanceof IOException io) {
-            return io;
-        }
-        throw (RuntimeException) e;
-    }
-
-    static boolean isNoSpace(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (t instanceof IOException && m != null
-                    && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
-                return true;
-            }
-        }
-        return false;
+        return quota.usedPercent();
     }
 
     // ------------------------------------------------------------------ open / recovery

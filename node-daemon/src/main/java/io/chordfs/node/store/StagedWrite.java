@@ -30,12 +30,11 @@ public final class StagedWrite implements AutoCloseable {
     private static final int BUF = 256 * 1024;
     /** The buffer starts small and grows to {@link #BUF}, so a small object does not pay for zeroing 256 KiB. */
     private static final int FIRST_BUF = 16 * 1024;
-    /** Without a quota, how many bytes to write between two looks at the disk's free space. */
-    private static final long DISK_CHECK_INTERVAL = 16L << 20;
 
     private enum State { WRITING, FINISHED, COMMITTED, DISCARDED }
 
     private final ObjectStore store;
+    private final Quota.Reservation room;
     private final String name;
     private final Path file;
     private final FileChannel ch;
@@ -47,8 +46,6 @@ public final class StagedWrite implements AutoCloseable {
     private byte[] buf;
     private int bufPos;
     private long size;
-    private long reserved;
-    private long diskBudget;
     private String shaHex;
     private State state = State.WRITING;
     private IOException failure;
@@ -58,8 +55,9 @@ public final class StagedWrite implements AutoCloseable {
     /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
     private List<Long> expectedCrcs;
 
-    StagedWrite(ObjectStore store, String name, Path file, FileChannel ch) {
+    StagedWrite(ObjectStore store, String name, Path file, FileChannel ch, Quota.Reservation room) {
         this.store = store;
+        this.room = room;
         this.name = name;
         this.file = file;
         this.ch = ch;
@@ -160,8 +158,7 @@ public final class StagedWrite implements AutoCloseable {
             ObjectStore.Installed r = store.install(this, version, modifiedMillis);
             created = r.created();
             if (r.installed()) {
-                store.release(reserved);
-                reserved = 0;
+                room.release();
                 state = State.COMMITTED;
                 store.unregister(this);
             } else {
@@ -217,7 +214,7 @@ public final class StagedWrite implements AutoCloseable {
             ch.force(true);
             ch.close();
         } catch (IOException e) {
-            throw ObjectStore.noSpace(e, "syncing '" + name + "' to disk");
+            throw Quota.noSpace(e, "syncing '" + name + "' to disk");
         }
     }
 
@@ -239,7 +236,7 @@ public final class StagedWrite implements AutoCloseable {
                 n = Math.min(n, BUF - bufPos);
             }
             try {
-                admit(n);
+                room.admit(n, bufPos);
             } catch (IOException e) {
                 throw fail(e);
             }
@@ -274,23 +271,6 @@ public final class StagedWrite implements AutoCloseable {
         }
     }
 
-    /** Checks that n more bytes fit: the quota, or the disk's free space looked at every few MiB. */
-    private void admit(int n) throws IOException {
-        store.reserve(this, n);
-        reserved += n;
-        if (diskBudget < n) {
-            long headroom = store.diskHeadroom();
-            if (headroom != Long.MAX_VALUE) {
-                headroom -= bufPos;
-            }
-            if (headroom < n) {
-                throw store.diskFull(name, headroom);
-            }
-            diskBudget = Math.min(headroom, DISK_CHECK_INTERVAL);
-        }
-        diskBudget -= n;
-    }
-
     private void flushBuffer() throws IOException {
         if (bufPos > 0) {
             writeFully(ByteBuffer.wrap(buf, 0, bufPos));
@@ -306,7 +286,7 @@ public final class StagedWrite implements AutoCloseable {
 
     /** Deletes the temp file and returns the exception to throw, ENOSPC turned into StoreFullException. */
     private IOException fail(IOException e) {
-        IOException reported = ObjectStore.noSpace(e, "writing '" + name + "'");
+        IOException reported = Quota.noSpace(e, "writing '" + name + "'");
         failure = reported;
         discard();
         return reported;
@@ -324,8 +304,7 @@ public final class StagedWrite implements AutoCloseable {
             // the file is deleted below anyway
         }
         FileOps.deleteQuietly(file);
-        store.release(reserved);
-        reserved = 0;
+        room.release();
         store.unregister(this);
     }
 
