@@ -84,7 +84,7 @@ class CrashRecoveryTest {
     private void writeIntent(byte[] content, long version) throws IOException {
         Path scratch = root.resolve("scratch.bin");
         Files.write(scratch, content);
-        ObjectMeta m = ObjectStore.describe(scratch, "f", version, 42L);
+        ObjectMeta m = Recovery.describe(scratch, "f", version, 42L);
         Files.delete(scratch);
         Files.write(pending().resolve(Layout.metaFileName("f")), MetaCodec.encode(m));
     }
