@@ -1,23 +1,18 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
-import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.node.store.Index.Entry;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -29,32 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * CRC32C and the SHA-256 of the whole content (the ETag). Deleted objects keep their metadata as a
  * tombstone (no data file), so an older copy arriving later never brings them back.
  *
- * <h2>Commit protocol</h2>
- * A {@link StagedWrite} streams the upload into {@code tmp/}, hashing as it goes. {@link StagedWrite#commit}
- * then commits it in one of two ways. <b>Inline</b> (the usual way): it writes the metadata
- * into the temp file's extended attribute, fsyncs the file (one fsync for bytes and metadata),
- * and with the name's lock held renames it onto {@code <data>/<name>} and fsyncs the data
- * directory (shared with concurrent commits), updates the index and returns. The data file is
- * self-describing, so a crash leaves the old file or the new one, each whole with its own
- * metadata. A metadata file the name had before (a tombstone, or metadata kept in a file) is
- * removed afterwards; at open
- * the newer of the two wins anyway. <b>With an intent</b>, when the metadata is kept in a file,
- * with the name's lock held:
- * <ol>
- * <li>fsyncs the temp file;</li>
- * <li>writes the new metadata as an intent record {@code pending/<hash>.json}, fsyncs it and {@code pending/};</li>
- * <li>renames the temp file onto {@code <data>/<name>} (atomic replace), fsyncs the data directory;</li>
- * <li>renames the intent onto {@code meta/<hash>.json} (atomic replace), fsyncs {@code meta/};</li>
- * <li>updates the in-memory index, and only then returns (the caller acknowledges the write).</li>
- * </ol>
- * A delete is the same with a tombstone as the intent and an unlink instead of step 3.
- * <p>Recovery in {@link #open}: every intent whose visible state matches it (data file of the
- * intent's size and SHA-256, or no data file for a tombstone) and that is not older than the
- * installed metadata is installed: the crash came after step 3. Every other intent is discarded:
- * the crash came before step 3, and the old version is still complete. Everything in {@code tmp/}
- * is deleted. So a crash at any point leaves the old or the new version complete and visible,
- * never a partial one, and no leftovers. (Intents are written in place, not renamed: a torn
- * intent can only exist before its fsync, hence before step 3, and is discarded as unreadable.)
+ * <h2>Commits</h2>
+ * {@link Writes} commits, deletes and forgets; {@link Recovery} finishes or discards what a crash
+ * interrupted (see each).
  *
  * <h2>Versions</h2>
  * The larger version wins, whatever order commits arrive in. Ties: a tombstone beats a live
@@ -113,17 +85,9 @@ public final class ObjectStore implements AutoCloseable {
     private final Index index = new Index();
     private final Quota quota;
     private final VersionClock clock;
-    private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
+    private final Writes writes;
     private final FileChannel lockChannel;
     private volatile boolean closed;
-    /** Test hook; see {@link Faults}. */
-    volatile Faults faults = Faults.NONE;
-
-    /**
-     * What a commit did: the metadata now stored, whether the staged file became it, and whether
-     * that made the name live where it was absent or deleted (false when it replaced a live one).
-     */
-    record Installed(ObjectMeta meta, boolean installed, boolean created) {}
 
     private ObjectStore(Path dataDir, long quota, Disk disk, Clock wall) throws IOException {
         this.layout = new Layout(dataDir);
@@ -132,6 +96,7 @@ public final class ObjectStore implements AutoCloseable {
         this.lockChannel = layout.lock();
         this.carrier = new MetaCarrier(layout);
         this.quota = new Quota(quota, disk, index);
+        this.writes = new Writes(layout, carrier, index, this.quota, clock, this::ensureOpen);
         try {
             new Recovery(layout, carrier, index, clock).run();
         } catch (IOException | RuntimeException e) {
@@ -186,128 +151,13 @@ public final class ObjectStore implements AutoCloseable {
      * {@link StagedWrite#commit}. Throws {@link BadNameException} for a bad name.
      */
     public StagedWrite stage(String name) throws IOException {
-        layout.dataFile(name);
-        ensureOpen();
-        while (true) {
-            Path tmp = layout.newTempFile();
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException e) {
-                continue;
-            } catch (IOException e) {
-                throw Quota.noSpace(e, "creating a temp file for '" + name + "'");
-            }
-            StagedWrite w = new StagedWrite(this, name, tmp, ch, quota.reservation(name));
-            active.add(w);
-            if (closed) {
-                w.close();
-                ensureOpen();
-            }
-            return w;
-        }
+        return writes.stage(name);
     }
 
     /**
-     * Installs a staged, finished write as {@code version} (called by {@link StagedWrite#commit});
-     * see the class comment for the protocol. When it loses to what is stored, nothing changes
-     * and the caller discards the temp file.
-     */
-    Installed install(StagedWrite w, long version, long modifiedMillis) throws IOException {
-        ensureOpen();
-        String name = w.name();
-        ObjectMeta meta = w.metaAs(version, modifiedMillis);
-        Entry cur = index.get(name);
-        if (!Index.supersedes(meta, cur)) {
-            return new Installed(cur.meta(), false, false);
-        }
-        byte[] encoded = MetaCodec.encode(meta);
-        boolean inline = carrier.attach(w.file(), encoded, name);
-        w.sync();
-        faults.at("commit.synced");
-        ReentrantLock l = index.lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            cur = index.get(name);
-            if (!Index.supersedes(meta, cur)) {
-                return new Installed(cur.meta(), false, false);
-            }
-            boolean created = cur == null || cur.meta().tombstone();
-            if (inline) {
-                installInline(w, meta, cur);
-            } else {
-                installWithIntent(w, meta, encoded);
-            }
-            return new Installed(meta, true, created);
-        } finally {
-            l.unlock();
-        }
-    }
-
-    /**
-     * The one-fsync commit: the temp file already holds its metadata and is synced, so renaming
-     * it into place and syncing the directory commits both. A metadata file left from an older
-     * state (a tombstone, or metadata kept in a file) is removed afterwards; until then it loses
-     * to the newer inline version at open, so that removal need not be durable.
-     */
-    private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
-        String name = meta.name();
-        Files.move(w.file(), layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
-        // The index shows the new version only once the rename is durable.
-        try {
-            faults.at("commit.inline-renamed");
-            layout.dataSyncOf(name).sync();
-        } catch (IOException | RuntimeException e) {
-            publish(meta, e);
-            throw e;
-        }
-        publish(meta, null);
-        faults.at("commit.data-renamed");
-        if (cur != null) {
-            FileOps.deleteQuietly(layout.metaFile(name)); // the write is durable whether or not this works
-        }
-    }
-
-    /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
-    private void installWithIntent(StagedWrite w, ObjectMeta meta, byte[] encoded) throws IOException {
-        String name = meta.name();
-        carrier.writeIntent(name, encoded, "the metadata of '" + name + "'");
-        faults.at("commit.intent");
-        try {
-            Files.move(w.file(), layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            FileOps.deleteQuietly(layout.intent(name));
-            throw e;
-        }
-        // The new bytes are visible now; from here on the intent on disk is what makes them whole.
-        try {
-            layout.dataSyncOf(name).sync();
-            faults.at("commit.data-renamed");
-            carrier.installIntent(name);
-            layout.metaSync.sync();
-            faults.at("commit.meta-renamed");
-        } catch (IOException | RuntimeException e) {
-            publish(meta, e);
-            throw e;
-        }
-        publish(meta, null);
-    }
-
-    /**
-     * Puts a committed version in the index; when {@code interrupted} is set, its rename happened
-     * but may not be durable, and it is not served until a reopen.
-     */
-    private void publish(ObjectMeta meta, Exception interrupted) {
-        index.put(interrupted == null ? new Entry(meta) : new Entry(meta, "commit of version "
-                + meta.version() + " was interrupted (" + interrupted + "); reopening the store finishes it", Set.of()));
-        observe(meta.version());
-    }
-
-    /**
-     * Writes a tombstone with {@code version} if it wins over what is stored (see "Versions"),
-     * removes the visible file, and returns the resulting metadata: the tombstone, or what is
-     * stored when that is newer. A name never seen before gets a tombstone too.
+     * Writes a tombstone with {@code version} if it wins over what is stored (see
+     * {@link Index#supersedes}), removes the visible file, and returns the resulting metadata: the
+     * tombstone, or what is stored when that is newer. A name never seen before gets a tombstone too.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis) throws IOException {
         return delete(name, version, modifiedMillis, Long.MAX_VALUE);
@@ -320,97 +170,17 @@ public final class ObjectStore implements AutoCloseable {
      * before committing it either sees it gone or keeps it.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis, long untouchedSince) throws IOException {
-        Path file = layout.dataFile(name);
-        ensureOpen();
-        ObjectMeta tomb = tombstone(name, version, modifiedMillis);
-        ReentrantLock l = index.lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            Entry cur = index.get(name);
-            if (!Index.supersedes(tomb, cur) || index.lastTouched(name) > untouchedSince) {
-                return cur.meta();
-            }
-            index.untouch(name);
-            carrier.writeIntent(name, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
-            faults.at("delete.intent");
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException | RuntimeException e) {
-                FileOps.deleteQuietly(layout.intent(name));
-                throw e;
-            }
-            try {
-                layout.dataSyncOf(name).sync();
-                faults.at("delete.unlinked");
-                carrier.installIntent(name);
-                layout.metaSync.sync();
-            } catch (IOException | RuntimeException e) {
-                // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
-                index.put(new Entry(tomb));
-                observe(version);
-                throw e;
-            }
-            index.put(new Entry(tomb));
-            observe(version);
-            return tomb;
-        } finally {
-            l.unlock();
-        }
+        return writes.delete(name, version, modifiedMillis, untouchedSince);
     }
 
     /**
      * Drops this node's copy of {@code name} without leaving a tombstone, when the stored version
      * is still {@code version} (a copy handed over to its new owner, who confirmed it). Returns
-     * false, changing nothing, when the name is absent or another version is stored by now.
-     * Crash-safe: a marker {@code pending/<hash>.forget} holding the metadata is made durable
-     * first; recovery removes the metadata file and the data file it describes and then the
-     * marker, so a dropped copy is never adopted back.
+     * false, changing nothing, when the name is absent or another version is stored by now. A
+     * dropped copy is never adopted back, even after a crash.
      */
     public boolean forget(String name, long version) throws IOException {
-        Path file = layout.dataFile(name);
-        ensureOpen();
-        ReentrantLock l = index.lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            Entry cur = index.get(name);
-            if (cur == null || cur.meta().version() != version) {
-                return false;
-            }
-            Path marker = layout.forgetMarker(name);
-            FileOps.writeDurably(marker, MetaCodec.encode(cur.meta()));
-            layout.pendingSync.sync();
-            try {
-                // Synced even when there is no file: an older one removed by an inline commit must stay gone.
-                Files.deleteIfExists(layout.metaFile(name));
-                layout.metaSync.sync();
-                index.remove(name);
-                index.untouch(name);
-                faults.at("forget.marked");
-                if (!cur.meta().tombstone()) {
-                    Files.deleteIfExists(file);
-                    FileOps.fsyncDir(file.getParent());
-                }
-            } catch (IOException | RuntimeException e) {
-                // Keep what is still there, and drop the marker: left behind, it would delete a copy
-                // committed again at this version at the next open.
-                if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                    index.putIfAbsent(cur);
-                }
-                FileOps.deleteQuietly(marker);
-                throw e;
-            }
-            Files.delete(marker);
-            layout.pendingSync.sync();
-            return true;
-        } finally {
-            l.unlock();
-        }
-    }
-
-    private static ObjectMeta tombstone(String name, long version, long modifiedMillis) {
-        return new ObjectMeta(name, ObjectNames.placementKey(name), 0, "", version, true, modifiedMillis, BLOCK_SIZE, List.of());
+        return writes.forget(name, version);
     }
 
     // ------------------------------------------------------------------ reads
@@ -516,10 +286,6 @@ public final class ObjectStore implements AutoCloseable {
         return clock;
     }
 
-    private void observe(long version) {
-        clock.observe(version);
-    }
-
     /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
     public long usedBytes() {
         return quota.usedBytes();
@@ -547,9 +313,7 @@ public final class ObjectStore implements AutoCloseable {
             return;
         }
         closed = true;
-        for (StagedWrite w : active) {
-            w.close();
-        }
+        writes.discardStaged();
         releaseLock();
     }
 
@@ -557,6 +321,11 @@ public final class ObjectStore implements AutoCloseable {
     void abandon() {
         closed = true;
         releaseLock();
+    }
+
+    /** Test hook: stops the commit, delete and forget protocols where {@code faults} says (see {@link Faults}). */
+    void faults(Faults faults) {
+        writes.faults = faults;
     }
 
     private void releaseLock() {
@@ -569,14 +338,10 @@ public final class ObjectStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ helpers
 
-    void ensureOpen() throws IOException {
+    private void ensureOpen() throws IOException {
         if (closed) {
             throw new IOException("the object store in " + layout.data + " is closed");
         }
-    }
-
-    void unregister(StagedWrite w) {
-        active.remove(w);
     }
 
     /**

@@ -33,7 +33,7 @@ public final class StagedWrite implements AutoCloseable {
 
     private enum State { WRITING, FINISHED, COMMITTED, DISCARDED }
 
-    private final ObjectStore store;
+    private final Writes writes;
     private final Quota.Reservation room;
     private final String name;
     private final Path file;
@@ -51,12 +51,13 @@ public final class StagedWrite implements AutoCloseable {
     private IOException failure;
     /** Set by {@link #trustChecksums}: the sender's SHA-256, taken once the block CRCs match. */
     private String trustedSha;
-    private boolean created;
+    /** What the commit did, once committed (or lost to what is stored). */
+    private Committed committed;
     /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
     private List<Long> expectedCrcs;
 
-    StagedWrite(ObjectStore store, String name, Path file, FileChannel ch, Quota.Reservation room) {
-        this.store = store;
+    StagedWrite(Writes writes, String name, Path file, FileChannel ch, Quota.Reservation room) {
+        this.writes = writes;
         this.room = room;
         this.name = name;
         this.file = file;
@@ -114,13 +115,6 @@ public final class StagedWrite implements AutoCloseable {
         trustedSha = sha256;
     }
 
-    /** The metadata this content gets when committed as {@code version}. */
-    synchronized ObjectMeta metaAs(long version, long modifiedMillis) throws IOException {
-        finish();
-        return new ObjectMeta(name, ObjectNames.placementKey(name), size, shaHex, version, false, modifiedMillis,
-                ObjectStore.BLOCK_SIZE, crcs);
-    }
-
     /** Finishes the content and returns the CRC32C of each {@link ObjectStore#BLOCK_SIZE} block. */
     public synchronized List<Long> blockCrcs() throws IOException {
         finish();
@@ -135,9 +129,9 @@ public final class StagedWrite implements AutoCloseable {
 
     /**
      * Durably installs this content as {@code version} of the name (see the protocol in
-     * {@link ObjectStore}) and returns the metadata now stored. If what is stored wins over this
-     * version (a larger version, or see "Versions" for ties), the temp file is discarded and the
-     * stored metadata returned instead. When {@code expectedSha256} (hex, nullable) does not match
+     * {@link Writes}) and returns the metadata now stored. If what is stored wins over this
+     * version (a larger version, or see {@link Index#supersedes} for ties), the temp file is
+     * discarded and the stored metadata returned instead. When {@code expectedSha256} (hex, nullable) does not match
      * the content, throws {@link CorruptObjectException} and nothing changes. On any failure the
      * temp file is deleted; a write can be committed once.
      */
@@ -155,16 +149,17 @@ public final class StagedWrite implements AutoCloseable {
                 throw new CorruptObjectException("the content of '" + name + "' has SHA-256 " + shaHex
                         + ", the sender says " + expectedSha256 + "; nothing stored");
             }
-            ObjectStore.Installed r = store.install(this, version, modifiedMillis);
-            created = r.created();
+            ObjectMeta meta = new ObjectMeta(name, ObjectNames.placementKey(name), size, shaHex, version, false,
+                    modifiedMillis, ObjectStore.BLOCK_SIZE, crcs);
+            Writes.Installed r = writes.install(meta, file, ch);
+            committed = r.committed();
             if (r.installed()) {
-                room.release();
                 state = State.COMMITTED;
-                store.unregister(this);
+                end();
             } else {
                 discard();
             }
-            return r.meta();
+            return committed.meta();
         } catch (IOException | RuntimeException e) {
             discard();
             throw e;
@@ -176,7 +171,7 @@ public final class StagedWrite implements AutoCloseable {
      * or when the commit replaced a live version or lost to the stored one.
      */
     public synchronized boolean created() {
-        return created;
+        return committed != null && committed.created();
     }
 
     /** Deletes the temp file unless committed. Idempotent. */
@@ -206,16 +201,6 @@ public final class StagedWrite implements AutoCloseable {
         shaHex = trustedSha != null ? trustedSha : Sha256.hex(sha.digest());
         buf = null;
         state = State.FINISHED;
-    }
-
-    /** fsyncs the temp file and closes it; called by the store before the rename. */
-    synchronized void sync() throws IOException {
-        try {
-            ch.force(true);
-            ch.close();
-        } catch (IOException e) {
-            throw Quota.noSpace(e, "syncing '" + name + "' to disk");
-        }
     }
 
     private void ensureWriting() throws IOException {
@@ -304,8 +289,13 @@ public final class StagedWrite implements AutoCloseable {
             // the file is deleted below anyway
         }
         FileOps.deleteQuietly(file);
+        end();
+    }
+
+    /** Gives back the room the write took, and leaves the store's list of staged writes. */
+    private void end() {
         room.release();
-        store.unregister(this);
+        writes.ended(this);
     }
 
     private final class Out extends OutputStream {

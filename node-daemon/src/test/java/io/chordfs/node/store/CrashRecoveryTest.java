@@ -269,11 +269,11 @@ class CrashRecoveryTest {
         if (!inline) {
             store.inlineMetaLimit(0);
         }
-        store.faults = p -> {
+        store.faults(p -> {
             if (p.equals(point)) {
                 throw new StoreTesting.Crash(p);
             }
-        };
+        });
         StagedWrite w = store.stage("f");
         w.out().write(NEW);
         assertThrows(StoreTesting.Crash.class, () -> w.commit(V2, 42L, null));
@@ -324,11 +324,11 @@ class CrashRecoveryTest {
             if (overTombstone) {
                 store.delete("f", V2, 42L);
             }
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("commit.data-renamed")) {
                     throw new StoreTesting.Crash(p);
                 }
-            };
+            });
             StagedWrite w = store.stage("f");
             w.out().write(NEW);
             assertThrows(StoreTesting.Crash.class, () -> w.commit(v3, 42L, null));
@@ -342,11 +342,11 @@ class CrashRecoveryTest {
     private void crashDeleteAt(String point) throws IOException {
         base(true);
         ObjectStore store = ObjectStore.open(data, 0);
-        store.faults = p -> {
+        store.faults(p -> {
             if (p.equals(point)) {
                 throw new StoreTesting.Crash(p);
             }
-        };
+        });
         assertThrows(StoreTesting.Crash.class, () -> store.delete("f", V2, 42L));
         store.abandon();
     }
@@ -371,9 +371,9 @@ class CrashRecoveryTest {
     void forgetCrashAfterTheMarker(boolean inline) throws IOException {
         base(true, inline);
         ObjectStore store = ObjectStore.open(data, 0);
-        store.faults = p -> {
+        store.faults(p -> {
             throw new StoreTesting.Crash(p);
-        };
+        });
         assertThrows(StoreTesting.Crash.class, () -> store.forget("f", V1));
         store.abandon();
         assertTrue(Files.exists(data.resolve("f")));
@@ -449,13 +449,13 @@ class CrashRecoveryTest {
     void aFailedForgetKeepsTheCopyAndNoMarker(boolean inline) throws IOException {
         base(true, inline);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("forget.marked")) {
                     throw new java.io.UncheckedIOException(new IOException("simulated I/O error"));
                 }
-            };
+            });
             assertThrows(java.io.UncheckedIOException.class, () -> store.forget("f", V1));
-            store.faults = Faults.NONE;
+            store.faults(Faults.NONE);
             assertEquals(List.of(), pendingFiles(data));
             assertEquals(V1, store.meta("f").orElseThrow().version());
             assertArrayEquals(OLD, readAll(store, "f"));
@@ -475,12 +475,12 @@ class CrashRecoveryTest {
         base(true, true);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             long[] seen = new long[1];
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("commit.inline-renamed")) {
                     seen[0] = store.meta("f").orElseThrow().version();
                     throw new java.io.UncheckedIOException(new IOException("simulated fsync failure"));
                 }
-            };
+            });
             StagedWrite w = store.stage("f");
             w.out().write(NEW);
             assertThrows(java.io.UncheckedIOException.class, () -> w.commit(V2, 42L, null));
