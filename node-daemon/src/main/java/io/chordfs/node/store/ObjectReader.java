@@ -1,12 +1,19 @@
 package io.chordfs.node.store;
 
+import io.chordfs.node.store.Index.Entry;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
@@ -22,10 +29,52 @@ public final class ObjectReader implements ObjectSource {
     private byte[] buf;
     private boolean closed;
 
-    ObjectReader(Index index, ObjectMeta meta, FileChannel ch) {
+    private ObjectReader(Index index, ObjectMeta meta, FileChannel ch) {
         this.index = index;
         this.meta = meta;
         this.ch = ch;
+    }
+
+    /**
+     * Opens the newest live version of {@code name}, whose bytes are in {@code file}; throws as
+     * {@link ObjectStore#read}. The metadata is taken and the file opened under the name's lock,
+     * so the reader holds one consistent version even while a writer replaces the file (the old
+     * inode lives on while open). A missing data file or one of the wrong size is recorded in the
+     * index as making the object unservable.
+     */
+    static ObjectReader open(Index index, String name, Path file) throws IOException {
+        ReentrantLock l = index.lockFor(name);
+        l.lock();
+        try {
+            Entry e = index.get(name);
+            if (e == null || e.meta().tombstone()) {
+                throw new NoSuchFileException(name);
+            }
+            ObjectMeta m = e.meta();
+            if (e.unservable() != null) {
+                throw new CorruptObjectException("'" + name + "' is not served: " + e.unservable());
+            }
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException ex) {
+                throw index.unservable(m, "its data file is missing");
+            } catch (IOException ex) {
+                throw index.unservable(m, "its data file cannot be opened (" + ex + ")");
+            }
+            try {
+                long size = ch.size();
+                if (size != m.size()) {
+                    throw index.unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
+                }
+            } catch (IOException ex) {
+                ch.close();
+                throw ex;
+            }
+            return new ObjectReader(index, m, ch);
+        } finally {
+            l.unlock();
+        }
     }
 
     @Override

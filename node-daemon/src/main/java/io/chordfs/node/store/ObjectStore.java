@@ -6,10 +6,8 @@ import io.chordfs.node.store.Index.Entry;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -17,60 +15,24 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The node's local object store: durable, checksummed, versioned objects in one flat namespace.
+ * Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; its metadata ({@link ObjectMeta})
+ * holds each block's CRC32C and the SHA-256 of the whole content (the ETag). A deleted object
+ * keeps its metadata as a tombstone (no data file), so an older copy arriving later never brings
+ * it back. Of two versions of a name, the one {@link Index#supersedes} picks wins on every node,
+ * whatever order they arrive in.
  *
- * <h2>On disk</h2>
- * Each object's bytes are a file of its own ({@link Layout}), its metadata on that file or beside
- * it ({@link MetaCarrier}). Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; the metadata holds each block's
- * CRC32C and the SHA-256 of the whole content (the ETag). Deleted objects keep their metadata as a
- * tombstone (no data file), so an older copy arriving later never brings them back.
- *
- * <h2>Commits</h2>
- * {@link Writes} commits, deletes and forgets; {@link Recovery} finishes or discards what a crash
- * interrupted (see each).
- *
- * <h2>Versions</h2>
- * The larger version wins, whatever order commits arrive in. Ties: a tombstone beats a live
- * version; between two live versions with different content the larger SHA-256 (hex) wins, so
- * replicas that saw both converge on the same bytes; the same version and content is a no-op,
- * except that it replaces a copy known to be corrupt (read repair installs the same version).
- * {@link #nextVersion()} comes from the node's {@link VersionClock}, a hybrid logical clock that also
- * moves past every version committed here, so it stays ahead of everything in the index after a
- * restart.
- *
- * <h2>Reads</h2>
- * {@link #read} opens the data file and takes the metadata under the name's lock, so a reader
- * holds one consistent version even while a writer replaces the file (the old inode lives on
- * while open). {@link ObjectReader#copyTo} verifies each block's CRC32C before writing a byte of it.
- * <p>Damage is recorded in the index (and logged as a WARNING with the name): a missing data
- * file or one of the wrong size makes the object unservable ({@link #read} throws
- * {@link CorruptObjectException}); a block whose CRC fails is remembered, so a later read of a
- * range that touches it fails before writing anything, while ranges of intact blocks are still
- * served. {@link #isCorrupt} and {@link #corruptNames} tell the repair layer what to replace; a
- * newer (or same-version) commit clears the mark.
- *
- * <h2>Opening</h2>
- * {@link #open} rebuilds the index from {@code meta/} and the data files' attributes without
- * hashing the data (where a name has both, the newer wins, by the rules of "Versions"): it
- * checks that each live object's file exists with the recorded size (otherwise: unservable,
- * WARNING). Regular files in the data directory that have no metadata (or an attribute naming
- * another name: a file renamed by hand), or only a tombstone (a file copied in by hand), are
- * <em>adopted</em>: hashed, given a version from the file's modification time (see
- * {@link #adoptedVersion}), and committed like any other object. Files whose names break the
- * {@linkplain Names name rules} or are not valid UTF-8, directories and symbolic links are left
- * alone (a WARNING at each open) and never served. One INFO line reports what recovery did.
- * The JVM must run with a UTF-8 locale (LANG=C.UTF-8) to store non-ASCII names; open() warns if not.
- *
- * <h2>Capacity</h2>
- * With a quota ({@code capacityBytes > 0}), used = the sum of live objects' sizes (tombstones count
- * 0); a write reserves its bytes as they arrive and fails with {@link StoreFullException} as soon
- * as committed + in-flight bytes would exceed the quota (so a replacement needs room for both
- * copies while it is written, as on a real disk). Without a quota the file system is the limit:
- * a write fails once the disk's usable space would drop below a small reserve
- * (min(64 MiB, 1% of the disk)). A real ENOSPC or EDQUOT during a write or fsync is reported
- * as {@link StoreFullException} too. Either way the partial temp file is deleted at once.
- *
- * <p>Thread-safe. Commits of one name are serialized by a striped lock (a fixed array, so it
- * never grows); different names commit in parallel.
+ * <p>This class is the store's entry point; behind it:
+ * <ul>
+ * <li>{@link Layout}: where everything is on disk;</li>
+ * <li>{@link MetaCarrier}: where an object's metadata is kept (on its data file, or in a file);</li>
+ * <li>{@link Writes} and {@link StagedWrite}: the commit, delete and forget protocols;</li>
+ * <li>{@link ObjectReader}: verified reads;</li>
+ * <li>{@link Index}: what is stored and the damage known of it, and the per-name locks;</li>
+ * <li>{@link Recovery}: opening, after a clean stop or a crash;</li>
+ * <li>{@link Quota}: room for writes;</li>
+ * <li>{@link VersionClock}: the versions of writes.</li>
+ * </ul>
+ * Thread-safe.
  */
 public final class ObjectStore implements AutoCloseable {
     /** Bytes per checksummed block. */
@@ -109,7 +71,7 @@ public final class ObjectStore implements AutoCloseable {
      * Opens (creating if needed) the store in {@code dataDir}; {@code capacityBytes} 0 means
      * counting against the file system. Recovers from a crash: finishes or discards interrupted
      * commits, deletes temp files, rebuilds the in-memory index from the metadata files, adopts
-     * files that have none (see the class comment).
+     * files that have none (see {@link Recovery}).
      */
     public static ObjectStore open(Path dataDir, long capacityBytes) throws IOException {
         return open(dataDir, capacityBytes, Clock.systemUTC());
@@ -117,30 +79,31 @@ public final class ObjectStore implements AutoCloseable {
 
     /** As {@link #open(Path, long)}, versioning with {@code wall} as this node's wall clock. */
     public static ObjectStore open(Path dataDir, long capacityBytes, Clock wall) throws IOException {
-        Path dir = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
+        Path dir = directory(dataDir);
         return new ObjectStore(dir, Math.max(0, capacityBytes), Disk.of(dir), wall);
     }
 
     /** As {@link #open(Path, long)} with a given view of the disk (tests). */
     static ObjectStore open(Path dataDir, long capacityBytes, Disk disk) throws IOException {
+        return new ObjectStore(directory(dataDir), Math.max(0, capacityBytes), disk, Clock.systemUTC());
+    }
+
+    private static Path directory(Path dataDir) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
-        return new ObjectStore(dir, Math.max(0, capacityBytes), disk, Clock.systemUTC());
-    }
-
-    /** True when new objects carry their metadata in an extended attribute (see "On disk"). */
-    boolean inlineMeta() {
-        return carrier.inline();
-    }
-
-    /** Test hook: metadata longer than {@code bytes} goes to a file (0: all of it, as without extended attributes). */
-    void inlineMetaLimit(int bytes) {
-        carrier.inlineLimit = bytes;
+        return dir;
     }
 
     public Path dataDir() {
         return layout.data;
+    }
+
+    /**
+     * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
+     * checks the name.
+     */
+    public Path fileOf(String name) {
+        return layout.dataFile(name);
     }
 
     // ------------------------------------------------------------------ writes
@@ -200,38 +163,7 @@ public final class ObjectStore implements AutoCloseable {
     public ObjectReader read(String name) throws IOException {
         Path file = layout.dataFile(name);
         ensureOpen();
-        ReentrantLock l = index.lockFor(name);
-        l.lock();
-        try {
-            Entry e = index.get(name);
-            if (e == null || e.meta().tombstone()) {
-                throw new NoSuchFileException(name);
-            }
-            ObjectMeta m = e.meta();
-            if (e.unservable() != null) {
-                throw new CorruptObjectException("'" + name + "' is not served: " + e.unservable());
-            }
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException ex) {
-                throw index.unservable(m, "its data file is missing");
-            } catch (IOException ex) {
-                throw index.unservable(m, "its data file cannot be opened (" + ex + ")");
-            }
-            try {
-                long size = ch.size();
-                if (size != m.size()) {
-                    throw index.unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
-                }
-            } catch (IOException ex) {
-                ch.close();
-                throw ex;
-            }
-            return new ObjectReader(index, m, ch);
-        } finally {
-            l.unlock();
-        }
+        return ObjectReader.open(index, name, file);
     }
 
     /** The live chunk objects of every upload of {@code chunkName} held here. */
@@ -276,7 +208,10 @@ public final class ObjectStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ clock and capacity
 
-    /** A new version from this node's {@link VersionClock}: larger than every version stored or seen here. */
+    /**
+     * A new version from this node's {@link VersionClock}: larger than every version stored or
+     * seen here (the clock moves past every version committed here and found at open).
+     */
     public long nextVersion() {
         return clock.next();
     }
@@ -317,15 +252,10 @@ public final class ObjectStore implements AutoCloseable {
         releaseLock();
     }
 
-    /** Test hook: stop as a crash would, leaving the disk exactly as it is. */
-    void abandon() {
-        closed = true;
-        releaseLock();
-    }
-
-    /** Test hook: stops the commit, delete and forget protocols where {@code faults} says (see {@link Faults}). */
-    void faults(Faults faults) {
-        writes.faults = faults;
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("the object store in " + layout.data + " is closed");
+        }
     }
 
     private void releaseLock() {
@@ -336,19 +266,26 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ test hooks
 
-    private void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IOException("the object store in " + layout.data + " is closed");
-        }
+    /** Stops as a crash would, leaving the disk exactly as it is. */
+    void abandon() {
+        closed = true;
+        releaseLock();
     }
 
-    /**
-     * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
-     * checks the name.
-     */
-    public Path fileOf(String name) {
-        return layout.dataFile(name);
+    /** Stops the commit, delete and forget protocols where {@code faults} says (see {@link Faults}). */
+    void faults(Faults faults) {
+        writes.faults = faults;
+    }
+
+    /** True when new objects carry their metadata in an extended attribute. */
+    boolean inlineMeta() {
+        return carrier.inline();
+    }
+
+    /** Metadata longer than {@code bytes} goes to a file (0: all of it, as without extended attributes). */
+    void inlineMetaLimit(int bytes) {
+        carrier.inlineLimit = bytes;
     }
 }
