@@ -30,7 +30,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -364,24 +363,12 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
         }
         Pieces pieces;
         try {
-            pieces = reader.pieces(0, m.size());
+            pieces = reader.piecesClosingSource(0, m.size());
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
         }
-        x.stream(200, m.size(), m.blockSize(), new Pieces() {
-            @Override
-            public int fill(ByteBuffer into) throws IOException {
-                return pieces.fill(into);
-            }
-
-            @Override
-            public void close() throws IOException {
-                try (reader) {
-                    pieces.close();
-                }
-            }
-        }, new Exchange.StreamFailure() {
+        x.stream(200, m.size(), m.blockSize(), pieces, new Exchange.StreamFailure() {
             @Override
             public void beforeStart(Exchange ex, Throwable e) {
                 // the status line is not out: a damaged copy is answered as such, not sent
