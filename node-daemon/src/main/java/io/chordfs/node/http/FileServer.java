@@ -25,7 +25,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -706,17 +705,17 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
             w.close();
             throw e;
         }
-        OutputStream sink = new LimitedOutputStream(w.out(), options.maxObjectBytes(), name);
+        StagedBody body = new StagedBody(w, options.maxObjectBytes());
         x.readBody(new Exchange.BodySink() {
             @Override
             public void data(ByteBuf bytes) throws IOException {
-                bytes.readBytes(sink, bytes.readableBytes());
+                body.write(bytes);
             }
 
             @Override
             public void end() throws IOException {
                 try (w) {
-                    sink.close();
+                    body.finish();
                     String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
                     Committed done;
                     try {

@@ -28,7 +28,6 @@ import io.netty.channel.EventLoopGroup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -207,7 +206,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             public void end() throws IOException {
                 Committed done;
                 try (w) {
-                    out.close();
+                    body.finish();
                     if (version != null) {
                         ObjectMeta meta = w.commit(version, modified != null ? modified : clock.wallMillis(), sha);
                         done = new Committed(meta, w.created());
@@ -241,7 +240,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             @Override
             public void end() throws IOException {
                 try {
-                    out.close();
+                    body.finish();
                     if (!sha.equals(w.sha256())) {
                         throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
                     }
@@ -277,16 +276,16 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
     /** A body written into a staged write as it arrives; the write is discarded if the body fails. */
     private abstract static class Sink implements Exchange.BodySink {
         final StagedWrite w;
-        final OutputStream out;
+        final StagedBody body;
 
         Sink(StagedWrite w) {
             this.w = w;
-            this.out = w.out();
+            this.body = new StagedBody(w, Long.MAX_VALUE);
         }
 
         @Override
         public void data(ByteBuf bytes) throws IOException {
-            bytes.readBytes(out, bytes.readableBytes());
+            body.write(bytes);
         }
 
         @Override
