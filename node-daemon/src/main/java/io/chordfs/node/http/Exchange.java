@@ -28,8 +28,8 @@ import java.util.OptionalLong;
 /**
  * One request and its answer on an {@link HttpHost}. The handler reads the head, then either
  * answers at once or takes the body with {@link #readBody}, which feeds it to a {@link BodySink}
- * as it arrives; answers go out with {@link #respond}, {@link #respondEmpty} or, streamed from
- * {@link Pieces}, {@link #stream}. Methods may be called from any thread; the handler and a sink's
+ * as it arrives (once the handler has returned); answers go out with {@link #respond},
+ * {@link #respondEmpty} or, streamed from {@link Pieces}, {@link #stream}. Methods may be called from any thread; the handler and a sink's
  * calls run on the host's workers, one at a time per exchange, and never wait for the client.
  */
 public final class Exchange {
@@ -82,6 +82,8 @@ public final class Exchange {
     private boolean bodyDone;
     private Throwable gone;
     private boolean continueSent;
+    /** The handler is still running: the sink waits for it, so the two never run at once. */
+    private boolean handling = true;
     private volatile boolean answered;
     private volatile Object attachment;
 
@@ -228,9 +230,38 @@ public final class Exchange {
         scheduleDrain();
     }
 
+    /** On the handler's worker: it returned; a body it asked for starts to flow to the sink. */
+    void handlerReturned() {
+        synchronized (this) {
+            handling = false;
+        }
+        scheduleDrain();
+    }
+
+    /**
+     * On the handler's worker: it threw. A body it asked for is not fed to the sink (it would
+     * store what the client is told failed); the sink hears of the failure instead.
+     */
+    void handlerFailed(Throwable cause) {
+        boolean stopSink;
+        long dropped = 0;
+        synchronized (this) {
+            handling = false;
+            stopSink = sink != null && !bodyDone;
+            if (stopSink) {
+                bodyDone = true; // in the same breath, so no drain can start
+                dropped = dropQueued();
+            }
+        }
+        if (stopSink) {
+            conn.bodyConsumed(dropped);
+            sink.failed(cause);
+        }
+    }
+
     private void scheduleDrain() {
         synchronized (this) {
-            if (sink == null || draining || bodyDone || queue.isEmpty() && !lastArrived && gone == null) {
+            if (sink == null || handling || draining || bodyDone || queue.isEmpty() && !lastArrived && gone == null) {
                 return;
             }
             draining = true;
@@ -287,30 +318,34 @@ public final class Exchange {
 
     /** Stops feeding the sink: what is queued and what still comes is thrown away. */
     private void finishBody(Throwable cause) {
-        long dropped = 0;
+        long dropped;
         synchronized (this) {
             bodyDone = true;
             draining = false;
-            for (HttpContent c; (c = queue.poll()) != null; ) {
-                dropped += c.content().readableBytes();
-                c.release();
-            }
+            dropped = dropQueued();
         }
         conn.bodyConsumed(dropped);
         sink.failed(cause);
     }
 
+    /** Releases what is queued; returns its bytes, for the caller to give back. Holds this. */
+    private long dropQueued() {
+        long dropped = 0;
+        for (HttpContent c; (c = queue.poll()) != null; ) {
+            dropped += c.content().readableBytes();
+            c.release();
+        }
+        return dropped;
+    }
+
     /** On the event loop, when the connection closes: what is still queued goes. */
     void release() {
-        long dropped = 0;
+        long dropped;
         synchronized (this) {
             if (draining) {
                 return; // the drain finds gone set and cleans up
             }
-            for (HttpContent c; (c = queue.poll()) != null; ) {
-                dropped += c.content().readableBytes();
-                c.release();
-            }
+            dropped = dropQueued();
         }
         conn.bodyConsumed(dropped);
     }
@@ -365,12 +400,25 @@ public final class Exchange {
         conn.abort();
     }
 
-    /** Marks the answer as started; false when it had been already. */
-    synchronized boolean startAnswer() {
-        if (answered) {
-            return false;
+    /**
+     * Marks the answer as started; false when it had been already. Body bytes queued before an
+     * answer that does not read them go back at once (the rest is dropped as it comes), so the
+     * connection's buffer and the host's budget are free again.
+     */
+    boolean startAnswer() {
+        long dropped = 0;
+        synchronized (this) {
+            if (answered) {
+                return false;
+            }
+            answered = true;
+            if (sink == null) {
+                dropped = dropQueued();
+            }
         }
-        answered = true;
+        if (dropped > 0) {
+            conn.bodyConsumed(dropped); // also resumes a connection paused for its buffer
+        }
         return true;
     }
 

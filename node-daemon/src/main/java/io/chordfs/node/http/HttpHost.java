@@ -199,8 +199,11 @@ public final class HttpHost implements AutoCloseable {
                 try {
                     handler.handle(x);
                 } catch (Throwable e) {
+                    x.handlerFailed(e);
                     failed(x, e);
+                    return;
                 }
+                x.handlerReturned();
             });
         } catch (RejectedExecutionException e) {
             queuedRequests.decrementAndGet();
@@ -372,6 +375,10 @@ public final class HttpHost implements AutoCloseable {
         private void accept(Object msg) {
             if (msg instanceof HttpRequest request) {
                 start(request);
+                if (request.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg); // a full request, its body never read; next() closes once answered
+                    return;
+                }
             }
             if (msg instanceof HttpContent content) {
                 Exchange x = current;

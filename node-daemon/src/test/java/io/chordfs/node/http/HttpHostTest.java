@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.chordfs.node.http.Fixture.assertClosedWithin;
@@ -32,9 +33,11 @@ class HttpHostTest {
     /** Answers /hello, counts a body at /count, holds a body at /gated until the gate opens, refuses /reject unread. */
     static final class TestHandler implements HttpHost.HttpHandler {
         final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger sinkEnds = new AtomicInteger();
+        final AtomicInteger sinkFailures = new AtomicInteger();
 
         @Override
-        public void handle(Exchange x) {
+        public void handle(Exchange x) throws InterruptedException {
             switch (x.rawPath()) {
                 case "/hello" -> x.respond(200, "text/plain", bytes("hello " + x.rawQuery()));
                 case "/count", "/gated" -> {
@@ -60,6 +63,35 @@ class HttpHostTest {
                     });
                 }
                 case "/reject" -> x.respond(401, "text/plain", bytes("no"));
+                case "/slow-ok" -> { // answers, unread, after its body has been queued
+                    Thread.sleep(300);
+                    x.respond(200, "text/plain", bytes("ok"));
+                }
+                case "/slow-refuse" -> {
+                    Thread.sleep(500);
+                    x.answerHeaders().set("Connection", "close");
+                    x.respond(401, "text/plain", bytes("no"));
+                }
+                case "/throw-after-read" -> {
+                    x.readBody(new Exchange.BodySink() {
+                        @Override
+                        public void data(ByteBuf b) {
+                        }
+
+                        @Override
+                        public void end() {
+                            sinkEnds.incrementAndGet();
+                            x.respond(200, "text/plain", bytes("stored"));
+                        }
+
+                        @Override
+                        public void failed(Throwable cause) {
+                            sinkFailures.incrementAndGet();
+                        }
+                    });
+                    Thread.sleep(200);
+                    throw new IllegalArgumentException("the handler failed after asking for the body");
+                }
                 default -> error(x, 404, "no such thing");
             }
         }
@@ -300,6 +332,74 @@ class HttpHostTest {
         sender.join(30_000);
         assertEquals(size + "", readAnswer(s.getInputStream()).split("\r\n\r\n", 2)[1]);
         assertEquals(0, host.bodyBudget.used(), "every byte held was given back");
+    }
+
+    private void awaitBudgetEmpty() throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (host.bodyBudget.used() != 0 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, host.bodyBudget.used(), "every body byte held was given back");
+    }
+
+    /** Bodies that came before an answer that does not read them are given back, request after request. */
+    @Test
+    void bodiesQueuedBeforeAnUnreadKeepAliveAnswerAreGivenBack() throws Exception {
+        start(HostLimits.defaults());
+        Socket s = connect("127.0.0.1");
+        for (int i = 0; i < 5; i++) {
+            String answer = exchange(s, "POST /slow-ok HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n"
+                    + "z".repeat(10_000));
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        }
+        assertTrue(exchange(s, "GET /hello?after HTTP/1.1\r\nHost: x\r\n\r\n").endsWith("hello after"));
+        awaitBudgetEmpty();
+    }
+
+    /** A refusal after more than the connection's buffer of body was queued: the rest is drained and the connection closed. */
+    @Test
+    void aLateRefusalOfABodyPastTheBufferDrainsAndCloses() throws Exception {
+        start(HostLimits.defaults().withBudgets(64 * 1024, 64L << 20, 64L << 20)
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        Socket s = connect("127.0.0.1");
+        OutputStream out = s.getOutputStream();
+        int size = 4 << 20;
+        Thread sender = new Thread(() -> {
+            try {
+                out.write(bytes("POST /slow-refuse HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n"));
+                byte[] chunk = new byte[64 * 1024];
+                for (int sent = 0; sent < size; sent += chunk.length) {
+                    out.write(chunk);
+                }
+                out.flush();
+            } catch (IOException e) {
+                // closed by the server: fine
+            }
+        });
+        sender.setDaemon(true);
+        sender.start();
+        assertTrue(readAnswer(s.getInputStream()).startsWith("HTTP/1.1 401"));
+        assertClosedWithin(s, 5_000);
+        awaitBudgetEmpty();
+    }
+
+    /** A handler that throws after asking for the body is answered with its failure; its sink never stores the body. */
+    @Test
+    void aHandlerThatThrowsAfterReadBodyDoesNotRunItsSinkToTheEnd() throws Exception {
+        start(HostLimits.defaults());
+        Socket s = connect("127.0.0.1");
+        s.getOutputStream().write(bytes("POST /throw-after-read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"));
+        Thread.sleep(100);
+        s.getOutputStream().write(bytes("abcde"));
+        String answer = readAnswer(s.getInputStream());
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        long until = System.nanoTime() + 2_000_000_000L;
+        while (handler.sinkFailures.get() == 0 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, handler.sinkFailures.get(), "the sink learns of the failure");
+        assertEquals(0, handler.sinkEnds.get(), "and never ends");
+        awaitBudgetEmpty();
     }
 
     @Test
