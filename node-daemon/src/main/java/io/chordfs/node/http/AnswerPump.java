@@ -19,6 +19,13 @@ import java.util.List;
  * until the first {@code hold} bytes are had, so a failure within them is still an error answer.
  */
 final class AnswerPump {
+    /**
+     * An answer this small never waits for the answer budget: it fits in the socket's send buffer,
+     * so it leaves memory as soon as it is written, and clients that leave large answers unread
+     * (holding the budget until they are cut off) cannot hold up small ones.
+     */
+    static final int SMALL_ANSWER = 32 * 1024;
+
     private final Exchange x;
     private final HttpHost.Connection conn;
     private final HttpResponse head;
@@ -67,7 +74,9 @@ final class AnswerPump {
             int size = (int) Math.min(length - sent, ObjectStore.BLOCK_SIZE);
             long have = granted;
             granted = 0;
-            if (have == 0 && !budget.tryTake(size, () -> {
+            if (length <= SMALL_ANSWER) {
+                budget.take(size); // counted, never waited for: see SMALL_ANSWER
+            } else if (have == 0 && !budget.tryTake(size, () -> {
                 granted = size;
                 resume();
             })) {

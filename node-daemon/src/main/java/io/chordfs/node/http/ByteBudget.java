@@ -67,6 +67,11 @@ final class ByteBudget {
         }
     }
 
+    /** Whether someone waits for bytes: the budget is held by others. */
+    synchronized boolean hasWaiters() {
+        return !waiting.isEmpty();
+    }
+
     synchronized long used() {
         return used;
     }

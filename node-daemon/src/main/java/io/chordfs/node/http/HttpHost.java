@@ -73,6 +73,8 @@ public final class HttpHost implements AutoCloseable {
     /** After an answer that closes the connection, at most this much of an unread body is read, so the client sees the answer. */
     static final long DRAIN_LIMIT = 64L << 20;
     private static final int MAX_READ = 256 * 1024;
+    /** While answers wait for the answer budget, one that has not moved for this long is cut off. */
+    static final long SHED_NANOS = 5_000_000_000L;
 
     final String name;
     final HostLimits limits;
@@ -338,6 +340,14 @@ public final class HttpHost implements AutoCloseable {
                 w.run();
             }
             ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!(cause instanceof IOException)) { // a reset or a broken pipe is the client's way to leave
+                LOG.log(Level.WARNING, host.name + ": connection from " + remote() + " failed; closed", cause);
+            }
+            ch.close();
         }
 
         @Override
@@ -622,6 +632,9 @@ public final class HttpHost implements AutoCloseable {
                 lastWriteProgress = now;
             } else if (now - lastWriteProgress > l.writeTimeout().toNanos()) {
                 cutOff("answers not taken for " + l.writeTimeout().toSeconds() + " s");
+            } else if (now - lastWriteProgress > SHED_NANOS && host.answerBudget.hasWaiters()) {
+                // memory is short and others wait for it: the readers that stopped go first
+                cutOff("answers not taken for " + SHED_NANOS / 1_000_000_000L + " s while others waited for memory");
             }
         }
 

@@ -1,5 +1,7 @@
 package io.chordfs.node.http;
 
+import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.store.Pieces;
 import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +66,19 @@ class HttpHostTest {
                     });
                 }
                 case "/reject" -> x.respond(401, "text/plain", bytes("no"));
+                case "/stream" -> { // ?N: N bytes streamed through the answer pump
+                    long n = Long.parseLong(x.rawQuery());
+                    x.stream(200, n, 1, filler(n), new Exchange.StreamFailure() {
+                        @Override
+                        public void beforeStart(Exchange ex, Throwable e) {
+                            error(ex, 500, e.getMessage());
+                        }
+
+                        @Override
+                        public void afterStart(long sent, Throwable e) {
+                        }
+                    });
+                }
                 case "/slow-ok" -> { // answers, unread, after its body has been queued
                     Thread.sleep(300);
                     x.respond(200, "text/plain", bytes("ok"));
@@ -100,6 +116,24 @@ class HttpHostTest {
         public void error(Exchange x, int status, String message) {
             x.respond(status, "text/plain", bytes(message));
         }
+    }
+
+    /** {@code n} bytes of whatever the buffers hold, a block at most a piece. */
+    static Pieces filler(long n) {
+        return new Pieces() {
+            private long left = n;
+
+            @Override
+            public int fill(ByteBuffer into) {
+                if (left == 0) {
+                    return -1;
+                }
+                int k = (int) Math.min(left, Math.min(into.remaining(), ObjectStore.BLOCK_SIZE));
+                into.position(into.position() + k);
+                left -= k;
+                return k;
+            }
+        };
     }
 
     final TestHandler handler = new TestHandler();
@@ -400,6 +434,43 @@ class HttpHostTest {
         assertEquals(1, handler.sinkFailures.get(), "the sink learns of the failure");
         assertEquals(0, handler.sinkEnds.get(), "and never ends");
         awaitBudgetEmpty();
+    }
+
+    /**
+     * Clients that ask for large answers and read nothing hold the whole answer budget: small
+     * answers are still served at once, and while a large answer waits for memory the stalled
+     * readers are cut off after 5 s each, not the 60 s write timeout.
+     */
+    @Test
+    void unreadLargeAnswersHoldUpNeitherSmallAnswersNorLargeOnesForLong() throws Exception {
+        start(HostLimits.defaults().withBudgets(1 << 20, 64L << 20, 4L << 20));
+        for (int i = 0; i < 4; i++) {
+            Socket s = new Socket();
+            sockets.add(s);
+            s.setReceiveBufferSize(4096);
+            s.bind(new InetSocketAddress("127.0.0." + (10 + i), 0));
+            s.connect(host.address());
+            s.getOutputStream().write(bytes("GET /stream?" + (64 << 20) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+        }
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!host.answerBudget.exhausted() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(host.answerBudget.exhausted(), "the unread answers hold the budget");
+        long t0 = System.nanoTime();
+        Socket reader = connect("127.0.0.1");
+        String small = exchange(reader, "GET /stream?4096 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(small.startsWith("HTTP/1.1 200"), small);
+        assertEquals(4096, small.split("\r\n\r\n", 2)[1].length(), "the small answer whole");
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 2_000, "at once, not after the stalled readers are cut");
+        reader.setSoTimeout(40_000);
+        reader.getOutputStream().write(bytes("GET /stream?" + (8 << 20) + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+        InputStream in = reader.getInputStream();
+        String head = readHead(in);
+        assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        assertEquals(8 << 20, in.readNBytes(8 << 20).length, "the large answer whole");
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(waited < 40_000, "the stalled readers were shed well before the 60 s write timeout: " + waited + " ms");
     }
 
     @Test
