@@ -32,8 +32,12 @@ final class Wrk {
     }
 
     Result run(URI url, int threads, int connections, int seconds) throws IOException {
-        String out = Shell.output(seconds + 30L, List.of(binary.toString(), "-t", Integer.toString(threads), "-c",
-                Integer.toString(connections), "-d", seconds + "s", "--timeout", "10s", "--latency", url.toString()));
+        return parse(Shell.output(seconds + 30L, List.of(binary.toString(), "-t", Integer.toString(threads), "-c",
+                Integer.toString(connections), "-d", seconds + "s", "--timeout", "10s", "--latency", url.toString())));
+    }
+
+    /** wrk's report (with --latency) as a Result. */
+    static Result parse(String out) throws IOException {
         double rate = number(out, "Requests/sec:\\s+([0-9.]+)");
         long requests = (long) number(out, "([0-9]+) requests in");
         long errors = 0;
