@@ -460,7 +460,8 @@ final class StalledBench {
             }
         }
 
-        private static Response parse(byte[] raw) throws IOException {
+        /** A whole answer as read to the end of the connection: status and body (chunked or not). */
+        static Response parse(byte[] raw) throws IOException {
             String text = new String(raw, StandardCharsets.ISO_8859_1);
             int end = text.indexOf("\r\n\r\n");
             if (!text.startsWith("HTTP/1.") || end < 0) {
