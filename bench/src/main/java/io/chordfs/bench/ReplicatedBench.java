@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A replicated upload as an operator does it (issue 16): {@code fs-client.jar upload} of one large
  * file, a process of its own, into {@code node-daemon.jar local --nodes 3} (R = 3), a process of
- * its own. For each round: the disk's fsynced write bandwidth right before (the ceiling is that ÷ R),
+ * its own. For each round: the disk's fsynced write bandwidth right before and after (the ceiling is
+ * their mean ÷ R; the disk of a shared machine moves a lot between two probes),
  * the upload's wall time, and the CPU seconds per GiB of the node process (the three nodes
  * together) and of the client process, from /proc: utime + stime of the node process before and
  * after, and the client's own at its exit (cutime + cstime of the shell that waited for it).
@@ -29,7 +30,7 @@ final class ReplicatedBench {
                                         fs-client (its fat jar, a process) uploads one --size file
                                         to node-daemon local --nodes 3 (its fat jar, a process), R = 3,
                                         --rounds times after one --warm upload: MB/s against the
-                                        fsynced disk bandwidth ÷ 3 measured right before each round,
+                                        fsynced disk bandwidth ÷ 3 (probed before and after each round),
                                         and CPU-seconds per GiB of the node process and of the client
                                         process (/proc); jars default to <repo>/*/target
             """;
@@ -98,18 +99,18 @@ final class ReplicatedBench {
             System.out.println("warm-up: " + Sizes.format(warm) + " uploaded once");
             List<Round> done = new ArrayList<>();
             for (int r = 1; r <= rounds; r++) {
-                StorageBench.sync();
-                double disk = ClientBench.diskMBps(work.resolve("disk-probe.bin"), DISK_PROBE_MIB);
-                StorageBench.sync();
+                double before = diskProbe(work);
                 String name = "big-" + r + ".bin";
                 Round one = upload(clientJar, big, name, entry, work, ring);
+                fsClient(clientJar, work, "rm", name, entry); // every round on the same disk space
+                double after = diskProbe(work);
+                double disk = (before + after) / 2;
                 one = new Round(disk, one.seconds(), one.nodeCpu(), one.clientCpu(), one.machineBusy());
                 done.add(one);
-                System.out.printf(Locale.ROOT, "round %d: disk %.0f MB/s (÷ 3: %.0f); upload %.2f s = %.0f MB/s = %.2f of disk÷3;"
-                                + " CPU-s per GiB: nodes %.2f, client %.2f; machine busy %.2f of %d cores%n", r, disk, disk / R,
-                        one.seconds(), one.mbps(size), one.mbps(size) / (disk / R), one.nodeCpu() / (size / GIB),
+                System.out.printf(Locale.ROOT, "round %d: disk %.0f MB/s before, %.0f after, mean ÷ 3: %.0f; upload %.2f s = %.0f MB/s"
+                                + " = %.2f of disk÷3; CPU-s per GiB: nodes %.2f, client %.2f; machine busy %.2f of %d cores%n", r, before,
+                        after, disk / R, one.seconds(), one.mbps(size), one.mbps(size) / (disk / R), one.nodeCpu() / (size / GIB),
                         one.clientCpu() / (size / GIB), one.machineBusy(), Runtime.getRuntime().availableProcessors());
-                fsClient(clientJar, work, "rm", name, entry); // every round on the same disk space
             }
             System.out.println();
             System.out.printf(Locale.ROOT, "%-6s %10s %8s %12s %12s %16s %17s%n", "round", "disk MB/s", "disk÷3", "upload MB/s",
@@ -140,6 +141,14 @@ final class ReplicatedBench {
             }
             StorageBench.deleteTree(work);
         }
+    }
+
+    /** The disk's fsynced write bandwidth (8 MiB writes, each fsynced, as a node commits a chunk), after a sync. */
+    private static double diskProbe(Path work) throws Exception {
+        StorageBench.sync();
+        double mbps = ClientBench.diskMBps(work.resolve("disk-probe.bin"), DISK_PROBE_MIB);
+        StorageBench.sync();
+        return mbps;
     }
 
     /** One {@code fs-client upload}, timed, with the node process's and its own CPU seconds. */
