@@ -12,8 +12,7 @@ public final class Main {
 
               hops [N ...]              simulated rings (default 10 100 1000 10000): mean and max lookup
                                         hops next to (1/2)·log2 N, and simulation cost
-              rpc [SECONDS]             find_successor on one node over loopback: p50/p99 latency and
-                                        throughput with 1 and with 8 concurrent clients (default 5 s each)
+            """ + RpcBench.USAGE + """
               client [--size 1GiB] [--files 10000] [--rounds 3]
                                         fs-client through 3 nodes (R = 3), after a warm-up: a large
                                         file up and down (best of --rounds) and many 4 KiB files up
@@ -35,6 +34,7 @@ public final class Main {
         switch (argv[0]) {
             case "hops" -> HopsBench.run(rest);
             case "rpc" -> RpcBench.run(rest);
+            case "rpc-node" -> RpcBench.node(); // the node that `rpc` starts in a JVM of its own
             case "repair" -> RepairBench.run(rest);
             case "client" -> io.chordfs.client.ClientBench.run(rest);
             case "storage" -> StorageBench.run(rest);

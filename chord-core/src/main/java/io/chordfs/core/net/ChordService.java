@@ -8,11 +8,14 @@ import io.chordfs.core.chord.Transport;
 import io.chordfs.core.chord.Wire;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.EventLoops;
 import io.chordfs.core.rpc.RpcClient;
 import io.chordfs.core.rpc.RpcHandler;
 import io.chordfs.core.rpc.RpcLimits;
 import io.chordfs.core.rpc.RpcServer;
 
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -21,13 +24,13 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * A {@link ChordNode} on real sockets: msgpack-rpc server and client, the system clock, and one
- * event-loop thread that runs every step of the node, so the node itself needs no locks.
+ * event loop that runs every step of the node, so the node itself needs no locks. The RPC port's
+ * connections live on that same loop (idle ones cost memory, not a thread).
  */
 public final class ChordService implements AutoCloseable {
     /** Lookups are forwarded hop by hop, so the first hop waits longer than a plain call. */
@@ -71,19 +74,16 @@ public final class ChordService implements AutoCloseable {
         }
     }
 
-    private final ScheduledThreadPoolExecutor loop;
+    private final IoEventLoopGroup loopGroup;
+    private final EventLoop loop;
     private final RpcClient client;
     private final RpcServer server;
     private final ChordNode node;
     private volatile ChordListener listener = ChordListener.NONE;
 
     private ChordService(Options options) throws IOException {
-        loop = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "chord-loop-" + options.announceIp() + ":" + options.port());
-            t.setDaemon(true);
-            return t;
-        });
-        loop.setRemoveOnCancelPolicy(true);
+        loopGroup = EventLoops.newGroup(1, "chord-loop-" + options.announceIp() + ":" + options.port());
+        loop = loopGroup.next();
         client = new RpcClient(options.limits());
         // The port is known only once bound, and the id may derive from it, so the node is made
         // after the server; the handler defers to it through a holder until then.
@@ -92,18 +92,21 @@ public final class ChordService implements AutoCloseable {
             RpcHandler handler = new RpcHandler() {
                 @Override
                 public CompletableFuture<Object> handle(String method, List<Object> params) {
-                    return onLoop(() -> holder[0].handle(method, params));
+                    return holder[0].handle(method, params);
                 }
 
                 @Override
                 public CompletableFuture<Object> notification(String method, List<Object> params) {
-                    return onLoop(() -> holder[0].handleNotification(method, params));
+                    return holder[0].handleNotification(method, params);
                 }
             };
-            server = RpcServer.start(new InetSocketAddress(options.bindIp(), options.port()), handler, options.limits());
+            // The server runs on the node's own loop, so the handler is called on it: a request is
+            // read, handled and answered on one thread, with no hand-off (see README, Performance).
+            server = RpcServer.start(new InetSocketAddress(options.bindIp(), options.port()), handler,
+                    options.limits(), loopGroup);
         } catch (IOException | RuntimeException e) {
             client.close();
-            loop.shutdownNow();
+            loopGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
         int port = server.address().getPort();
@@ -180,13 +183,10 @@ public final class ChordService implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        loop.shutdownNow();
+        // Waiting on the loop from the loop itself (a listener that closes) would block it for good.
+        long wait = loop.inEventLoop() ? 0 : 5;
+        loopGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(wait, TimeUnit.SECONDS);
         client.close();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void tickSafely() {

@@ -5,8 +5,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Serves the requests and notifications an {@link RpcServer} receives. Called on the
- * connection's reader thread, so it must return quickly; the work itself may complete the
- * future later on any thread.
+ * connection's event loop, which serves many other connections, so it must return quickly and
+ * never block; the work itself may complete the future later on any thread.
  */
 @FunctionalInterface
 public interface RpcHandler {

@@ -21,9 +21,12 @@
  *       the reason: malformed msgpack, ext types, end of stream inside a message, a message over
  *       {@code maxFrameBytes} or deeper than {@code maxDepth}, a message that is not an array
  *       starting with a known type, a request without a usable msgid, a malformed notification.
+ *       The close lingers: what the peer still sends is read and dropped (at most a second), so
+ *       it sees the end of the stream rather than a reset.
  * </ul>
  *
- * <p>Threads: the server handler is called on the connection's reader thread and must return
- * quickly; client futures complete on the client's threads, so their callbacks must not block.
+ * <p>Threads: the server runs on Netty event loops (one of its own by default); the handler is
+ * called on the connection's event loop and must return quickly. Client futures complete on the
+ * client's threads, so their callbacks must not block.
  */
 package io.chordfs.core.rpc;

@@ -23,18 +23,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Garbage thrown at a real node never stops it serving well-behaved peers. */
 class MalformedInputTest {
+    /**
+     * How long each junk connection may take to be answered or closed. Generous: the first one is
+     * the node's first connection ever, which loads the server's classes on the node loop (each one
+     * also instrumented when a fuzz test ran earlier in the same JVM) and has taken over 2 s on a
+     * loaded machine. A connection the node leaves waiting is still caught: it would end only at
+     * the idle timeout, minutes later.
+     */
+    private static final Duration ANSWER_DEADLINE = Duration.ofSeconds(30);
+
     @Test
     void randomBytesAndBadCallsLeaveTheNodeServing() throws Exception {
         try (ChordService node = ChordService.start(ChordService.Options.of("127.0.0.1", 0)
                 .withChord(ChordConfig.defaults().withPeriods(50, 50)));
              RpcClient client = new RpcClient(RpcLimits.defaults())) {
             node.create().get();
+            assertTrue(RpcLimits.defaults().idleTimeout().compareTo(ANSWER_DEADLINE.multipliedBy(2)) > 0,
+                    "the deadline must stay well under the idle timeout, or an idle close would pass");
             Random random = new Random(5);
             for (int i = 0; i < 200; i++) {
                 byte[] junk = new byte[1 + random.nextInt(i % 10 == 0 ? 4096 : 64)];
                 random.nextBytes(junk);
                 try (Socket s = new Socket(node.self().ip(), node.self().port())) {
-                    s.setSoTimeout(2_000);
+                    s.setSoTimeout((int) ANSWER_DEADLINE.toMillis());
                     OutputStream out = s.getOutputStream();
                     out.write(junk);
                     out.flush();

@@ -5,9 +5,10 @@ import io.chordfs.core.chord.ChordListener;
 import io.chordfs.core.chord.ClusterSecret;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.EventLoops;
 import io.chordfs.node.http.FileServer;
+import io.chordfs.node.http.PeerServer;
 import io.chordfs.node.peer.PeerClient;
-import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.replica.Drain;
 import io.chordfs.node.replica.JoinHandover;
@@ -17,6 +18,7 @@ import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.RingListing;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
+import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,7 +36,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NodeDaemon.class.getName());
-    private static final int PEER_THREADS = 8;
     public static final long DEFAULT_REPAIR_MS = 5_000;
     public static final long DEFAULT_DRAIN_MS = 120_000;
     /** Long enough for any replica that missed a delete to come back and learn of it. */
@@ -175,10 +176,13 @@ public final class NodeDaemon implements AutoCloseable {
     private final PeerServer peerServer;
     private final RingListing listing;
     private final FileServer fileServer;
+    private final EventLoopGroup loops;
     private volatile Runnable onKilled = () -> { };
 
     private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, Uploads uploads,
-                       RepairLoop repair, PeerServer peerServer, RingListing listing, FileServer fileServer) {
+                       RepairLoop repair, PeerServer peerServer, RingListing listing, FileServer fileServer,
+                       EventLoopGroup loops) {
+        this.loops = loops;
         this.uploads = uploads;
         this.store = store;
         this.chord = chord;
@@ -208,8 +212,6 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** Opens the store and binds all three ports; the node is in no ring until create or join. */
     public static NodeDaemon start(Config c) throws IOException {
-        // The JDK reads its HTTP server settings once, when the first server of the JVM starts.
-        FileServer.configureJdkHttpServer(c.http());
         ObjectStore store = ObjectStore.open(c.dataDir(), c.capacityBytes(), c.clock());
         ChordService chord = null;
         Replicator replicator = null;
@@ -217,6 +219,7 @@ public final class NodeDaemon implements AutoCloseable {
         RepairLoop repair = null;
         PeerServer peerServer = null;
         RingListing listing = null;
+        EventLoopGroup loops = null;
         try {
             // One secret for the node's every proof: Chord membership and the transfer port alike.
             ClusterSecret secret = ClusterSecret.of(c.clusterSecret());
@@ -234,20 +237,26 @@ public final class NodeDaemon implements AutoCloseable {
             router.onDamage(repair::trigger);
             int port = chord.self().port();
             ChordService ring = chord;
-            peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), store, replicator,
-                    new JoinHandover(chord, store, peers, router), () -> ring.node().inRing(), secret, chord.self(),
-                    PEER_THREADS);
+            // Both HTTP ports share the event loops; each has its own workers, so a flood of clients
+            // on 5058 never starves the replica writes other owners send to 5059.
+            loops = EventLoops.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "http-" + port);
+            peerServer = PeerServer.start(new InetSocketAddress(c.listenIp(), PortLayout.peer(port)), c.http().host(),
+                    loops, store, replicator, new JoinHandover(chord, store, peers, router)::handOver,
+                    () -> ring.node().inRing(), secret, chord.self());
             listing = RingListing.of(chord, store, peers);
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
-                    listing, c.http());
+                    listing, c.http(), loops);
             files.collectWith(uploads);
-            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, listing, files);
+            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, listing, files, loops);
         } catch (IOException | RuntimeException e) {
             if (listing != null) {
                 listing.close();
             }
             if (peerServer != null) {
                 peerServer.close();
+            }
+            if (loops != null) {
+                loops.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             }
             if (repair != null) {
                 repair.close();
@@ -344,6 +353,7 @@ public final class NodeDaemon implements AutoCloseable {
         uploads.close();
         replicator.close();
         chord.close();
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         store.close();
     }
 

@@ -4,6 +4,7 @@ import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.Names;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;
+import io.chordfs.node.store.TooLargeException;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
 package io.chordfs.node.http;
 
+import io.chordfs.node.store.TooLargeException;
+
 import java.io.IOException;
 import java.io.OutputStream;
 

@@ -2,6 +2,7 @@ package io.chordfs.node.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -124,17 +125,20 @@ final class MultipartParser {
 
     /** Takes the next bytes of the body and tells the listener everything they decide. */
     void feed(byte[] b, int off, int len) throws IOException {
-        while (len > 0 && state != State.DONE) {
+        feed(ByteBuffer.wrap(b, off, len));
+    }
+
+    /** Takes the bytes remaining in {@code src} (a direct buffer from the socket too), advancing it. */
+    void feed(ByteBuffer src) throws IOException {
+        while (src.hasRemaining() && state != State.DONE) {
             if (pos > 0) {
                 System.arraycopy(buf, pos, buf, 0, lim - pos);
                 lim -= pos;
                 pos = 0;
             }
-            int n = Math.min(len, buf.length - lim);
-            System.arraycopy(b, off, buf, lim, n);
+            int n = Math.min(src.remaining(), buf.length - lim);
+            src.get(buf, lim, n);
             lim += n;
-            off += n;
-            len -= n;
             process();
         }
     }

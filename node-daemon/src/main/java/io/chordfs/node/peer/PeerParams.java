@@ -11,13 +11,13 @@ import java.util.Map;
  * What node-to-node requests carry in headers and query strings, parsed. Bad input is an
  * IllegalArgumentException, which the peer server answers with 400 before it touches the store.
  */
-final class PeerParams {
-    static final int MAX_BUCKETS = 4096;
+public final class PeerParams {
+    public static final int MAX_BUCKETS = 4096;
 
     private PeerParams() {}
 
     /** A numeric header ({@code X-ChordFS-Version}, {@code -Modified}), or null when absent. */
-    static Long number(String header, String value) {
+    public static Long number(String header, String value) {
         if (value == null) {
             return null;
         }
@@ -29,7 +29,7 @@ final class PeerParams {
     }
 
     /** {@code X-ChordFS-Sha256}, or null when absent: the value becomes the stored object's checksum, so it must be one. */
-    static String sha256(String value) {
+    public static String sha256(String value) {
         if (value != null && !HttpPut.isSha256Hex(value)) {
             throw new IllegalArgumentException(PeerHeaders.SHA256 + " must be 64 lower-case hex digits");
         }
@@ -37,7 +37,7 @@ final class PeerParams {
     }
 
     /** A prepared write's id: 16 to 64 hex digits. */
-    static String tx(String value) {
+    public static String tx(String value) {
         if (value == null || value.length() < 16 || value.length() > 64
                 || !value.chars().allMatch(ch -> ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
             throw new IllegalArgumentException("a prepared write's id is 16 to 64 lower-case hex digits");
@@ -46,7 +46,7 @@ final class PeerParams {
     }
 
     /** {@code a=1&b=2}: names as sent, values percent-decoded; a pair without '=' is ignored, a later one wins. */
-    static Map<String, String> query(String raw) {
+    public static Map<String, String> query(String raw) {
         Map<String, String> q = new HashMap<>();
         if (raw != null) {
             for (String pair : raw.split("&")) {
@@ -60,14 +60,14 @@ final class PeerParams {
     }
 
     /** The (from, to] of a listing or digest request: two ids, 0 when absent. */
-    static long[] range(Map<String, String> query) {
+    public static long[] range(Map<String, String> query) {
         long from = id(query, "from");
         long to = id(query, "to");
         return new long[] {from, to};
     }
 
     /** How many digest buckets (default 64), 1 to {@link #MAX_BUCKETS}. */
-    static int buckets(Map<String, String> query) {
+    public static int buckets(Map<String, String> query) {
         int buckets;
         try {
             buckets = Integer.parseInt(query.getOrDefault("buckets", "64"));

@@ -4,6 +4,7 @@ import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.ConflictException;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.StoreFullException;
+import io.chordfs.node.store.TooLargeException;
 
 /**
  * The one map between failures and HTTP statuses, for both ports: the file server and the
@@ -25,6 +26,9 @@ public final class Statuses {
         if (e instanceof ForwardRefusedException) {
             return 502;
         }
+        if (e instanceof TooLargeException) {
+            return 413;
+        }
         if (e instanceof CorruptObjectException) {
             return 422;
         }
@@ -41,6 +45,7 @@ public final class Statuses {
     public static java.io.IOException failure(int code, String message) {
         return switch (code) {
             case 409 -> new ConflictException(message);
+            case 413 -> new TooLargeException(message);
             case 422 -> new CorruptObjectException(message);
             case 503 -> new RingUnavailableException(message);
             case 507 -> new StoreFullException(message);

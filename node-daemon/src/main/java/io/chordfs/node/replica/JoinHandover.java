@@ -4,7 +4,6 @@ import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.peer.PeerClient;
-import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
@@ -20,7 +19,7 @@ import java.util.Optional;
  * object (and tombstone) is copied to it at once, so it can serve them. Whether this node keeps
  * its copy is the repair loop's call: it drops a copy only once the whole replica set has it.
  */
-public final class JoinHandover implements PeerServer.Handover {
+public final class JoinHandover {
     private static final System.Logger LOG = System.getLogger(JoinHandover.class.getName());
 
     private final ChordService chord;
@@ -46,7 +45,7 @@ public final class JoinHandover implements PeerServer.Handover {
         }
     }
 
-    @Override
+    /** Hands the new node what it now owns; the names handed over. */
     public List<String> handOver(NodeRef newNode) throws IOException {
         NodeRef self = chord.self();
         List<String> moved = new ArrayList<>();

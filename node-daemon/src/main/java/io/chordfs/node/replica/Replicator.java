@@ -4,8 +4,8 @@ import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
-import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.peer.QuorumException;
+import io.chordfs.node.route.OwnerWrites;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
@@ -48,7 +48,7 @@ import java.util.concurrent.TimeoutException;
  * </ol>
  * Deletes look up each replica's version first for the same reason, then write the tombstone.
  */
-public final class Replicator implements PeerServer.OwnerWrites, AutoCloseable {
+public final class Replicator implements OwnerWrites, AutoCloseable {
     private static final long CALL_TIMEOUT_MS = 10 * 60_000;
     private static final System.Logger LOG = System.getLogger(Replicator.class.getName());
     private static final HexFormat HEX = HexFormat.of();

@@ -6,7 +6,6 @@ import io.chordfs.node.peer.ForwardRefusedException;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
 import io.chordfs.node.peer.PeerClient;
-import io.chordfs.node.peer.PeerServer;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
@@ -42,11 +41,11 @@ public final class RingRouter implements ObjectRouter {
     private final ChordService chord;
     private final ObjectStore store;
     private final PeerClient peers;
-    private final PeerServer.OwnerWrites ownerWrites;
+    private final OwnerWrites ownerWrites;
     private final int replicas;
     private volatile Runnable onDamage = () -> { };
 
-    public RingRouter(ChordService chord, ObjectStore store, PeerClient peers, PeerServer.OwnerWrites ownerWrites,
+    public RingRouter(ChordService chord, ObjectStore store, PeerClient peers, OwnerWrites ownerWrites,
                       int replicas) {
         this.chord = chord;
         this.store = store;

@@ -50,7 +50,7 @@ final class GroupSync {
         }
         boolean ok = false;
         try {
-            ObjectStore.fsyncDir(dir);
+            FileOps.fsyncDir(dir);
             ok = true;
             synchronized (this) {
                 fsyncs++;

@@ -1,13 +1,19 @@
 package io.chordfs.node.store;
 
+import io.chordfs.node.store.Index.Entry;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
@@ -17,16 +23,58 @@ import java.util.zip.CRC32C;
  */
 public final class ObjectReader implements ObjectSource {
     private static final int READ_PIECE = 64 * 1024;
-    private final ObjectStore store;
+    private final Index index;
     private final ObjectMeta meta;
     private final FileChannel ch;
     private byte[] buf;
     private boolean closed;
 
-    ObjectReader(ObjectStore store, ObjectMeta meta, FileChannel ch) {
-        this.store = store;
+    private ObjectReader(Index index, ObjectMeta meta, FileChannel ch) {
+        this.index = index;
         this.meta = meta;
         this.ch = ch;
+    }
+
+    /**
+     * Opens the newest live version of {@code name}, whose bytes are in {@code file}; throws as
+     * {@link ObjectStore#read}. The metadata is taken and the file opened under the name's lock,
+     * so the reader holds one consistent version even while a writer replaces the file (the old
+     * inode lives on while open). A missing data file or one of the wrong size is recorded in the
+     * index as making the object unservable.
+     */
+    static ObjectReader open(Index index, String name, Path file) throws IOException {
+        ReentrantLock l = index.lockFor(name);
+        l.lock();
+        try {
+            Entry e = index.get(name);
+            if (e == null || e.meta().tombstone()) {
+                throw new NoSuchFileException(name);
+            }
+            ObjectMeta m = e.meta();
+            if (e.unservable() != null) {
+                throw new CorruptObjectException("'" + name + "' is not served: " + e.unservable());
+            }
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException ex) {
+                throw index.unservable(m, "its data file is missing");
+            } catch (IOException ex) {
+                throw index.unservable(m, "its data file cannot be opened (" + ex + ")");
+            }
+            try {
+                long size = ch.size();
+                if (size != m.size()) {
+                    throw index.unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
+                }
+            } catch (IOException ex) {
+                ch.close();
+                throw ex;
+            }
+            return new ObjectReader(index, m, ch);
+        } finally {
+            l.unlock();
+        }
     }
 
     @Override
@@ -37,7 +85,7 @@ public final class ObjectReader implements ObjectSource {
     /**
      * Copies bytes [offset, offset + length) to {@code out}, a whole block at a time: each block
      * the range touches is read, its CRC32C checked, and only then the requested part of it
-     * written. A mismatch throws {@link CorruptObjectException} (and is recorded in the store)
+     * written. A mismatch throws {@link CorruptObjectException} (and is recorded in the index)
      * before any byte of that block is written; a range touching a block already known to be bad
      * fails before writing anything. The range must lie within the object.
      */
@@ -121,7 +169,7 @@ public final class ObjectReader implements ObjectSource {
         int bs = meta.blockSize();
         int first = (int) (offset / bs);
         int last = (int) ((offset + length - 1) / bs);
-        for (int b : store.badBlocks(meta)) {
+        for (int b : index.badBlocks(meta)) {
             if (b >= first && b <= last) {
                 throw new CorruptObjectException("'" + meta.name() + "' is not served: block " + b + " is corrupt");
             }
@@ -131,7 +179,7 @@ public final class ObjectReader implements ObjectSource {
 
     /**
      * Reads the whole object and checks every block's CRC32C and the SHA-256; throws
-     * {@link CorruptObjectException} listing what failed (and records it in the store). For scrubbing.
+     * {@link CorruptObjectException} listing what failed (and records it in the index). For scrubbing.
      */
     public void verify() throws IOException {
         verify(true);
@@ -149,7 +197,7 @@ public final class ObjectReader implements ObjectSource {
         ensureOpen();
         long size = meta.size();
         int bs = meta.blockSize();
-        MessageDigest sha = ObjectStore.sha256Digest();
+        MessageDigest sha = Sha256.digest();
         byte[] block = buffer();
         CRC32C crc = new CRC32C();
         List<Integer> bad = new ArrayList<>();
@@ -160,7 +208,7 @@ public final class ObjectReader implements ObjectSource {
             crc.reset();
             readBlock(b, start, ByteBuffer.wrap(block), n, crc);
             if (crc.getValue() != meta.blockCrc32c().get(b)) {
-                store.blockCorrupt(meta, b, crcDetail(b, crc.getValue()));
+                index.blockCorrupt(meta, b, crcDetail(b, crc.getValue()));
                 bad.add(b);
             }
             if (withSha256) {
@@ -171,18 +219,18 @@ public final class ObjectReader implements ObjectSource {
             throw new CorruptObjectException("'" + meta.name() + "' is corrupt: CRC32C mismatch in block(s) " + bad);
         }
         if (ch.size() != size) {
-            throw store.unservable(meta, "its data file has " + ch.size() + " bytes, the metadata says " + size);
+            throw index.unservable(meta, "its data file has " + ch.size() + " bytes, the metadata says " + size);
         }
-        String got = withSha256 ? ObjectStore.hex(sha.digest()) : meta.sha256();
+        String got = withSha256 ? Sha256.hex(sha.digest()) : meta.sha256();
         if (!got.equals(meta.sha256())) {
-            throw store.unservable(meta, "its SHA-256 is " + got + ", the metadata says " + meta.sha256());
+            throw index.unservable(meta, "its SHA-256 is " + got + ", the metadata says " + meta.sha256());
         }
     }
 
     private void check(int b, long got) throws CorruptObjectException {
         if (got != meta.blockCrc32c().get(b)) {
             String detail = crcDetail(b, got);
-            store.blockCorrupt(meta, b, detail);
+            index.blockCorrupt(meta, b, detail);
             throw new CorruptObjectException("'" + meta.name() + "' is corrupt: block " + b + " " + detail);
         }
     }
@@ -205,7 +253,7 @@ public final class ObjectReader implements ObjectSource {
             bb.limit(Math.min(end, from + READ_PIECE));
             while (bb.hasRemaining()) {
                 if (ch.read(bb, start + bb.position() - at) < 0) {
-                    throw store.unservable(meta, "its data file ends inside block " + b + " (at byte "
+                    throw index.unservable(meta, "its data file ends inside block " + b + " (at byte "
                             + (start + bb.position() - at) + " of " + meta.size() + ")");
                 }
             }

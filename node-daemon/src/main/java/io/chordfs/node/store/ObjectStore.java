@@ -1,261 +1,66 @@
 package io.chordfs.node.store;
 
 import io.chordfs.core.net.BlockCrcs;
-import io.chordfs.core.ring.ObjectNames;
-import io.chordfs.core.ring.NameRules;
+import io.chordfs.node.store.Index.Entry;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * The node's local object store: durable, checksummed, versioned objects in one flat namespace.
+ * Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; its metadata ({@link ObjectMeta})
+ * holds each block's CRC32C and the SHA-256 of the whole content (the ETag). A deleted object
+ * keeps its metadata as a tombstone (no data file), so an older copy arriving later never brings
+ * it back. Of two versions of a name, the one {@link Index#supersedes} picks wins on every node,
+ * whatever order they arrive in.
  *
- * <h2>On disk</h2>
- * <pre>
- * &lt;data&gt;/&lt;name&gt;                          the object's bytes under its own name, so {@code ls} shows the files, and
- *                                        (usually) its metadata in the extended attribute {@code user.chordfs.meta}
- * &lt;data&gt;/.chordfs/lock                    held with an OS file lock while a store is open (one process per directory)
- * &lt;data&gt;/.chordfs/meta/&lt;sha256(name)&gt;.json  metadata kept in a file: tombstones, metadata over {@link #MAX_INLINE_META}
- *                                        bytes, and all of it where the file system has no user extended attributes
- *                                        ({@link ObjectMeta}; the JSON holds the real name; the file name is hashed
- *                                        because a 255-byte name plus a suffix can exceed NAME_MAX)
- * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.json  intent record of a commit or delete in progress (same format)
- * &lt;data&gt;/.chordfs/pending/&lt;sha256(name)&gt;.forget  metadata of a copy being dropped by {@link #forget}
- * &lt;data&gt;/.chordfs/tmp/*.part             uploads being received
- * &lt;data&gt;/.chordfs/bad/                     unreadable metadata files moved aside at open (kept for inspection)
- * </pre>
- * Every object is cut into blocks of {@link #BLOCK_SIZE} bytes; the metadata holds each block's
- * CRC32C and the SHA-256 of the whole content (the ETag). Deleted objects keep their metadata as a
- * tombstone (no data file), so an older copy arriving later never brings them back.
- *
- * <h2>Commit protocol</h2>
- * A {@link StagedWrite} streams the upload into {@code tmp/}, hashing as it goes. {@link StagedWrite#commit}
- * then commits it in one of two ways. <b>Inline</b> (the usual way): it writes the metadata
- * into the temp file's extended attribute, fsyncs the file (one fsync for bytes and metadata),
- * and with the name's lock held renames it onto {@code <data>/<name>} and fsyncs the data
- * directory (shared with concurrent commits), updates the index and returns. The data file is
- * self-describing, so a crash leaves the old file or the new one, each whole with its own
- * metadata. A metadata file the name had before (a tombstone, or metadata kept in a file) is
- * removed afterwards; at open
- * the newer of the two wins anyway. <b>With an intent</b>, when the metadata is kept in a file,
- * with the name's lock held:
- * <ol>
- * <li>fsyncs the temp file;</li>
- * <li>writes the new metadata as an intent record {@code pending/<hash>.json}, fsyncs it and {@code pending/};</li>
- * <li>renames the temp file onto {@code <data>/<name>} (atomic replace), fsyncs the data directory;</li>
- * <li>renames the intent onto {@code meta/<hash>.json} (atomic replace), fsyncs {@code meta/};</li>
- * <li>updates the in-memory index, and only then returns (the caller acknowledges the write).</li>
- * </ol>
- * A delete is the same with a tombstone as the intent and an unlink instead of step 3.
- * <p>Recovery in {@link #open}: every intent whose visible state matches it (data file of the
- * intent's size and SHA-256, or no data file for a tombstone) and that is not older than the
- * installed metadata is installed: the crash came after step 3. Every other intent is discarded:
- * the crash came before step 3, and the old version is still complete. Everything in {@code tmp/}
- * is deleted. So a crash at any point leaves the old or the new version complete and visible,
- * never a partial one, and no leftovers. (Intents are written in place, not renamed: a torn
- * intent can only exist before its fsync, hence before step 3, and is discarded as unreadable.)
- *
- * <h2>Versions</h2>
- * The larger version wins, whatever order commits arrive in. Ties: a tombstone beats a live
- * version; between two live versions with different content the larger SHA-256 (hex) wins, so
- * replicas that saw both converge on the same bytes; the same version and content is a no-op,
- * except that it replaces a copy known to be corrupt (read repair installs the same version).
- * {@link #nextVersion()} comes from the node's {@link VersionClock}, a hybrid logical clock that also
- * moves past every version committed here, so it stays ahead of everything in the index after a
- * restart.
- *
- * <h2>Reads</h2>
- * {@link #read} opens the data file and takes the metadata under the name's lock, so a reader
- * holds one consistent version even while a writer replaces the file (the old inode lives on
- * while open). {@link ObjectReader#copyTo} verifies each block's CRC32C before writing a byte of it.
- * <p>Damage is recorded in the index (and logged as a WARNING with the name): a missing data
- * file or one of the wrong size makes the object unservable ({@link #read} throws
- * {@link CorruptObjectException}); a block whose CRC fails is remembered, so a later read of a
- * range that touches it fails before writing anything, while ranges of intact blocks are still
- * served. {@link #isCorrupt} and {@link #corruptNames} tell the repair layer what to replace; a
- * newer (or same-version) commit clears the mark.
- *
- * <h2>Opening</h2>
- * {@link #open} rebuilds the index from {@code meta/} and the data files' attributes without
- * hashing the data (where a name has both, the newer wins, by the rules of "Versions"): it
- * checks that each live object's file exists with the recorded size (otherwise: unservable,
- * WARNING). Regular files in the data directory that have no metadata (or an attribute naming
- * another name: a file renamed by hand), or only a tombstone (a file copied in by hand), are
- * <em>adopted</em>: hashed, given a version from the file's modification time (see
- * {@link #adoptedVersion}), and committed like any other object. Files whose names break the
- * {@linkplain Names name rules} or are not valid UTF-8, directories and symbolic links are left
- * alone (a WARNING at each open) and never served. One INFO line reports what recovery did.
- * The JVM must run with a UTF-8 locale (LANG=C.UTF-8) to store non-ASCII names; open() warns if not.
- *
- * <h2>Capacity</h2>
- * With a quota ({@code capacityBytes > 0}), used = the sum of live objects' sizes (tombstones count
- * 0); a write reserves its bytes as they arrive and fails with {@link StoreFullException} as soon
- * as committed + in-flight bytes would exceed the quota (so a replacement needs room for both
- * copies while it is written, as on a real disk). Without a quota the file system is the limit:
- * a write fails once the disk's usable space would drop below a small reserve
- * (min(64 MiB, 1% of the disk)). A real ENOSPC or EDQUOT during a write or fsync is reported
- * as {@link StoreFullException} too. Either way the partial temp file is deleted at once.
- *
- * <p>Thread-safe. Commits of one name are serialized by a striped lock (a fixed array, so it
- * never grows); different names commit in parallel.
+ * <p>This class is the store's entry point; behind it:
+ * <ul>
+ * <li>{@link Layout}: where everything is on disk;</li>
+ * <li>{@link MetaCarrier}: where an object's metadata is kept (on its data file, or in a file);</li>
+ * <li>{@link Writes} and {@link StagedWrite}: the commit, delete and forget protocols;</li>
+ * <li>{@link ObjectReader}: verified reads;</li>
+ * <li>{@link Index}: what is stored and the damage known of it, and the per-name locks;</li>
+ * <li>{@link Recovery}: opening, after a clean stop or a crash;</li>
+ * <li>{@link Quota}: room for writes;</li>
+ * <li>{@link VersionClock}: the versions of writes.</li>
+ * </ul>
+ * Thread-safe.
  */
 public final class ObjectStore implements AutoCloseable {
     /** Bytes per checksummed block. */
     public static final int BLOCK_SIZE = BlockCrcs.BLOCK_SIZE;
-    static final String META_DIR = "meta";
-    static final String TMP_DIR = "tmp";
-    static final String PENDING_DIR = "pending";
-    static final String BAD_DIR = "bad";
-    /** Chunk objects of uploads ({@link ObjectNames}), under a hash of their name. */
-    static final String UP_DIR = "up";
-    static final String LOCK_FILE = "lock";
-    static final String FORGET_SUFFIX = ".forget";
-    /** The extended attribute ({@code user.chordfs.meta}) that holds an object's metadata on its data file. */
-    static final String META_XATTR = "chordfs.meta";
-    /**
-     * Larger metadata (objects of more than about 150 blocks) goes to a file: ext4 keeps all of a
-     * file's extended attributes in one block, and this leaves room in it.
-     */
-    static final int MAX_INLINE_META = 2048;
 
-    private static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
-    private static final int STRIPES = 1024;
-    private static final long MAX_DISK_RESERVE = 64L << 20;
-    private static final HexFormat HEX = HexFormat.of();
-    /** One digest a thread for metadata file names: looking up the provider costs more than hashing a name. */
-    private static final ThreadLocal<MessageDigest> NAME_DIGEST = ThreadLocal.withInitial(ObjectStore::sha256Digest);
+    /** The store's one logger: all of its parts log under this name. */
+    static final System.Logger LOG = System.getLogger(ObjectStore.class.getName());
 
-    private final Path dataDir;
-    private final Path sysDir;
-    private final Path metaDir;
-    private final Path tmpDir;
-    private final Path pendingDir;
-    /** Concurrent commits share their directory fsyncs (group commit). */
-    private final GroupSync pendingSync;
-    private final GroupSync dataSync;
-    private final Path upDir;
-    private final GroupSync upSync;
-    /** When each chunk object was last written, read or checked by a client (see {@link #touch}). */
-    private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
+    private final Layout layout;
     private final long openedAt;
-    private final GroupSync metaSync;
-    private final long quota;
-    private final Disk disk;
-    /** Whether this file system keeps our extended attribute; decided once at open. */
-    private final boolean inlineMeta;
-    private final long diskReserve;
-    private final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>();
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-    private final AtomicLong liveBytes = new AtomicLong();
-    private final AtomicLong inflightBytes = new AtomicLong();
+    private final MetaCarrier carrier;
+    private final Index index = new Index();
+    private final Quota quota;
     private final VersionClock clock;
-    private final AtomicLong tempCounter = new AtomicLong();
-    private final Set<StagedWrite> active = ConcurrentHashMap.newKeySet();
+    private final Writes writes;
     private final FileChannel lockChannel;
-    private final FileLock lock;
     private volatile boolean closed;
-    /** Test hook; see {@link Faults}. */
-    volatile Faults faults = Faults.NONE;
-    /** Test hook: metadata longer than this goes to a file (0: all of it, as without extended attributes). */
-    volatile int inlineMetaLimit = MAX_INLINE_META;
-
-    /**
-     * One object in the index. {@code unservable} is non-null when the data file cannot match the
-     * metadata at all (missing, wrong size, wrong SHA-256); {@code badBlocks} lists blocks whose CRC failed.
-     */
-    record Entry(ObjectMeta meta, String unservable, Set<Integer> badBlocks) {
-        Entry(ObjectMeta meta) {
-            this(meta, null, Set.of());
-        }
-
-        boolean damaged() {
-            return unservable != null || !badBlocks.isEmpty();
-        }
-    }
-
-    /**
-     * What a commit did: the metadata now stored, whether the staged file became it, and whether
-     * that made the name live where it was absent or deleted (false when it replaced a live one).
-     */
-    record Installed(ObjectMeta meta, boolean installed, boolean created) {}
 
     private ObjectStore(Path dataDir, long quota, Disk disk, Clock wall) throws IOException {
-        this.dataDir = dataDir;
+        this.layout = new Layout(dataDir);
         this.clock = new VersionClock(wall);
-        this.sysDir = dataDir.resolve(NameRules.RESERVED);
-        this.metaDir = sysDir.resolve(META_DIR);
-        this.tmpDir = sysDir.resolve(TMP_DIR);
-        this.pendingDir = sysDir.resolve(PENDING_DIR);
-        this.pendingSync = new GroupSync(pendingDir);
-        this.dataSync = new GroupSync(dataDir);
-        this.upDir = sysDir.resolve(UP_DIR);
-        this.upSync = new GroupSync(upDir);
         this.openedAt = wall.millis();
-        this.metaSync = new GroupSync(metaDir);
-        this.quota = quota;
-        this.disk = disk;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
-        }
-        Files.createDirectories(metaDir);
-        Files.createDirectories(tmpDir);
-        Files.createDirectories(pendingDir);
-        Files.createDirectories(upDir);
-        this.lockChannel = FileChannel.open(sysDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
+        this.lockChannel = layout.lock();
+        this.carrier = new MetaCarrier(layout);
+        this.quota = new Quota(quota, disk, index);
+        this.writes = new Writes(layout, carrier, index, this.quota, clock, this::ensureOpen);
         try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            lockChannel.close();
-            throw new IOException("the data directory " + dataDir + " is in use by another object store");
-        }
-        this.lock = l;
-        this.inlineMeta = inlineMetaWorks(tmpDir);
-        long reserve = 0;
-        if (quota <= 0) {
-            reserve = Math.min(MAX_DISK_RESERVE, disk.total() / 100);
-        }
-        this.diskReserve = reserve;
-        try {
-            recover();
+            new Recovery(layout, carrier, index, clock).run();
         } catch (IOException | RuntimeException e) {
             releaseLock();
             throw e;
@@ -266,7 +71,7 @@ public final class ObjectStore implements AutoCloseable {
      * Opens (creating if needed) the store in {@code dataDir}; {@code capacityBytes} 0 means
      * counting against the file system. Recovers from a crash: finishes or discards interrupted
      * commits, deletes temp files, rebuilds the in-memory index from the metadata files, adopts
-     * files that have none (see the class comment).
+     * files that have none (see {@link Recovery}).
      */
     public static ObjectStore open(Path dataDir, long capacityBytes) throws IOException {
         return open(dataDir, capacityBytes, Clock.systemUTC());
@@ -274,25 +79,31 @@ public final class ObjectStore implements AutoCloseable {
 
     /** As {@link #open(Path, long)}, versioning with {@code wall} as this node's wall clock. */
     public static ObjectStore open(Path dataDir, long capacityBytes, Clock wall) throws IOException {
-        Path dir = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
+        Path dir = directory(dataDir);
         return new ObjectStore(dir, Math.max(0, capacityBytes), Disk.of(dir), wall);
     }
 
     /** As {@link #open(Path, long)} with a given view of the disk (tests). */
     static ObjectStore open(Path dataDir, long capacityBytes, Disk disk) throws IOException {
-        Path dir = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
-        return new ObjectStore(dir, Math.max(0, capacityBytes), disk, Clock.systemUTC());
+        return new ObjectStore(directory(dataDir), Math.max(0, capacityBytes), disk, Clock.systemUTC());
     }
 
-    /** True when new objects carry their metadata in an extended attribute (see "On disk"). */
-    boolean inlineMeta() {
-        return inlineMeta;
+    private static Path directory(Path dataDir) throws IOException {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        return dir;
     }
 
     public Path dataDir() {
-        return dataDir;
+        return layout.data;
+    }
+
+    /**
+     * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
+     * checks the name.
+     */
+    public Path fileOf(String name) {
+        return layout.dataFile(name);
     }
 
     // ------------------------------------------------------------------ writes
@@ -303,151 +114,13 @@ public final class ObjectStore implements AutoCloseable {
      * {@link StagedWrite#commit}. Throws {@link BadNameException} for a bad name.
      */
     public StagedWrite stage(String name) throws IOException {
-        pathOf(name);
-        ensureOpen();
-        while (true) {
-            Path tmp = tmpDir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
-                    + "-" + tempCounter.incrementAndGet() + ".part");
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (FileAlreadyExistsException e) {
-                continue;
-            } catch (IOException e) {
-                throw noSpace(e, "creating a temp file for '" + name + "'");
-            }
-            StagedWrite w = new StagedWrite(this, name, tmp, ch);
-            active.add(w);
-            if (closed) {
-                w.close();
-                ensureOpen();
-            }
-            return w;
-        }
+        return writes.stage(name);
     }
 
     /**
-     * Installs a staged, finished write as {@code version} (called by {@link StagedWrite#commit});
-     * see the class comment for the protocol. When it loses to what is stored, nothing changes
-     * and the caller discards the temp file.
-     */
-    Installed install(StagedWrite w, long version, long modifiedMillis) throws IOException {
-        ensureOpen();
-        String name = w.name();
-        ObjectMeta meta = w.metaAs(version, modifiedMillis);
-        Entry cur = index.get(name);
-        if (!supersedes(meta, cur)) {
-            return new Installed(cur.meta(), false, false);
-        }
-        byte[] encoded = MetaCodec.encode(meta);
-        boolean inline = inlineMeta && encoded.length <= inlineMetaLimit && w.attachMeta(encoded);
-        w.sync();
-        faults.at("commit.synced");
-        ReentrantLock l = lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            cur = index.get(name);
-            if (!supersedes(meta, cur)) {
-                return new Installed(cur.meta(), false, false);
-            }
-            boolean created = cur == null || cur.meta().tombstone();
-            if (inline) {
-                installInline(w, meta, cur);
-            } else {
-                installWithIntent(w, meta, cur, encoded);
-            }
-            return new Installed(meta, true, created);
-        } finally {
-            l.unlock();
-        }
-    }
-
-    /**
-     * The one-fsync commit: the temp file already holds its metadata and is synced, so renaming
-     * it into place and syncing the directory commits both. A metadata file left from an older
-     * state (a tombstone, or metadata kept in a file) is removed afterwards; until then it loses
-     * to the newer inline version at open, so that removal need not be durable.
-     */
-    private void installInline(StagedWrite w, ObjectMeta meta, Entry cur) throws IOException {
-        String name = meta.name();
-        Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
-        // The index shows the new version only once the rename is durable.
-        try {
-            faults.at("commit.inline-renamed");
-            syncFor(name).sync();
-        } catch (IOException | RuntimeException e) {
-            publish(meta, cur, e);
-            throw e;
-        }
-        publish(meta, cur, null);
-        faults.at("commit.data-renamed");
-        if (cur != null) {
-            deleteQuietly(metaDir.resolve(metaFileName(name))); // the write is durable whether or not this works
-        }
-    }
-
-    /** The commit with an intent record, for metadata kept in a file (see "Commit protocol"). */
-    private void installWithIntent(StagedWrite w, ObjectMeta meta, Entry cur, byte[] encoded) throws IOException {
-        String name = meta.name();
-        String mf = metaFileName(name);
-        Path intent = pendingDir.resolve(mf);
-        writeIntent(intent, encoded, "the metadata of '" + name + "'");
-        faults.at("commit.intent");
-        try {
-            Files.move(w.file(), pathOf(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            deleteQuietly(intent);
-            throw e;
-        }
-        // The new bytes are visible now; from here on the intent on disk is what makes them whole.
-        try {
-            syncFor(name).sync();
-            faults.at("commit.data-renamed");
-            Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-            metaSync.sync();
-            faults.at("commit.meta-renamed");
-        } catch (IOException | RuntimeException e) {
-            publish(meta, cur, e);
-            throw e;
-        }
-        publish(meta, cur, null);
-    }
-
-    /**
-     * Puts a committed version in the index in place of {@code cur}; when {@code interrupted} is
-     * set, its rename happened but may not be durable, and it is not served until a reopen.
-     */
-    private void publish(ObjectMeta meta, Entry cur, Exception interrupted) {
-        index.put(meta.name(), interrupted == null ? new Entry(meta) : new Entry(meta, "commit of version "
-                + meta.version() + " was interrupted (" + interrupted + "); reopening the store finishes it", Set.of()));
-        liveBytes.addAndGet(meta.size() - liveSize(cur));
-        observe(meta.version());
-    }
-
-    /** True when {@code meta} should replace {@code cur} (see "Versions" in the class comment). */
-    static boolean supersedes(ObjectMeta meta, Entry cur) {
-        if (cur == null) {
-            return true;
-        }
-        ObjectMeta old = cur.meta();
-        if (meta.version() != old.version()) {
-            return meta.version() > old.version();
-        }
-        if (old.tombstone()) {
-            return false;
-        }
-        if (meta.tombstone()) {
-            return true;
-        }
-        int c = meta.sha256().compareTo(old.sha256());
-        return c > 0 || (c == 0 && cur.damaged());
-    }
-
-    /**
-     * Writes a tombstone with {@code version} if it wins over what is stored (see "Versions"),
-     * removes the visible file, and returns the resulting metadata: the tombstone, or what is
-     * stored when that is newer. A name never seen before gets a tombstone too.
+     * Writes a tombstone with {@code version} if it wins over what is stored (see
+     * {@link Index#supersedes}), removes the visible file, and returns the resulting metadata: the
+     * tombstone, or what is stored when that is newer. A name never seen before gets a tombstone too.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis) throws IOException {
         return delete(name, version, modifiedMillis, Long.MAX_VALUE);
@@ -460,102 +133,17 @@ public final class ObjectStore implements AutoCloseable {
      * before committing it either sees it gone or keeps it.
      */
     public ObjectMeta delete(String name, long version, long modifiedMillis, long untouchedSince) throws IOException {
-        Path file = pathOf(name);
-        ensureOpen();
-        ObjectMeta tomb = tombstone(name, version, modifiedMillis);
-        ReentrantLock l = lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            Entry cur = index.get(name);
-            if (!supersedes(tomb, cur) || touched.getOrDefault(name, Long.MIN_VALUE) > untouchedSince) {
-                return cur.meta();
-            }
-            touched.remove(name);
-            String mf = metaFileName(name);
-            Path intent = pendingDir.resolve(mf);
-            writeIntent(intent, MetaCodec.encode(tomb), "the tombstone of '" + name + "'");
-            faults.at("delete.intent");
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException | RuntimeException e) {
-                deleteQuietly(intent);
-                throw e;
-            }
-            try {
-                syncFor(name).sync();
-                faults.at("delete.unlinked");
-                Files.move(intent, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-                metaSync.sync();
-            } catch (IOException | RuntimeException e) {
-                // The file is gone; serve nothing, and let a reopen install the tombstone from the intent.
-                index.put(name, new Entry(tomb));
-                liveBytes.addAndGet(-liveSize(cur));
-                observe(version);
-                throw e;
-            }
-            index.put(name, new Entry(tomb));
-            liveBytes.addAndGet(-liveSize(cur));
-            observe(version);
-            return tomb;
-        } finally {
-            l.unlock();
-        }
+        return writes.delete(name, version, modifiedMillis, untouchedSince);
     }
 
     /**
      * Drops this node's copy of {@code name} without leaving a tombstone, when the stored version
      * is still {@code version} (a copy handed over to its new owner, who confirmed it). Returns
-     * false, changing nothing, when the name is absent or another version is stored by now.
-     * Crash-safe: a marker {@code pending/<hash>.forget} holding the metadata is made durable
-     * first; recovery removes the metadata file and the data file it describes and then the
-     * marker, so a dropped copy is never adopted back.
+     * false, changing nothing, when the name is absent or another version is stored by now. A
+     * dropped copy is never adopted back, even after a crash.
      */
     public boolean forget(String name, long version) throws IOException {
-        Path file = pathOf(name);
-        ensureOpen();
-        ReentrantLock l = lockFor(name);
-        l.lock();
-        try {
-            ensureOpen();
-            Entry cur = index.get(name);
-            if (cur == null || cur.meta().version() != version) {
-                return false;
-            }
-            Path marker = pendingDir.resolve(forgetFileName(name));
-            writeDurably(marker, MetaCodec.encode(cur.meta()));
-            pendingSync.sync();
-            try {
-                // Synced even when there is no file: an older one removed by an inline commit must stay gone.
-                Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
-                metaSync.sync();
-                index.remove(name);
-                touched.remove(name);
-                liveBytes.addAndGet(-liveSize(cur));
-                faults.at("forget.marked");
-                if (!cur.meta().tombstone()) {
-                    Files.deleteIfExists(file);
-                    fsyncDir(file.getParent());
-                }
-            } catch (IOException | RuntimeException e) {
-                // Keep what is still there, and drop the marker: left behind, it would delete a copy
-                // committed again at this version at the next open.
-                if (!cur.meta().tombstone() && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && index.putIfAbsent(name, cur) == null) {
-                    liveBytes.addAndGet(liveSize(cur));
-                }
-                deleteQuietly(marker);
-                throw e;
-            }
-            Files.delete(marker);
-            pendingSync.sync();
-            return true;
-        } finally {
-            l.unlock();
-        }
-    }
-
-    private static ObjectMeta tombstone(String name, long version, long modifiedMillis) {
-        return new ObjectMeta(name, ObjectNames.placementKey(name), 0, "", version, true, modifiedMillis, BLOCK_SIZE, List.of());
+        return writes.forget(name, version);
     }
 
     // ------------------------------------------------------------------ reads
@@ -573,53 +161,14 @@ public final class ObjectStore implements AutoCloseable {
      * when the stored copy is known to be unservable (missing file, wrong size).
      */
     public ObjectReader read(String name) throws IOException {
-        Path file = pathOf(name);
+        Path file = layout.dataFile(name);
         ensureOpen();
-        ReentrantLock l = lockFor(name);
-        l.lock();
-        try {
-            Entry e = index.get(name);
-            if (e == null || e.meta().tombstone()) {
-                throw new NoSuchFileException(name);
-            }
-            ObjectMeta m = e.meta();
-            if (e.unservable() != null) {
-                throw new CorruptObjectException("'" + name + "' is not served: " + e.unservable());
-            }
-            FileChannel ch;
-            try {
-                ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException ex) {
-                throw unservable(m, "its data file is missing");
-            } catch (IOException ex) {
-                throw unservable(m, "its data file cannot be opened (" + ex + ")");
-            }
-            try {
-                long size = ch.size();
-                if (size != m.size()) {
-                    throw unservable(m, "its data file has " + size + " bytes, the metadata says " + m.size());
-                }
-            } catch (IOException ex) {
-                ch.close();
-                throw ex;
-            }
-            return new ObjectReader(this, m, ch);
-        } finally {
-            l.unlock();
-        }
+        return ObjectReader.open(index, name, file);
     }
 
     /** The live chunk objects of every upload of {@code chunkName} held here. */
     public List<ObjectMeta> chunkObjects(String chunkName) {
-        String prefix = ObjectNames.UPLOAD_PREFIX + chunkName + "/";
-        List<ObjectMeta> out = new ArrayList<>();
-        for (Entry e : index.subMap(prefix, prefix + Character.MAX_VALUE).values()) {
-            ObjectMeta m = e.meta();
-            if (!m.tombstone() && ObjectNames.parse(m.name()).filter(c -> c.chunkName().equals(chunkName)).isPresent()) {
-                out.add(m);
-            }
-        }
-        return out;
+        return index.chunkObjects(chunkName);
     }
 
     /**
@@ -628,12 +177,10 @@ public final class ObjectStore implements AutoCloseable {
      * Kept in memory only: after a restart, every object counts as active at the start.
      */
     public void touch(String name) {
-        ReentrantLock l = lockFor(name);
+        ReentrantLock l = index.lockFor(name);
         l.lock();
         try {
-            if (index.containsKey(name)) {
-                touched.put(name, clock.wallMillis());
-            }
+            index.touch(name, clock.wallMillis());
         } finally {
             l.unlock();
         }
@@ -641,79 +188,30 @@ public final class ObjectStore implements AutoCloseable {
 
     /** When a client last wrote, read or checked {@code m} here (the store's opening counts as a look). */
     public long lastActive(ObjectMeta m) {
-        return Math.max(Math.max(m.modifiedMillis(), openedAt), touched.getOrDefault(m.name(), Long.MIN_VALUE));
+        return Math.max(Math.max(m.modifiedMillis(), openedAt), index.lastTouched(m.name()));
     }
 
     /** Every object including tombstones, sorted by name. */
     public List<ObjectMeta> list() {
-        List<ObjectMeta> out = new ArrayList<>(index.size());
-        for (Entry e : index.values()) {
-            out.add(e.meta());
-        }
-        return out;
+        return index.list();
     }
 
     /** True when the stored copy of {@code name} is known to be damaged (unservable or with bad blocks). */
     public boolean isCorrupt(String name) {
-        Entry e = index.get(name);
-        return e != null && e.damaged();
+        return index.isCorrupt(name);
     }
 
     /** Names of every object known to be damaged, sorted: what read repair or a scrubber should replace. */
     public List<String> corruptNames() {
-        List<String> out = new ArrayList<>();
-        for (Entry e : index.values()) {
-            if (e.damaged()) {
-                out.add(e.meta().name());
-            }
-        }
-        return out;
-    }
-
-    /** Blocks of this version of an object known to be bad (empty when none or when the version changed). */
-    Set<Integer> badBlocks(ObjectMeta m) {
-        Entry e = index.get(m.name());
-        return e != null && e.meta().version() == m.version() ? e.badBlocks() : Set.of();
-    }
-
-    /** Records a block whose CRC failed; logs a WARNING the first time. */
-    void blockCorrupt(ObjectMeta m, int block, String detail) {
-        boolean[] added = {false};
-        index.computeIfPresent(m.name(), (k, e) -> {
-            if (e.meta().version() != m.version() || e.badBlocks().contains(block)) {
-                return e;
-            }
-            Set<Integer> bad = new HashSet<>(e.badBlocks());
-            bad.add(block);
-            added[0] = true;
-            return new Entry(e.meta(), e.unservable(), Set.copyOf(bad));
-        });
-        if (added[0]) {
-            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: block {2} {3}; it is not served until repaired",
-                    m.name(), Long.toString(m.version()), block, detail);
-        }
-    }
-
-    /** Marks this version of an object unservable, logs a WARNING, and returns the exception to throw. */
-    CorruptObjectException unservable(ObjectMeta m, String why) {
-        boolean[] changed = {false};
-        index.computeIfPresent(m.name(), (k, e) -> {
-            if (e.meta().version() != m.version() || e.unservable() != null) {
-                return e;
-            }
-            changed[0] = true;
-            return new Entry(e.meta(), why, e.badBlocks());
-        });
-        if (changed[0]) {
-            LOG.log(System.Logger.Level.WARNING, "corrupt object ''{0}'' version {1}: {2}; it is not served until repaired",
-                    m.name(), Long.toString(m.version()), why);
-        }
-        return new CorruptObjectException("'" + m.name() + "' is not served: " + why);
+        return index.corruptNames();
     }
 
     // ------------------------------------------------------------------ clock and capacity
 
-    /** A new version from this node's {@link VersionClock}: larger than every version stored or seen here. */
+    /**
+     * A new version from this node's {@link VersionClock}: larger than every version stored or
+     * seen here (the clock moves past every version committed here and found at open).
+     */
     public long nextVersion() {
         return clock.next();
     }
@@ -723,32 +221,14 @@ public final class ObjectStore implements AutoCloseable {
         return clock;
     }
 
-    private void observe(long version) {
-        clock.observe(version);
-    }
-
     /** Bytes of live objects (with a quota), or bytes in use on the file system (as df counts them). */
     public long usedBytes() {
-        if (quota > 0) {
-            return liveBytes.get();
-        }
-        try {
-            return disk.total() - disk.unallocated();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return quota.usedBytes();
     }
 
     /** The quota, or the file system's size. */
     public long capacityBytes() {
-        if (quota > 0) {
-            return quota;
-        }
-        try {
-            return disk.total();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return quota.capacityBytes();
     }
 
     /**
@@ -756,422 +236,7 @@ public final class ObjectStore implements AutoCloseable {
      * {@code disk_used_percent} compute it: used / (used + available to us).
      */
     public double usedPercent() {
-        if (quota > 0) {
-            return 100.0 * liveBytes.get() / quota;
-        }
-        try {
-            long used = disk.total() - disk.unallocated();
-            long denom = used + disk.usable();
-            return denom <= 0 ? 0.0 : 100.0 * used / denom;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Reserves {@code n} more bytes for a staged write; throws {@link StoreFullException} when they
-     * do not fit. With a quota the reservation is counted until the write commits or is discarded.
-     */
-    void reserve(StagedWrite w, int n) throws StoreFullException {
-        if (quota <= 0) {
-            return;
-        }
-        long inflight = inflightBytes.addAndGet(n);
-        long live = liveBytes.get();
-        if (live + inflight > quota) {
-            inflightBytes.addAndGet(-n);
-            throw new StoreFullException("store full: '" + w.name() + "' does not fit the quota of " + quota
-                    + " bytes (" + live + " in use, " + (inflight - n) + " being written)");
-        }
-    }
-
-    void release(long n) {
-        if (quota > 0 && n != 0) {
-            inflightBytes.addAndGet(-n);
-        }
-    }
-
-    /** Without a quota: bytes that may still be written before the disk's reserve is reached; else Long.MAX_VALUE. */
-    long diskHeadroom() throws IOException {
-        if (quota > 0) {
-            return Long.MAX_VALUE;
-        }
-        return disk.usable() - diskReserve;
-    }
-
-    StoreFullException diskFull(String name, long headroom) {
-        return new StoreFullException("disk full: '" + name + "' does not fit on " + disk + " (" + Math.max(0, headroom)
-                + " bytes left above the reserve of " + diskReserve + ")");
-    }
-
-    /** An ENOSPC / EDQUOT IOException turned into {@link StoreFullException}; anything else unchanged. */
-    static IOException noSpace(Exception e, String doing) {
-        if (e instanceof StoreFullException sf) {
-            return sf;
-        }
-        if (isNoSpace(e)) {
-            StoreFullException sf = new StoreFullException("disk full (the file system reported: " + e.getMessage()
-                    + ") while " + doing);
-            sf.initCause(e);
-            return sf;
-        }
-        if (e instanceof IOException io) {
-            return io;
-        }
-        throw (RuntimeException) e;
-    }
-
-    static boolean isNoSpace(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (t instanceof IOException && m != null
-                    && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // ------------------------------------------------------------------ open / recovery
-
-    private void recover() throws IOException {
-        String jnu = System.getProperty("sun.jnu.encoding", "");
-        if (!jnu.equalsIgnoreCase("UTF-8")) {
-            LOG.log(System.Logger.Level.WARNING, "file names are encoded as {0}, not UTF-8 (set LANG=C.UTF-8): "
-                    + "names outside that charset cannot be stored", jnu);
-        }
-        int badMeta = loadMetadata();
-        int recovered = 0;
-        int discarded = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pendingDir)) {
-            for (Path p : ds) {
-                if (resolveIntent(p)) {
-                    recovered++;
-                } else {
-                    discarded++;
-                }
-            }
-        }
-        if (recovered + discarded > 0) {
-            fsyncDir(metaDir);
-            fsyncDir(pendingDir);
-        }
-        int temps = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir)) {
-            for (Path p : ds) {
-                deleteTree(p);
-                temps++;
-            }
-        }
-        if (temps > 0) {
-            fsyncDir(tmpDir);
-        }
-        int ignored = 0;
-        Map<Path, BasicFileAttributes> toAdopt = new LinkedHashMap<>();
-        // Each file is looked at once; the checks below reuse what the scan saw.
-        Map<String, BasicFileAttributes> seen = new HashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.equals(NameRules.RESERVED)) {
-                    continue;
-                }
-                Entry e = index.get(name);
-                BasicFileAttributes a = attributes(p);
-                if (a != null && p.equals(dataDir.resolve(name))) {
-                    seen.put(name, a);
-                }
-                String why = null;
-                if (e == null) {
-                    try {
-                        Names.check(name);
-                    } catch (BadNameException ex) {
-                        why = ex.getMessage();
-                    }
-                    if (why == null && !p.equals(dataDir.resolve(name))) {
-                        why = "its file name is not valid UTF-8";
-                    }
-                }
-                if (why == null && (a == null || !a.isRegularFile())) {
-                    if (e != null) {
-                        continue; // reported below, against its metadata
-                    }
-                    why = "not a regular file";
-                }
-                if (why != null) {
-                    LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, dataDir, why);
-                    ignored++;
-                    continue;
-                }
-                ObjectMeta inline = readInlineMeta(p, name);
-                if (inline != null && supersedes(inline, e)) {
-                    index.put(name, new Entry(inline));
-                    if (e != null) {
-                        Files.deleteIfExists(metaDir.resolve(metaFileName(name))); // older than the file's own
-                    }
-                } else if (e == null || e.meta().tombstone()) {
-                    toAdopt.put(p, a); // copied in by hand, maybe over a tombstone
-                }
-            }
-        }
-        int strays = recoverChunkObjects(seen);
-        long maxVersion = 0;
-        int corrupt = 0;
-        for (Entry e : index.values()) {
-            ObjectMeta m = e.meta();
-            maxVersion = Math.max(maxVersion, m.version());
-            if (m.tombstone()) {
-                continue;
-            }
-            BasicFileAttributes a = seen.get(m.name());
-            String why = null;
-            if (a == null) {
-                why = "its data file is missing";
-            } else if (!a.isRegularFile()) {
-                why = "its data file is not a regular file";
-            } else if (a.size() != m.size()) {
-                why = "its data file has " + a.size() + " bytes, the metadata says " + m.size();
-            }
-            if (why != null) {
-                unservable(m, why);
-                corrupt++;
-            }
-        }
-        observe(maxVersion);
-        for (Map.Entry<Path, BasicFileAttributes> found : toAdopt.entrySet()) {
-            Path p = found.getKey();
-            String name = p.getFileName().toString();
-            long mtime = found.getValue().lastModifiedTime().toMillis();
-            Entry tomb = index.get(name);
-            dropInlineMeta(p);
-            ObjectMeta m = describe(p, name, adoptedVersion(mtime, clock.wallMillis(), tomb), mtime);
-            observe(m.version());
-            Path intent = pendingDir.resolve(metaFileName(name));
-            writeDurably(intent, MetaCodec.encode(m));
-            Files.move(intent, metaDir.resolve(metaFileName(name)), StandardCopyOption.ATOMIC_MOVE);
-            index.put(name, new Entry(m));
-        }
-        int adopted = toAdopt.size();
-        if (adopted > 0) {
-            fsyncDir(metaDir);
-        }
-        long live = 0;
-        int tombstones = 0;
-        for (Entry e : index.values()) {
-            if (e.meta().tombstone()) {
-                tombstones++;
-            } else {
-                live += e.meta().size();
-            }
-        }
-        liveBytes.set(live);
-        LOG.log(System.Logger.Level.INFO, "opened object store {0}: {1} objects ({2} tombstones, {3} bytes); "
-                        + "recovered {4} interrupted commits, discarded {5}, removed {6} temp files and {12} stray chunk files, "
-                        + "adopted {7} files, {8} corrupt, {9} unreadable metadata files, {10} files ignored; new metadata goes {11}",
-                dataDir, index.size(), tombstones, Long.toString(live), recovered, discarded, temps, adopted, corrupt,
-                badMeta, ignored, inlineMeta ? "on the data files (extended attributes)" : "to .chordfs/meta", strays);
-    }
-
-    /**
-     * Indexes the chunk objects in {@code .chordfs/up/}: each file carries its metadata (or has it
-     * in {@code meta/}), naming the object whose hash is its file name. A file that carries none
-     * is a leftover no upload can claim (nothing adopts it: its name is not on it) and is removed.
-     * Records what it saw in {@code seen}; returns how many files it removed.
-     */
-    private int recoverChunkObjects(Map<String, BasicFileAttributes> seen) throws IOException {
-        Map<Path, String> expected = new HashMap<>();
-        for (String name : index.keySet()) {
-            if (ObjectNames.isInternal(name)) {
-                expected.put(pathOf(name), name);
-            }
-        }
-        int strays = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(upDir)) {
-            for (Path p : ds) {
-                BasicFileAttributes a = attributes(p);
-                ObjectMeta inline = a != null && a.isRegularFile() ? readInlineMeta(p, null) : null;
-                String name = inline != null ? inline.name() : expected.get(p);
-                if (inline != null && (ObjectNames.parse(name).isEmpty() || !pathOf(name).equals(p))) {
-                    name = null;
-                }
-                if (name == null) {
-                    LOG.log(System.Logger.Level.WARNING, "removing {0}: no chunk object claims it", p);
-                    deleteTree(p);
-                    strays++;
-                    continue;
-                }
-                seen.put(name, a);
-                Entry e = index.get(name);
-                if (inline != null && supersedes(inline, e)) {
-                    index.put(name, new Entry(inline));
-                    if (e != null) {
-                        Files.deleteIfExists(metaDir.resolve(metaFileName(name)));
-                    }
-                }
-            }
-        }
-        if (strays > 0) {
-            fsyncDir(upDir);
-        }
-        return strays;
-    }
-
-    /**
-     * The version of an adopted file: its modification time on the version clock (not now), so a
-     * stale copy brought back without its metadata (say by {@code rsync} without {@code -X})
-     * loses to newer versions elsewhere, while a file just copied in wins; above a tombstone here,
-     * since putting the file there came after the delete.
-     */
-    static long adoptedVersion(long mtimeMillis, long nowMillis, Entry tombstone) {
-        long v = Math.max(1, Math.min(mtimeMillis, nowMillis)) << 16;
-        return tombstone == null ? v : Math.max(v, tombstone.meta().version() + 1);
-    }
-
-    /** Removes a metadata attribute that does not describe the file (so it is not reported at every open). */
-    private static void dropInlineMeta(Path file) {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        try {
-            if (v != null && v.list().contains(META_XATTR)) {
-                v.delete(META_XATTR);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not remove the stale metadata attribute of {0}: {1}", file, e.toString());
-        }
-    }
-
-    /** Loads every metadata file into the index; moves unreadable ones to .chordfs/bad. Returns how many were bad. */
-    private int loadMetadata() throws IOException {
-        int bad = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(metaDir)) {
-            for (Path p : ds) {
-                String why;
-                try {
-                    ObjectMeta m = MetaCodec.decode(Files.readAllBytes(p));
-                    Names.checkObject(m.name());
-                    if (p.getFileName().toString().equals(metaFileName(m.name()))) {
-                        index.put(m.name(), new Entry(m));
-                        continue;
-                    }
-                    why = "it belongs to '" + m.name() + "' but has the wrong file name";
-                } catch (IOException | BadNameException e) {
-                    why = e.getMessage();
-                }
-                bad++;
-                Path badDir = sysDir.resolve(BAD_DIR);
-                Files.createDirectories(badDir);
-                Path to = badDir.resolve(p.getFileName() + "." + System.currentTimeMillis());
-                LOG.log(System.Logger.Level.WARNING, "unreadable metadata file {0} ({1}); moved to {2}", p, why, to);
-                Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        return bad;
-    }
-
-    /** Installs or discards one intent record (see the class comment). True when installed. */
-    private boolean resolveIntent(Path p) throws IOException {
-        if (p.getFileName().toString().endsWith(FORGET_SUFFIX)) {
-            return finishForget(p);
-        }
-        ObjectMeta intent;
-        try {
-            intent = MetaCodec.decode(Files.readAllBytes(p));
-            Names.checkObject(intent.name());
-        } catch (IOException | BadNameException e) {
-            Files.deleteIfExists(p);
-            return false;
-        }
-        String mf = metaFileName(intent.name());
-        Entry cur = index.get(intent.name());
-        boolean install = p.getFileName().toString().equals(mf)
-                && (cur == null || intent.version() >= cur.meta().version())
-                && visibleMatches(intent);
-        if (!install) {
-            Files.delete(p);
-            return false;
-        }
-        Files.move(p, metaDir.resolve(mf), StandardCopyOption.ATOMIC_MOVE);
-        index.put(intent.name(), new Entry(intent));
-        return true;
-    }
-
-    /**
-     * Finishes an interrupted {@link #forget}: removes the metadata file if it is no newer than
-     * the forgotten version, deletes the data file if it is that version (same size and SHA-256),
-     * then the marker. A marker that cannot be read, or whose name has newer metadata, only loses
-     * the marker. Always counts as recovered.
-     */
-    private boolean finishForget(Path marker) throws IOException {
-        try {
-            ObjectMeta m = MetaCodec.decode(Files.readAllBytes(marker));
-            Names.check(m.name());
-            if (marker.getFileName().toString().equals(forgetFileName(m.name()))) {
-                Entry e = index.get(m.name());
-                if (e != null && e.meta().version() <= m.version()) {
-                    Files.deleteIfExists(metaDir.resolve(metaFileName(m.name())));
-                    index.remove(m.name());
-                }
-                Path file = pathOf(m.name());
-                ObjectMeta onFile = readInlineMeta(file, m.name());
-                if (!index.containsKey(m.name()) && !m.tombstone()
-                        && (onFile == null || onFile.version() <= m.version()) && visibleMatches(m)) {
-                    Files.deleteIfExists(file);
-                    fsyncDir(file.getParent());
-                }
-            }
-        } catch (IOException | BadNameException e) {
-            LOG.log(System.Logger.Level.WARNING, "unreadable marker {0} ({1}); removed", marker, e.getMessage());
-        }
-        Files.deleteIfExists(marker);
-        return true;
-    }
-
-    static String forgetFileName(String name) {
-        String mf = metaFileName(name);
-        return mf.substring(0, mf.length() - ".json".length()) + FORGET_SUFFIX;
-    }
-
-    private boolean visibleMatches(ObjectMeta intent) throws IOException {
-        Path f = pathOf(intent.name());
-        BasicFileAttributes a = attributes(f);
-        if (intent.tombstone()) {
-            return a == null;
-        }
-        if (a == null || !a.isRegularFile() || a.size() != intent.size()) {
-            return false;
-        }
-        return describe(f, intent.name(), 0, 0).sha256().equals(intent.sha256());
-    }
-
-    /** Reads a file and computes its metadata (size, SHA-256, block CRC32Cs) for the given version. */
-    static ObjectMeta describe(Path file, String name, long version, long modifiedMillis) throws IOException {
-        MessageDigest sha = sha256Digest();
-        List<Long> crcs = new ArrayList<>();
-        long size = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buf = ByteBuffer.allocate(BLOCK_SIZE);
-            CRC32C crc = new CRC32C();
-            while (true) {
-                buf.clear();
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // fill the block
-                }
-                int n = buf.position();
-                if (n == 0) {
-                    break;
-                }
-                sha.update(buf.array(), 0, n);
-                crc.reset();
-                crc.update(buf.array(), 0, n);
-                crcs.add(crc.getValue());
-                size += n;
-                if (n < BLOCK_SIZE) {
-                    break;
-                }
-            }
-        }
-        return new ObjectMeta(name, ObjectNames.placementKey(name), size, HEX.formatHex(sha.digest()), version, false, modifiedMillis,
-                BLOCK_SIZE, crcs);
+        return quota.usedPercent();
     }
 
     // ------------------------------------------------------------------ close
@@ -1183,228 +248,44 @@ public final class ObjectStore implements AutoCloseable {
             return;
         }
         closed = true;
-        for (StagedWrite w : active) {
-            w.close();
-        }
+        writes.discardStaged();
         releaseLock();
     }
 
-    /** Test hook: stop as a crash would, leaving the disk exactly as it is. */
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("the object store in " + layout.data + " is closed");
+        }
+    }
+
+    private void releaseLock() {
+        try {
+            lockChannel.close(); // releases the lock
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the lock file of " + layout.data, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ test hooks
+
+    /** Stops as a crash would, leaving the disk exactly as it is. */
     void abandon() {
         closed = true;
         releaseLock();
     }
 
-    private void releaseLock() {
-        try {
-            lock.release();
-        } catch (IOException | RuntimeException e) {
-            // closing the channel releases it too
-        }
-        try {
-            lockChannel.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the lock file of " + dataDir, e);
-        }
+    /** Stops the commit, delete and forget protocols where {@code faults} says (see {@link Faults}). */
+    void faults(Faults faults) {
+        writes.faults = faults;
     }
 
-    // ------------------------------------------------------------------ helpers
-
-    void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IOException("the object store in " + dataDir + " is closed");
-        }
+    /** True when new objects carry their metadata in an extended attribute. */
+    boolean inlineMeta() {
+        return carrier.inline();
     }
 
-    void unregister(StagedWrite w) {
-        active.remove(w);
-    }
-
-    /**
-     * Where an object's bytes live, after checking its name: a user's name directly under the data
-     * directory (never outside it), a chunk object in {@code .chordfs/up/} under a hash of its name.
-     */
-    private Path pathOf(String name) {
-        if (Names.checkObject(name).isPresent()) {
-            return upDir.resolve(hashedName(name));
-        }
-        Path p;
-        try {
-            p = dataDir.resolve(name);
-        } catch (InvalidPathException e) {
-            throw new BadNameException("'" + name + "' cannot be a file name here (" + e.getMessage()
-                    + "); the node needs a UTF-8 locale");
-        }
-        if (!dataDir.equals(p.getParent())) {
-            throw new BadNameException("'" + name + "' is not a plain file name");
-        }
-        return p;
-    }
-
-    /**
-     * The file that holds {@code name}'s bytes (for operators and tests that look at the disk);
-     * checks the name.
-     */
-    public Path fileOf(String name) {
-        return pathOf(name);
-    }
-
-    /** The folder sync that makes a rename or unlink of {@code name}'s file durable. */
-    private GroupSync syncFor(String name) {
-        return ObjectNames.isInternal(name) ? upSync : dataSync;
-    }
-
-    private ReentrantLock lockFor(String name) {
-        int h = name.hashCode();
-        h ^= h >>> 16;
-        return stripes[h & (STRIPES - 1)];
-    }
-
-    private static long liveSize(Entry e) {
-        return e == null || e.meta().tombstone() ? 0 : e.meta().size();
-    }
-
-    /** The metadata file name of an object: hex SHA-256 of its UTF-8 name, plus ".json". */
-    static String metaFileName(String name) {
-        return hashedName(name) + ".json";
-    }
-
-    /** Hex SHA-256 of a name's UTF-8 bytes: a file name of fixed length for any object name. */
-    private static String hashedName(String name) {
-        return HEX.formatHex(NAME_DIGEST.get().digest(name.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
-        }
-    }
-
-    static String hex(byte[] bytes) {
-        return HEX.formatHex(bytes);
-    }
-
-    private static BasicFileAttributes attributes(Path p) throws IOException {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    /** Writes an intent record and syncs its folder; on failure nothing of it is left. */
-    private void writeIntent(Path intent, byte[] encoded, String what) throws IOException {
-        try {
-            writeDurably(intent, encoded);
-            pendingSync.sync();
-        } catch (IOException | RuntimeException e) {
-            deleteQuietly(intent);
-            throw noSpace(e, "writing " + what);
-        }
-    }
-
-    private static void writeDurably(Path p, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-    }
-
-    static void writeInlineMeta(Path file, byte[] encoded) throws IOException {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (v == null) {
-            throw new UnsupportedOperationException("no user extended attributes on " + file);
-        }
-        v.write(META_XATTR, ByteBuffer.wrap(encoded));
-    }
-
-    /**
-     * The metadata a data file carries in its extended attribute, or null when it carries none
-     * that is valid for {@code name} (never written, unreadable, or a file renamed by hand; any
-     * name when {@code name} is null); the last two are logged.
-     */
-    private static ObjectMeta readInlineMeta(Path file, String name) {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (v == null) {
-            return null;
-        }
-        try {
-            if (!v.list().contains(META_XATTR)) {
-                return null;
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            return null; // no extended attributes on this file system
-        }
-        ByteBuffer b = ByteBuffer.allocate(MAX_INLINE_META); // a longer value was never written here: it fails to read
-        try {
-            v.read(META_XATTR, b);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.WARNING, "unreadable metadata attribute on ''{0}'' ({1}); the file is adopted anew",
-                    name != null ? name : file, e.getMessage());
-            return null;
-        }
-        String why;
-        try {
-            ObjectMeta m = MetaCodec.decode(Arrays.copyOf(b.array(), b.position()));
-            if ((name == null || m.name().equals(name)) && !m.tombstone()) {
-                return m;
-            }
-            why = "it describes '" + m.name() + "'" + (m.tombstone() ? " as deleted" : "");
-        } catch (IOException e) {
-            why = e.getMessage();
-        }
-        LOG.log(System.Logger.Level.WARNING, "the metadata attribute on ''{0}'' does not fit it ({1}); the file is adopted anew",
-                name != null ? name : file, why);
-        return null;
-    }
-
-    /** Whether an extended attribute of the size metadata may take can be written in {@code dir}. */
-    private static boolean inlineMetaWorks(Path dir) {
-        Path probe = dir.resolve("xattr-probe-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-        try {
-            Files.createFile(probe);
-            writeInlineMeta(probe, new byte[MAX_INLINE_META]);
-            return true;
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.INFO, "{0} keeps no extended attribute of {1} bytes ({2}); metadata goes to files",
-                    dir, MAX_INLINE_META, e.toString());
-            return false;
-        } finally {
-            deleteQuietly(probe);
-        }
-    }
-
-    static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete " + p + "; it is removed at the next start", e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        BasicFileAttributes a = attributes(p);
-        if (a != null && a.isDirectory()) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
+    /** Metadata longer than {@code bytes} goes to a file (0: all of it, as without extended attributes). */
+    void inlineMetaLimit(int bytes) {
+        carrier.inlineLimit = bytes;
     }
 }

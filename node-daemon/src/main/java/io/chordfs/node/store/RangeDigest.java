@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -52,12 +51,12 @@ public final class RangeDigest {
         List<String> out = new ArrayList<>(buckets);
         for (List<ObjectMeta> bucket : byBucket) {
             bucket.sort(Comparator.comparing(ObjectMeta::name));
-            MessageDigest sha = ObjectStore.sha256Digest();
+            MessageDigest sha = Sha256.digest();
             for (ObjectMeta m : bucket) {
                 sha.update((m.name() + '\0' + m.version() + '\0' + m.sha256() + '\0' + m.tombstone() + '\n')
                         .getBytes(StandardCharsets.UTF_8));
             }
-            out.add(HexFormat.of().formatHex(sha.digest()));
+            out.add(Sha256.hex(sha.digest()));
         }
         return out;
     }

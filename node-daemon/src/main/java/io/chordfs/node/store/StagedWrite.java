@@ -30,16 +30,15 @@ public final class StagedWrite implements AutoCloseable {
     private static final int BUF = 256 * 1024;
     /** The buffer starts small and grows to {@link #BUF}, so a small object does not pay for zeroing 256 KiB. */
     private static final int FIRST_BUF = 16 * 1024;
-    /** Without a quota, how many bytes to write between two looks at the disk's free space. */
-    private static final long DISK_CHECK_INTERVAL = 16L << 20;
 
     private enum State { WRITING, FINISHED, COMMITTED, DISCARDED }
 
-    private final ObjectStore store;
+    private final Writes writes;
+    private final Quota.Reservation room;
     private final String name;
     private final Path file;
     private final FileChannel ch;
-    private final MessageDigest sha = ObjectStore.sha256Digest();
+    private final MessageDigest sha = Sha256.digest();
     private final BlockCrcs.Running running = new BlockCrcs.Running();
     /** The block CRC32Cs, once the content is finished. */
     private List<Long> crcs;
@@ -47,19 +46,19 @@ public final class StagedWrite implements AutoCloseable {
     private byte[] buf;
     private int bufPos;
     private long size;
-    private long reserved;
-    private long diskBudget;
     private String shaHex;
     private State state = State.WRITING;
     private IOException failure;
     /** Set by {@link #trustChecksums}: the sender's SHA-256, taken once the block CRCs match. */
     private String trustedSha;
-    private boolean created;
+    /** What the commit did, once committed (or lost to what is stored). */
+    private Committed committed;
     /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
     private List<Long> expectedCrcs;
 
-    StagedWrite(ObjectStore store, String name, Path file, FileChannel ch) {
-        this.store = store;
+    StagedWrite(Writes writes, String name, Path file, FileChannel ch, Quota.Reservation room) {
+        this.writes = writes;
+        this.room = room;
         this.name = name;
         this.file = file;
         this.ch = ch;
@@ -116,13 +115,6 @@ public final class StagedWrite implements AutoCloseable {
         trustedSha = sha256;
     }
 
-    /** The metadata this content gets when committed as {@code version}. */
-    synchronized ObjectMeta metaAs(long version, long modifiedMillis) throws IOException {
-        finish();
-        return new ObjectMeta(name, ObjectNames.placementKey(name), size, shaHex, version, false, modifiedMillis,
-                ObjectStore.BLOCK_SIZE, crcs);
-    }
-
     /** Finishes the content and returns the CRC32C of each {@link ObjectStore#BLOCK_SIZE} block. */
     public synchronized List<Long> blockCrcs() throws IOException {
         finish();
@@ -137,9 +129,9 @@ public final class StagedWrite implements AutoCloseable {
 
     /**
      * Durably installs this content as {@code version} of the name (see the protocol in
-     * {@link ObjectStore}) and returns the metadata now stored. If what is stored wins over this
-     * version (a larger version, or see "Versions" for ties), the temp file is discarded and the
-     * stored metadata returned instead. When {@code expectedSha256} (hex, nullable) does not match
+     * {@link Writes}) and returns the metadata now stored. If what is stored wins over this
+     * version (a larger version, or see {@link Index#supersedes} for ties), the temp file is
+     * discarded and the stored metadata returned instead. When {@code expectedSha256} (hex, nullable) does not match
      * the content, throws {@link CorruptObjectException} and nothing changes. On any failure the
      * temp file is deleted; a write can be committed once.
      */
@@ -157,17 +149,17 @@ public final class StagedWrite implements AutoCloseable {
                 throw new CorruptObjectException("the content of '" + name + "' has SHA-256 " + shaHex
                         + ", the sender says " + expectedSha256 + "; nothing stored");
             }
-            ObjectStore.Installed r = store.install(this, version, modifiedMillis);
-            created = r.created();
+            ObjectMeta meta = new ObjectMeta(name, ObjectNames.placementKey(name), size, shaHex, version, false,
+                    modifiedMillis, ObjectStore.BLOCK_SIZE, crcs);
+            Writes.Installed r = writes.install(meta, file, ch);
+            committed = r.committed();
             if (r.installed()) {
-                store.release(reserved);
-                reserved = 0;
                 state = State.COMMITTED;
-                store.unregister(this);
+                end();
             } else {
                 discard();
             }
-            return r.meta();
+            return committed.meta();
         } catch (IOException | RuntimeException e) {
             discard();
             throw e;
@@ -179,7 +171,7 @@ public final class StagedWrite implements AutoCloseable {
      * or when the commit replaced a live version or lost to the stored one.
      */
     public synchronized boolean created() {
-        return created;
+        return committed != null && committed.created();
     }
 
     /** Deletes the temp file unless committed. Idempotent. */
@@ -206,36 +198,9 @@ public final class StagedWrite implements AutoCloseable {
             throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
                     + " its sender computed; nothing stored"));
         }
-        shaHex = trustedSha != null ? trustedSha : ObjectStore.hex(sha.digest());
+        shaHex = trustedSha != null ? trustedSha : Sha256.hex(sha.digest());
         buf = null;
         state = State.FINISHED;
-    }
-
-    /** fsyncs the temp file and closes it; called by the store before the rename. */
-    synchronized void sync() throws IOException {
-        try {
-            ch.force(true);
-            ch.close();
-        } catch (IOException e) {
-            throw ObjectStore.noSpace(e, "syncing '" + name + "' to disk");
-        }
-    }
-
-    /**
-     * Puts the encoded metadata on the temp file as an extended attribute, so the one fsync in
-     * {@link #sync()} makes both durable. False when the file system refuses it (the caller then
-     * keeps the metadata in a file); a full disk is reported as {@link StoreFullException}.
-     */
-    synchronized boolean attachMeta(byte[] encoded) throws IOException {
-        try {
-            ObjectStore.writeInlineMeta(file, encoded);
-            return true;
-        } catch (IOException | UnsupportedOperationException e) {
-            if (ObjectStore.isNoSpace(e)) {
-                throw ObjectStore.noSpace(e, "writing the metadata of '" + name + "'");
-            }
-            return false;
-        }
     }
 
     private void ensureWriting() throws IOException {
@@ -256,7 +221,7 @@ public final class StagedWrite implements AutoCloseable {
                 n = Math.min(n, BUF - bufPos);
             }
             try {
-                admit(n);
+                room.admit(n, bufPos);
             } catch (IOException e) {
                 throw fail(e);
             }
@@ -291,23 +256,6 @@ public final class StagedWrite implements AutoCloseable {
         }
     }
 
-    /** Checks that n more bytes fit: the quota, or the disk's free space looked at every few MiB. */
-    private void admit(int n) throws IOException {
-        store.reserve(this, n);
-        reserved += n;
-        if (diskBudget < n) {
-            long headroom = store.diskHeadroom();
-            if (headroom != Long.MAX_VALUE) {
-                headroom -= bufPos;
-            }
-            if (headroom < n) {
-                throw store.diskFull(name, headroom);
-            }
-            diskBudget = Math.min(headroom, DISK_CHECK_INTERVAL);
-        }
-        diskBudget -= n;
-    }
-
     private void flushBuffer() throws IOException {
         if (bufPos > 0) {
             writeFully(ByteBuffer.wrap(buf, 0, bufPos));
@@ -323,7 +271,7 @@ public final class StagedWrite implements AutoCloseable {
 
     /** Deletes the temp file and returns the exception to throw, ENOSPC turned into StoreFullException. */
     private IOException fail(IOException e) {
-        IOException reported = ObjectStore.noSpace(e, "writing '" + name + "'");
+        IOException reported = Quota.noSpace(e, "writing '" + name + "'");
         failure = reported;
         discard();
         return reported;
@@ -340,10 +288,14 @@ public final class StagedWrite implements AutoCloseable {
         } catch (IOException e) {
             // the file is deleted below anyway
         }
-        ObjectStore.deleteQuietly(file);
-        store.release(reserved);
-        reserved = 0;
-        store.unregister(this);
+        FileOps.deleteQuietly(file);
+        end();
+    }
+
+    /** Gives back the room the write took, and leaves the store's list of staged writes. */
+    private void end() {
+        room.release();
+        writes.ended(this);
     }
 
     private final class Out extends OutputStream {

@@ -9,9 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /**
- * A file server in a JVM of its own, for tests that need a small heap or the JDK's JVM-wide
- * HttpServer properties: {@code ChildServer <dataDir>}. It prints {@code PORT <n>} once serving
- * and stops when its standard input closes.
+ * A file server in a JVM of its own, for tests that need a small heap: {@code ChildServer
+ * <dataDir>}. It prints {@code PORT <n>} once serving and stops when its standard input closes.
  */
 public final class ChildServer {
     private ChildServer() {}
@@ -19,8 +18,7 @@ public final class ChildServer {
     public static void main(String[] args) throws IOException {
         ObjectStore store = ObjectStore.open(Path.of(args[0]), 0);
         FileServer server = FileServer.start(new InetSocketAddress("127.0.0.1", 0), store, new LocalRouter(store),
-                RingListing.alone(store),
-                FileServer.Options.defaults().withThreads(4, 8));
+                RingListing.alone(store), FileServer.Options.defaults());
         System.out.println("PORT " + server.address().getPort());
         System.out.flush();
         while (System.in.read() >= 0) {

@@ -10,8 +10,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,21 +17,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.chordfs.node.http.Fixture.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * Tests that need a JVM of their own: a heap too small to hold an upload, and the JDK HttpServer's
- * JVM-wide properties (read once per JVM, so they cannot be set inside the shared test JVM).
- */
+/** Tests that need a JVM of their own: a heap (and so direct memory) too small to hold an upload. */
 class FileServerChildJvmTest {
     static final String B = "----chordfsChildBoundary";
 
@@ -41,13 +33,8 @@ class FileServerChildJvmTest {
     Path dir;
     Process child;
     Path childLog;
-    final List<Socket> sockets = new ArrayList<>();
-
     @AfterEach
     void stop() throws Exception {
-        for (Socket s : sockets) {
-            s.close();
-        }
         stopChild();
     }
 
@@ -118,77 +105,6 @@ class FileServerChildJvmTest {
             ObjectMeta meta = store.meta("big.bin").orElseThrow();
             assertEquals(size, meta.size());
             assertEquals(expected, meta.sha256());
-        }
-    }
-
-    /**
-     * What the JDK's own limits do, as documented in FileServer: a silent new connection is closed
-     * after idleInterval; a client trickling its request head holds a worker until maxReqTime,
-     * then is closed, and the server recovers; a head over maxReqHeaderSize is dropped without an
-     * answer. And TCP_NODELAY is on: keep-alive GETs take ~1 ms, not Nagle's ~40.
-     */
-    @Test
-    void jdkLimitsAndNoDelay() throws Exception {
-        int port = startChild("-Dsun.net.httpserver.idleInterval=1", "-Dsun.net.httpserver.clockTick=200",
-                "-Dsun.net.httpserver.maxReqTime=1", "-Dsun.net.httpserver.maxReqHeaderSize=8192");
-        URI base = URI.create("http://127.0.0.1:" + port);
-        assertEquals(201, Fixture.send(base, "PUT", "/tiny", bytes("t")).statusCode());
-
-        // TCP_NODELAY: keep-alive round trips of a tiny file
-        for (int i = 0; i < 30; i++) { // warm up the child's JIT
-            Fixture.send(base, "GET", "/tiny", null);
-        }
-        List<Long> times = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            long t0 = System.nanoTime();
-            assertEquals(200, Fixture.send(base, "GET", "/tiny", null).statusCode());
-            times.add((System.nanoTime() - t0) / 1_000_000);
-        }
-        times.sort(null);
-        assertTrue(times.get(10) < 30, "median GET " + times.get(10) + " ms: Nagle is on? " + times);
-
-        // 3 silent connections, and 6 trickling heads (the child has 4 workers, queue 8)
-        List<Socket> silent = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Socket s = new Socket("127.0.0.1", port);
-            sockets.add(s);
-            silent.add(s);
-        }
-        List<Socket> trickle = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            Socket s = new Socket("127.0.0.1", port);
-            sockets.add(s);
-            trickle.add(s);
-            s.getOutputStream().write(bytes("GET /tiny HTTP/1.1\r\nHost: x\r\n"));
-            s.getOutputStream().flush();
-        }
-        long t0 = System.nanoTime();
-        for (Socket s : silent) {
-            assertClosedWithin(s, 6000);
-        }
-        long silentMs = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(silentMs < 6000, "silent connections closed after " + silentMs + " ms");
-        for (Socket s : trickle) {
-            assertClosedWithin(s, 8000);
-        }
-        HttpResponse<byte[]> ok = Fixture.send(base, "GET", "/tiny", null);
-        assertEquals(200, ok.statusCode(), "the server recovered");
-
-        // a head over the JDK's maxReqHeaderSize: closed without an answer
-        byte[] got = Fixture.raw(port, bytes("GET /tiny HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n"),
-                Duration.ofSeconds(10));
-        assertEquals("", new String(got, StandardCharsets.ISO_8859_1));
-    }
-
-    static void assertClosedWithin(Socket s, int ms) throws IOException {
-        s.setSoTimeout(ms);
-        try {
-            int r = s.getInputStream().read();
-            assertEquals(-1, r, "closed without an answer");
-        } catch (SocketTimeoutException e) {
-            throw new AssertionError("connection still open after " + ms + " ms", e);
-        } catch (IOException e) {
-            // reset: closed
         }
     }
 }

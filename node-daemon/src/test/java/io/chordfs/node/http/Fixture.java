@@ -171,6 +171,19 @@ final class Fixture implements AutoCloseable {
         }
     }
 
+    /** Asserts that the server closes {@code s} within {@code ms} without (more of) an answer. */
+    static void assertClosedWithin(Socket s, int ms) throws IOException {
+        s.setSoTimeout(ms);
+        try {
+            int r = s.getInputStream().read();
+            org.junit.jupiter.api.Assertions.assertEquals(-1, r, "closed without an answer");
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("connection still open after " + ms + " ms", e);
+        } catch (IOException e) {
+            // reset: closed
+        }
+    }
+
     static byte[] readUntilClose(InputStream in) throws IOException {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];

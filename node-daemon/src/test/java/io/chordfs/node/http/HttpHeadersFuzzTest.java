@@ -15,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the file server makes of a request's path and headers once the JDK has split them:
+ * What the file server makes of a request's path and headers once the HTTP codec has split them:
  * the path's object name, Range, If-None-Match / If-Modified-Since / If-Range, Authorization and
  * the multipart boundary of Content-Type. Each may only parse into something that holds the
  * documented rules, or be rejected as documented (IllegalArgumentException for a name, "ignore"
  * or "refuse" for the headers); nothing may throw otherwise.
  *
- * <p>Input: the first byte picks the part (any byte picks one), the rest is text as the JDK hands
+ * <p>Input: the first byte picks the part (any byte picks one), the rest is text as the codec hands
  * it over (one char per byte, ISO-8859-1), split on '\n' into the part's fields: '0' the raw path
  * segment; '1' object size, Range, a number n; '2' modification time (ms), If-None-Match,
  * If-Modified-Since, If-Range; '3' the configured credentials, Authorization; '4' Content-Type,

@@ -154,12 +154,12 @@ class CapacityTest {
     @Test
     void enospcFromTheFileSystemIsReportedAsStoreFull() {
         IOException enospc = new IOException("No space left on device");
-        IOException mapped = ObjectStore.noSpace(enospc, "writing 'x'");
+        IOException mapped = Quota.noSpace(enospc, "writing 'x'");
         assertInstanceOf(StoreFullException.class, mapped);
         assertTrue(mapped.getMessage().contains("disk full") && mapped.getMessage().contains("No space left"));
         assertInstanceOf(StoreFullException.class,
-                ObjectStore.noSpace(new java.nio.file.FileSystemException("/d/x", null, "Disk quota exceeded"), "x"));
+                Quota.noSpace(new java.nio.file.FileSystemException("/d/x", null, "Disk quota exceeded"), "x"));
         IOException other = new IOException("Input/output error");
-        assertEquals(other, ObjectStore.noSpace(other, "x"), "other errors pass through");
+        assertEquals(other, Quota.noSpace(other, "x"), "other errors pass through");
     }
 }

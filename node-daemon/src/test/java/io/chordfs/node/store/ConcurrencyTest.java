@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -107,7 +106,7 @@ class ConcurrencyTest {
             List<Future<?>> readers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 readers.add(pool.submit(() -> {
-                    MessageDigest md = ObjectStore.sha256Digest();
+                    MessageDigest md = Sha256.digest();
                     OutputStream sink = new OutputStream() {
                         @Override
                         public void write(int x) {
@@ -123,7 +122,7 @@ class ConcurrencyTest {
                         try (ObjectReader r = store.read("hot")) {
                             r.copyTo(sink, 0, r.meta().size());
                         }
-                        String got = ObjectStore.hex(md.digest());
+                        String got = Sha256.hex(md.digest());
                         assertTrue(allowed.contains(got), "a torn read: " + got);
                         seen.add(got);
                         reads.incrementAndGet();

@@ -118,7 +118,7 @@ class CorruptionTest {
         byte[] content = bytes(7, 2 * MIB);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             if (!inline) {
-                store.inlineMetaLimit = 0;
+                store.inlineMetaLimit(0);
             }
             put(store, "cut", content, 1);
             put(store, "lost", content, 1);

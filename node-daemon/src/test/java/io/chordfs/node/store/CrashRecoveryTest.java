@@ -54,13 +54,13 @@ class CrashRecoveryTest {
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             assertTrue(store.inlineMeta(), "this file system keeps extended attributes");
             if (!inline) {
-                store.inlineMetaLimit = 0;
+                store.inlineMetaLimit(0);
             }
             if (withOld) {
                 put(store, "f", OLD, V1);
             }
         }
-        assertEquals(inline || !withOld ? List.of() : List.of(ObjectStore.metaFileName("f")), metaFiles());
+        assertEquals(inline || !withOld ? List.of() : List.of(Layout.metaFileName("f")), metaFiles());
         return data;
     }
 
@@ -69,30 +69,30 @@ class CrashRecoveryTest {
     }
 
     private Path tmp() {
-        return sys(data).resolve(ObjectStore.TMP_DIR);
+        return sys(data).resolve(Layout.TMP_DIR);
     }
 
     private Path pending() {
-        return sys(data).resolve(ObjectStore.PENDING_DIR);
+        return sys(data).resolve(Layout.PENDING_DIR);
     }
 
     private Path meta() {
-        return sys(data).resolve(ObjectStore.META_DIR);
+        return sys(data).resolve(Layout.META_DIR);
     }
 
     /** The intent record a commit of NEW as V2 writes. */
     private void writeIntent(byte[] content, long version) throws IOException {
         Path scratch = root.resolve("scratch.bin");
         Files.write(scratch, content);
-        ObjectMeta m = ObjectStore.describe(scratch, "f", version, 42L);
+        ObjectMeta m = Recovery.describe(scratch, "f", version, 42L);
         Files.delete(scratch);
-        Files.write(pending().resolve(ObjectStore.metaFileName("f")), MetaCodec.encode(m));
+        Files.write(pending().resolve(Layout.metaFileName("f")), MetaCodec.encode(m));
     }
 
     private void writeTombstoneIntent(long version) throws IOException {
         ObjectMeta t = new ObjectMeta("f", io.chordfs.core.ring.Keys.key("f"), 0, "", version, true, 42L,
                 ObjectStore.BLOCK_SIZE, List.of());
-        Files.write(pending().resolve(ObjectStore.metaFileName("f")), MetaCodec.encode(t));
+        Files.write(pending().resolve(Layout.metaFileName("f")), MetaCodec.encode(t));
     }
 
     /** Opens the store and checks the result: {@code expected} as {@code version}, or absent when null. */
@@ -150,7 +150,7 @@ class CrashRecoveryTest {
             assertTrue(log.messages(Level.INFO).get(0).contains("recovered 1 interrupted commits, discarded 0"),
                     log.messages(Level.INFO).toString());
         }
-        assertEquals(V2, MetaCodec.decode(Files.readAllBytes(meta().resolve(ObjectStore.metaFileName("f")))).version());
+        assertEquals(V2, MetaCodec.decode(Files.readAllBytes(meta().resolve(Layout.metaFileName("f")))).version());
     }
 
     @Test
@@ -188,7 +188,7 @@ class CrashRecoveryTest {
         base(true);
         Files.write(tmp().resolve("0123-1.part"), NEW);
         writeIntent(NEW, V2);
-        Path intent = pending().resolve(ObjectStore.metaFileName("f"));
+        Path intent = pending().resolve(Layout.metaFileName("f"));
         byte[] whole = Files.readAllBytes(intent);
         Files.write(intent, Arrays.copyOf(whole, whole.length / 2));
         assertRecovered(OLD, V1);
@@ -228,7 +228,7 @@ class CrashRecoveryTest {
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             m = store.meta("f").orElseThrow();
         }
-        Files.write(pending().resolve(ObjectStore.forgetFileName("f")), MetaCodec.encode(m));
+        Files.write(pending().resolve(Layout.forgetFileName("f")), MetaCodec.encode(m));
         assertRecovered(null, 0);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             assertTrue(store.meta("f").isEmpty(), "the copy is dropped, not adopted back");
@@ -244,7 +244,7 @@ class CrashRecoveryTest {
             m = store.meta("f").orElseThrow();
             put(store, "f", NEW, V2);
         }
-        Files.write(pending().resolve(ObjectStore.forgetFileName("f")), MetaCodec.encode(m));
+        Files.write(pending().resolve(Layout.forgetFileName("f")), MetaCodec.encode(m));
         assertRecovered(NEW, V2);
     }
 
@@ -267,13 +267,13 @@ class CrashRecoveryTest {
         base(true, inline);
         ObjectStore store = ObjectStore.open(data, 0);
         if (!inline) {
-            store.inlineMetaLimit = 0;
+            store.inlineMetaLimit(0);
         }
-        store.faults = p -> {
+        store.faults(p -> {
             if (p.equals(point)) {
                 throw new StoreTesting.Crash(p);
             }
-        };
+        });
         StagedWrite w = store.stage("f");
         w.out().write(NEW);
         assertThrows(StoreTesting.Crash.class, () -> w.commit(V2, 42L, null));
@@ -301,7 +301,7 @@ class CrashRecoveryTest {
         crashCommitAt("commit.data-renamed", inline);
         assertEquals(inline ? 0 : 1, pendingFiles(data).size(), "an inline commit needs no intent");
         assertRecovered(NEW, V2);
-        assertEquals(inline ? List.of() : List.of(ObjectStore.metaFileName("f")), metaFiles());
+        assertEquals(inline ? List.of() : List.of(Layout.metaFileName("f")), metaFiles());
     }
 
     @Test
@@ -324,17 +324,17 @@ class CrashRecoveryTest {
             if (overTombstone) {
                 store.delete("f", V2, 42L);
             }
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("commit.data-renamed")) {
                     throw new StoreTesting.Crash(p);
                 }
-            };
+            });
             StagedWrite w = store.stage("f");
             w.out().write(NEW);
             assertThrows(StoreTesting.Crash.class, () -> w.commit(v3, 42L, null));
             store.abandon();
         }
-        assertEquals(List.of(ObjectStore.metaFileName("f")), metaFiles(), "the stale metadata file is still there");
+        assertEquals(List.of(Layout.metaFileName("f")), metaFiles(), "the stale metadata file is still there");
         assertRecovered(NEW, v3);
         assertEquals(List.of(), metaFiles());
     }
@@ -342,11 +342,11 @@ class CrashRecoveryTest {
     private void crashDeleteAt(String point) throws IOException {
         base(true);
         ObjectStore store = ObjectStore.open(data, 0);
-        store.faults = p -> {
+        store.faults(p -> {
             if (p.equals(point)) {
                 throw new StoreTesting.Crash(p);
             }
-        };
+        });
         assertThrows(StoreTesting.Crash.class, () -> store.delete("f", V2, 42L));
         store.abandon();
     }
@@ -371,9 +371,9 @@ class CrashRecoveryTest {
     void forgetCrashAfterTheMarker(boolean inline) throws IOException {
         base(true, inline);
         ObjectStore store = ObjectStore.open(data, 0);
-        store.faults = p -> {
+        store.faults(p -> {
             throw new StoreTesting.Crash(p);
-        };
+        });
         assertThrows(StoreTesting.Crash.class, () -> store.forget("f", V1));
         store.abandon();
         assertTrue(Files.exists(data.resolve("f")));
@@ -386,13 +386,13 @@ class CrashRecoveryTest {
     @Test
     void unreadableMetadataIsMovedAsideAndTheFileAdopted() throws IOException {
         base(true, false);
-        Path m = meta().resolve(ObjectStore.metaFileName("f"));
+        Path m = meta().resolve(Layout.metaFileName("f"));
         Files.write(m, "{\"format\":1,\"name\":".getBytes());
         try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
              ObjectStore store = ObjectStore.open(data, 0)) {
             assertArrayEquals(OLD, readAll(store, "f"));
             assertTrue(store.meta("f").orElseThrow().version() > V1);
-            assertEquals(1, StoreTesting.ls(sys(data).resolve(ObjectStore.BAD_DIR)).size());
+            assertEquals(1, StoreTesting.ls(sys(data).resolve(Layout.BAD_DIR)).size());
             assertTrue(String.join("\n", log.messages(Level.WARNING)).contains("unreadable metadata"));
         }
     }
@@ -400,7 +400,7 @@ class CrashRecoveryTest {
     @Test
     void anUnreadableMetadataAttributeMakesTheFileAdoptedAnew() throws IOException {
         base(true, true);
-        ObjectStore.writeInlineMeta(data.resolve("f"), "{\"format\":1,\"name\":".getBytes());
+        MetaCarrier.writeAttribute(data.resolve("f"), "{\"format\":1,\"name\":".getBytes());
         try (StoreTesting.LogCapture log = new StoreTesting.LogCapture();
              ObjectStore store = ObjectStore.open(data, 0)) {
             assertArrayEquals(OLD, readAll(store, "f"));
@@ -449,13 +449,13 @@ class CrashRecoveryTest {
     void aFailedForgetKeepsTheCopyAndNoMarker(boolean inline) throws IOException {
         base(true, inline);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("forget.marked")) {
                     throw new java.io.UncheckedIOException(new IOException("simulated I/O error"));
                 }
-            };
+            });
             assertThrows(java.io.UncheckedIOException.class, () -> store.forget("f", V1));
-            store.faults = Faults.NONE;
+            store.faults(Faults.NONE);
             assertEquals(List.of(), pendingFiles(data));
             assertEquals(V1, store.meta("f").orElseThrow().version());
             assertArrayEquals(OLD, readAll(store, "f"));
@@ -475,12 +475,12 @@ class CrashRecoveryTest {
         base(true, true);
         try (ObjectStore store = ObjectStore.open(data, 0)) {
             long[] seen = new long[1];
-            store.faults = p -> {
+            store.faults(p -> {
                 if (p.equals("commit.inline-renamed")) {
                     seen[0] = store.meta("f").orElseThrow().version();
                     throw new java.io.UncheckedIOException(new IOException("simulated fsync failure"));
                 }
-            };
+            });
             StagedWrite w = store.stage("f");
             w.out().write(NEW);
             assertThrows(java.io.UncheckedIOException.class, () -> w.commit(V2, 42L, null));

@@ -125,7 +125,7 @@ class ObjectStoreTest {
             assertFalse(created(store, "f", bytes(4, 100), 25), "losing to a newer tombstone");
             assertTrue(created(store, "f", bytes(5, 100), 40), "after an older tombstone");
             // the other install path: metadata in a file, with an intent record
-            store.inlineMetaLimit = 0;
+            store.inlineMetaLimit(0);
             assertTrue(created(store, "g", bytes(6, 100), 10));
             assertFalse(created(store, "g", bytes(7, 100), 11));
         }
@@ -289,7 +289,7 @@ class ObjectStoreTest {
                 tmp = w.file();
                 assertEquals(300_000, w.size());
                 assertEquals(300_000, Files.size(tmp), "file() flushes what was written");
-                assertTrue(tmp.startsWith(StoreTesting.sys(data()).resolve(ObjectStore.TMP_DIR)));
+                assertTrue(tmp.startsWith(StoreTesting.sys(data()).resolve(Layout.TMP_DIR)));
                 assertTrue(store.meta("f").isEmpty());
                 assertFalse(Files.exists(data().resolve("f")));
             }
@@ -399,12 +399,12 @@ class ObjectStoreTest {
     void metadataFilesUseHashedNamesAndHoldTheRealName() throws IOException {
         String longName = "ü".repeat(127) + "z";
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
-            store.inlineMetaLimit = 0;
+            store.inlineMetaLimit(0);
             put(store, longName, bytes(1, 10), 5);
         }
-        Path meta = StoreTesting.sys(data()).resolve(ObjectStore.META_DIR);
+        Path meta = StoreTesting.sys(data()).resolve(Layout.META_DIR);
         List<String> files = ls(meta);
-        assertEquals(List.of(ObjectStore.metaFileName(longName)), files);
+        assertEquals(List.of(Layout.metaFileName(longName)), files);
         assertEquals(64 + 5, files.get(0).length());
         ObjectMeta decoded = MetaCodec.decode(Files.readAllBytes(meta.resolve(files.get(0))));
         assertEquals(longName, decoded.name());
@@ -422,11 +422,11 @@ class ObjectStoreTest {
             put(store, "gone", bytes(3, 10), 6);
             store.delete("gone", 7, 1L);
         }
-        assertEquals(List.of(ObjectStore.metaFileName("gone")), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)),
+        assertEquals(List.of(Layout.metaFileName("gone")), ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)),
                 "only the tombstone has a metadata file");
         UserDefinedFileAttributeView v = Files.getFileAttributeView(data().resolve(longName), UserDefinedFileAttributeView.class);
-        ByteBuffer b = ByteBuffer.allocate(v.size(ObjectStore.META_XATTR));
-        v.read(ObjectStore.META_XATTR, b);
+        ByteBuffer b = ByteBuffer.allocate(v.size(MetaCarrier.XATTR));
+        v.read(MetaCarrier.XATTR, b);
         assertEquals(written, MetaCodec.decode(Arrays.copyOf(b.array(), b.position())));
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertEquals(written, store.meta(longName).orElseThrow());
@@ -439,11 +439,11 @@ class ObjectStoreTest {
     void largeMetadataGoesToAFileAndTheNewestCopyWinsAtOpen() throws IOException {
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             ObjectMeta small = put(store, "f", bytes(1, 10), 5); // inline
-            store.inlineMetaLimit = MetaCodec.encode(small).length + 20; // one CRC fits, five do not
+            store.inlineMetaLimit(MetaCodec.encode(small).length + 20); // one CRC fits, five do not
             put(store, "f", bytes(2, 5 * MIB), 6);
-            assertEquals(1, ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)).size());
+            assertEquals(1, ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)).size());
             put(store, "f", bytes(3, 20), 7); // inline again: the metadata file goes
-            assertEquals(List.of(), ls(StoreTesting.sys(data()).resolve(ObjectStore.META_DIR)));
+            assertEquals(List.of(), ls(StoreTesting.sys(data()).resolve(Layout.META_DIR)));
         }
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertEquals(7, store.meta("f").orElseThrow().version());

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -31,7 +30,7 @@ final class StoreTesting {
     }
 
     static String sha256(byte[] b) {
-        return ObjectStore.hex(ObjectStore.sha256Digest().digest(b));
+        return Sha256.hex(Sha256.digest().digest(b));
     }
 
     /** Stages and commits {@code data} as {@code version}, writing it in one call. */
@@ -82,11 +81,11 @@ final class StoreTesting {
     }
 
     static List<String> tmpFiles(Path data) throws IOException {
-        return ls(sys(data).resolve(ObjectStore.TMP_DIR));
+        return ls(sys(data).resolve(Layout.TMP_DIR));
     }
 
     static List<String> pendingFiles(Path data) throws IOException {
-        return ls(sys(data).resolve(ObjectStore.PENDING_DIR));
+        return ls(sys(data).resolve(Layout.PENDING_DIR));
     }
 
     /** Collects what the store logs while open. */

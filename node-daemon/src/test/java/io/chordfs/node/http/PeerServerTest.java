@@ -1,8 +1,11 @@
-package io.chordfs.node.peer;
+package io.chordfs.node.http;
 
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.core.ring.Ring;
+import io.chordfs.node.peer.PeerClient;
+import io.chordfs.node.peer.PeerHeaders;
+import io.chordfs.node.route.OwnerWrites;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectStore;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +48,7 @@ class PeerServerTest {
         store = ObjectStore.open(dir, 0);
         open.add(store);
         ObjectStore store = this.store;
-        PeerServer.OwnerWrites owner = new PeerServer.OwnerWrites() {
+        OwnerWrites owner = new OwnerWrites() {
             @Override
             public io.chordfs.node.store.Committed write(io.chordfs.node.store.StagedWrite staged)
                     throws java.io.IOException {
@@ -63,10 +66,11 @@ class PeerServerTest {
             int peerPort = probe.getLocalPort();
             self = new NodeRef("127.0.0.1", peerPort - 2, 77);
             probe.close();
-            PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", peerPort), store, owner, n -> {
-                handedTo.add(n);
-                return List.of("moved.txt");
-            }, () -> member, io.chordfs.core.chord.ClusterSecret.of(secret), self, 2);
+            PeerServer server = PeerServer.start(new InetSocketAddress("127.0.0.1", peerPort), HostLimits.defaults(),
+                    null, store, owner, n -> {
+                        handedTo.add(n);
+                        return List.of("moved.txt");
+                    }, () -> member, io.chordfs.core.chord.ClusterSecret.of(secret), self);
             open.add(0, server);
             return "http://127.0.0.1:" + server.address().getPort();
         }

@@ -1,4 +1,4 @@
-package io.chordfs.node.peer;
+package io.chordfs.node.http;
 
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.StagedWrite;

@@ -1,0 +1,17 @@
+package io.chordfs.node.route;
+
+import io.chordfs.node.store.Committed;
+import io.chordfs.node.store.ObjectMeta;
+import io.chordfs.node.store.StagedWrite;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/** Writes that this node makes as the owner of a name: it versions and replicates them. */
+public interface OwnerWrites {
+    /** Versions, commits and replicates {@code staged}; returns what the commit did. */
+    Committed write(StagedWrite staged) throws IOException;
+
+    /** A new tombstone; empty when the name is absent or already deleted. */
+    Optional<ObjectMeta> delete(String name) throws IOException;
+}
