@@ -258,9 +258,18 @@ class WriteSafetyTest {
         }
     }
 
+    /** Temp files left on {@code d}, given up to 5 s to go (a failed copy's is deleted just after its connection closes). */
     private static long countTemps(NodeDaemon d) throws Exception {
-        try (var s = Files.list(d.store().dataDir().resolve(".chordfs").resolve("tmp"))) {
-            return s.count();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            long n;
+            try (var s = Files.list(d.store().dataDir().resolve(".chordfs").resolve("tmp"))) {
+                n = s.count();
+            }
+            if (n == 0 || System.nanoTime() > deadline) {
+                return n;
+            }
+            Thread.sleep(20);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.chordfs.core.net;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +43,23 @@ public final class BlockCrcs {
                 inBlock += n;
                 off += n;
                 len -= n;
+                if (inBlock == BLOCK_SIZE) {
+                    done.add(crc.getValue());
+                    crc.reset();
+                    inBlock = 0;
+                }
+            }
+        }
+
+        /** Feeds {@code b}'s remaining bytes, consuming them. */
+        public void update(ByteBuffer b) {
+            while (b.hasRemaining()) {
+                int n = Math.min(b.remaining(), BLOCK_SIZE - inBlock);
+                int end = b.limit();
+                b.limit(b.position() + n);
+                crc.update(b); // advances b to the new limit
+                b.limit(end);
+                inBlock += n;
                 if (inBlock == BLOCK_SIZE) {
                     done.add(crc.getValue());
                     crc.reset();

@@ -2,6 +2,7 @@ package io.chordfs.core.net;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -36,6 +37,15 @@ class BlockCrcsTest {
             at += n;
         }
         assertEquals(expected, r.crcs());
+        BlockCrcs.Running direct = new BlockCrcs.Running();
+        for (int at = 0; at < b.length; ) {
+            int n = Math.min(b.length - at, 1 + pieces.nextInt(3_000_000));
+            ByteBuffer piece = ByteBuffer.allocateDirect(n).put(b, at, n).flip();
+            direct.update(piece);
+            assertEquals(0, piece.remaining(), "consumed");
+            at += n;
+        }
+        assertEquals(expected, direct.crcs(), "from buffers outside the heap, across block boundaries");
         assertEquals(List.of(), BlockCrcs.of(b, 0, 0));
         byte[] exact = new byte[BlockCrcs.BLOCK_SIZE];
         assertEquals(byHand(exact), BlockCrcs.of(exact, 0, exact.length), "no empty block after a full one");

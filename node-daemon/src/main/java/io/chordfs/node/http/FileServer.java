@@ -19,17 +19,14 @@ import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
 import io.chordfs.node.store.ObjectSource;
 import io.chordfs.node.store.ObjectStore;
-import io.chordfs.node.store.Pieces;
 import io.chordfs.node.store.StagedWrite;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -560,20 +557,7 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         // The status line waits for the first block the range touches: corruption found in it is a clean 500.
         int bs = Math.max(1, meta.blockSize());
         long hold = Math.min(offset + length, (offset / bs + 1) * bs) - offset;
-        Pieces pieces = src.pieces(offset, length);
-        x.stream(code, length, hold, new Pieces() {
-            @Override
-            public int fill(ByteBuffer into) throws IOException {
-                return pieces.fill(into);
-            }
-
-            @Override
-            public void close() throws IOException {
-                try (src) {
-                    pieces.close();
-                }
-            }
-        }, new Exchange.StreamFailure() {
+        x.stream(code, length, hold, src.piecesClosingSource(offset, length), new Exchange.StreamFailure() {
             @Override
             public void beforeStart(Exchange ex, Throwable e) {
                 if (e instanceof ChunkedFiles.ChunkException) {
@@ -721,17 +705,17 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
             w.close();
             throw e;
         }
-        OutputStream sink = new LimitedOutputStream(w.out(), options.maxObjectBytes(), name);
+        StagedBody body = new StagedBody(w, options.maxObjectBytes());
         x.readBody(new Exchange.BodySink() {
             @Override
             public void data(ByteBuf bytes) throws IOException {
-                bytes.readBytes(sink, bytes.readableBytes());
+                body.write(bytes);
             }
 
             @Override
             public void end() throws IOException {
                 try (w) {
-                    sink.close();
+                    body.finish();
                     String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
                     Committed done;
                     try {

@@ -28,6 +28,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.chordfs.core.rpc.Admission;
+import io.chordfs.core.rpc.CutOffLog;
 import io.chordfs.core.rpc.EventLoops;
 import io.chordfs.node.peer.Statuses;
 
@@ -169,7 +171,7 @@ public final class HttpHost implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly(2_000);
-        admission.closeAll();
+        admission.closeAll(2_000);
         workers.shutdown();
         try {
             if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -28,9 +28,7 @@ import io.netty.channel.EventLoopGroup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -208,7 +206,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             public void end() throws IOException {
                 Committed done;
                 try (w) {
-                    out.close();
+                    body.finish();
                     if (version != null) {
                         ObjectMeta meta = w.commit(version, modified != null ? modified : clock.wallMillis(), sha);
                         done = new Committed(meta, w.created());
@@ -242,7 +240,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             @Override
             public void end() throws IOException {
                 try {
-                    out.close();
+                    body.finish();
                     if (!sha.equals(w.sha256())) {
                         throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
                     }
@@ -278,16 +276,16 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
     /** A body written into a staged write as it arrives; the write is discarded if the body fails. */
     private abstract static class Sink implements Exchange.BodySink {
         final StagedWrite w;
-        final OutputStream out;
+        final StagedBody body;
 
         Sink(StagedWrite w) {
             this.w = w;
-            this.out = w.out();
+            this.body = new StagedBody(w, Long.MAX_VALUE);
         }
 
         @Override
         public void data(ByteBuf bytes) throws IOException {
-            bytes.readBytes(out, bytes.readableBytes());
+            body.write(bytes);
         }
 
         @Override
@@ -364,24 +362,12 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
         }
         Pieces pieces;
         try {
-            pieces = reader.pieces(0, m.size());
+            pieces = reader.piecesClosingSource(0, m.size());
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
         }
-        x.stream(200, m.size(), m.blockSize(), new Pieces() {
-            @Override
-            public int fill(ByteBuffer into) throws IOException {
-                return pieces.fill(into);
-            }
-
-            @Override
-            public void close() throws IOException {
-                try (reader) {
-                    pieces.close();
-                }
-            }
-        }, new Exchange.StreamFailure() {
+        x.stream(200, m.size(), m.blockSize(), pieces, new Exchange.StreamFailure() {
             @Override
             public void beforeStart(Exchange ex, Throwable e) {
                 // the status line is not out: a damaged copy is answered as such, not sent

@@ -15,6 +15,28 @@ public interface ObjectSource extends AutoCloseable {
     Pieces pieces(long offset, long length) throws IOException;
 
     /**
+     * {@link #pieces} that close this source when they are closed: for an answer streamed after
+     * the call that opened the source has returned.
+     */
+    default Pieces piecesClosingSource(long offset, long length) throws IOException {
+        ObjectSource source = this;
+        Pieces pieces = pieces(offset, length);
+        return new Pieces() {
+            @Override
+            public int fill(ByteBuffer into) throws IOException {
+                return pieces.fill(into);
+            }
+
+            @Override
+            public void close() throws IOException {
+                try (source) {
+                    pieces.close();
+                }
+            }
+        };
+    }
+
+    /**
      * Copies bytes [offset, offset + length) to {@code out}. Bytes are verified against their
      * checksums before they are written; a mismatch throws
      * {@link CorruptObjectException} and nothing unverified is written.

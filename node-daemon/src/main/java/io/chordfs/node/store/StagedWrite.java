@@ -30,6 +30,8 @@ public final class StagedWrite implements AutoCloseable {
     private static final int BUF = 256 * 1024;
     /** The buffer starts small and grows to {@link #BUF}, so a small object does not pay for zeroing 256 KiB. */
     private static final int FIRST_BUF = 16 * 1024;
+    /** A piece outside the heap at least this large is written as it is, not copied into the buffer. */
+    private static final int DIRECT_WRITE = 32 * 1024;
 
     private enum State { WRITING, FINISHED, COMMITTED, DISCARDED }
 
@@ -210,6 +212,37 @@ public final class StagedWrite implements AutoCloseable {
             }
             throw new IOException("the staged write of '" + name + "' is " + state.name().toLowerCase() + "; no more bytes");
         }
+    }
+
+    /**
+     * Appends all of {@code src}'s remaining bytes, which may live outside the heap (a network
+     * read): a large piece goes to the file as it is, with no copy through a byte array.
+     */
+    public synchronized void write(ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        if (src.hasArray() || n < DIRECT_WRITE) {
+            byte[] b = new byte[n];
+            src.get(b);
+            write(b, 0, n);
+            return;
+        }
+        ensureWriting();
+        try {
+            room.admit(n, bufPos);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        if (trustedSha == null) {
+            sha.update(src.duplicate());
+        }
+        running.update(src.duplicate());
+        try {
+            flushBuffer(); // keeps the bytes in order
+            writeFully(src);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        size += n;
     }
 
     private void write(byte[] b, int off, int len) throws IOException {

@@ -449,7 +449,7 @@ class FileServerTest {
     }
 
     @Test
-    void uploadErrorsStoreNothing() throws IOException {
+    void uploadErrorsStoreNothing() throws Exception {
         start();
         HttpResponse<byte[]> r = f.upload(Multipart.builder(B).field("notfiles", "x"));
         assertEquals(400, r.statusCode());
@@ -558,7 +558,7 @@ class FileServerTest {
     }
 
     @Test
-    void maxObjectBytesGives413() throws IOException {
+    void maxObjectBytesGives413() throws Exception {
         start(FileServer.Options.defaults().withLimits(64 * 1024, 16 * 1024, 1000));
         assertEquals(413, f.upload(Multipart.builder(B).file("files", "big", new byte[1001])).statusCode());
         assertEquals(413, f.send("PUT", "/big", new byte[1001]).statusCode());
@@ -721,7 +721,7 @@ class FileServerTest {
     }
 
     @Test
-    void diskFullGives507AndStoresNothing() throws IOException {
+    void diskFullGives507AndStoresNothing() throws Exception {
         f = Fixture.start(dir, 256 * 1024, FileServer.Options.defaults());
         HttpResponse<byte[]> r = f.upload(Multipart.builder(B).file("files", "big.bin", random(1 << 20, 7)));
         assertEquals(507, r.statusCode());

@@ -119,13 +119,25 @@ final class Fixture implements AutoCloseable {
     }
 
     /** Files in the store's temp folder (leftovers of uploads). */
-    List<String> tempFiles() throws IOException {
+    /**
+     * The staged temp files left, given up to 5 s to go: a cut-off or failed upload's file is
+     * deleted on a worker just after its connection closes, so the client may see the close first.
+     */
+    List<String> tempFiles() throws IOException, InterruptedException {
         Path tmp = dir.resolve(".chordfs").resolve("tmp");
-        if (!Files.isDirectory(tmp)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(tmp)) {
-            return s.map(p -> p.getFileName().toString()).toList();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            if (!Files.isDirectory(tmp)) {
+                return List.of();
+            }
+            List<String> left;
+            try (Stream<Path> s = Files.list(tmp)) {
+                left = s.map(p -> p.getFileName().toString()).toList();
+            }
+            if (left.isEmpty() || System.nanoTime() > deadline) {
+                return left;
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -5,6 +5,7 @@ import io.chordfs.core.ring.NameRules;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Shared helpers of the store tests. */
 final class StoreTesting {
@@ -53,7 +56,14 @@ final class StoreTesting {
                     continue;
                 }
                 int n = Math.min(data.length - i, 1 + r.nextInt(r.nextBoolean() ? 5000 : 600_000));
-                out.write(data, i, n);
+                if (r.nextInt(3) == 0) {
+                    // as a body arrives from the network: outside the heap, small and large
+                    ByteBuffer direct = ByteBuffer.allocateDirect(n).put(data, i, n).flip();
+                    w.write(direct);
+                    assertFalse(direct.hasRemaining(), "a write takes the whole buffer");
+                } else {
+                    out.write(data, i, n);
+                }
                 i += n;
             }
             out.close();

@@ -1,4 +1,4 @@
-package io.chordfs.node.http;
+package io.chordfs.core.rpc;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -14,12 +14,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Counts connections at accept, on the server channel's loop, before a connection is registered:
- * beyond the limit, or beyond an address's share, it is closed at once, so a flood from one
- * address leaves room for the others.
+ * A server channel's handler that counts connections at accept, before one is registered: beyond
+ * the limit, or beyond an address's share, it is closed at once, so a flood from one address
+ * leaves room for the others. Every server of a node (RPC, file, transfer) admits through one.
  */
 @ChannelHandler.Sharable
-final class Admission extends ChannelInboundHandlerAdapter {
+public final class Admission extends ChannelInboundHandlerAdapter {
     private final int max;
     private final int perAddress;
     private final CutOffLog log;
@@ -28,31 +28,37 @@ final class Admission extends ChannelInboundHandlerAdapter {
     private final Map<InetAddress, Integer> byAddress = new HashMap<>();
     private int open;
 
-    Admission(int max, int perAddress, CutOffLog log) {
+    public Admission(int max, int perAddress, CutOffLog log) {
         this.max = max;
         this.perAddress = perAddress;
         this.log = log;
     }
 
-    synchronized int open() {
+    /** Connections admitted and still open. */
+    public synchronized int open() {
         return open;
     }
 
-    void closeAll() {
-        connections.close().awaitUninterruptibly(2_000);
+    /** Closes every admitted connection, waiting at most {@code waitMillis} (0: not at all). */
+    public void closeAll(long waitMillis) {
+        connections.close().awaitUninterruptibly(waitMillis);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
-        InetSocketAddress remote = (InetSocketAddress) child.remoteAddress();
-        String refusal = admit(remote.getAddress());
+        if (!(child.remoteAddress() instanceof InetSocketAddress remote)) {
+            child.unsafe().closeForcibly(); // gone already (NIO reports no peer for a reset socket)
+            return;
+        }
+        InetAddress address = remote.getAddress();
+        String refusal = admit(address);
         if (refusal != null) {
             child.unsafe().closeForcibly();
             log.note(refusal, remote);
             return;
         }
-        child.closeFuture().addListener(f -> release(remote.getAddress()));
+        child.closeFuture().addListener(f -> release(address));
         connections.add(child);
         ctx.fireChannelRead(child);
     }

@@ -1,4 +1,4 @@
-package io.chordfs.node.http;
+package io.chordfs.core.rpc;
 
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * One log line per kind of refused or cut-off connection every 10 s at most, with how many
- * there were: a flood of 2,000 slow clients is one line, not 2,000.
+ * there were: a flood of 2,000 slow clients is one line, not 2,000. One per server.
  */
-final class CutOffLog {
+public final class CutOffLog {
     private static final System.Logger LOG = System.getLogger(CutOffLog.class.getName());
     private static final long EVERY_NANOS = 10_000_000_000L;
 
@@ -18,12 +18,12 @@ final class CutOffLog {
     private final String server;
     private final Map<String, Count> counts = new HashMap<>();
 
-    CutOffLog(String server) {
+    public CutOffLog(String server) {
         this.server = server;
     }
 
     /** Notes one connection from {@code from} closed for {@code why}; logs when the last line about it is old enough. */
-    void note(String why, InetSocketAddress from) {
+    public void note(String why, InetSocketAddress from) {
         long now = System.nanoTime();
         int n;
         synchronized (this) {
