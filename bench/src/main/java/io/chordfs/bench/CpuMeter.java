@@ -7,6 +7,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,21 +16,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * Where the CPU went during a measurement, on Linux: this JVM's threads split into the benchmark's
  * clients (main, bench-client-*, java.net.http's HttpClient-*) and everything else (the in-process
  * server: the ChordFS node, or the storage bench's bare JDK server), the JVM's own threads (GC,
- * JIT: process CPU not seen on a Java thread), a child process (uploadserver), and the rest of the
- * machine (/proc/stat busy time minus all of that: kernel threads such as the file system's
- * journal, and other people's work).
+ * JIT: process CPU not seen on a Java thread), child processes (uploadserver, nginx), and the rest
+ * of the machine (/proc/stat busy time minus all of that: kernel threads such as the file system's
+ * journal, and other people's work). {@link #processTicks} reads any one process's CPU.
  */
 final class CpuMeter {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
+    static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
     /** CPU of client threads that finished before the end of a measurement. */
     private static final AtomicLong EXITED_CLIENT_NANOS = new AtomicLong();
 
-    private final long childPid;
+    private final String childLabel;
+    private final List<Long> childPids;
     private final int cores = Runtime.getRuntime().availableProcessors();
 
-    CpuMeter(long childPid) {
-        this.childPid = childPid;
+    /** {@code childPids}: processes whose CPU is shown together under {@code childLabel}. */
+    CpuMeter(String childLabel, List<Long> childPids) {
+        this.childLabel = childLabel;
+        this.childPids = List.copyOf(childPids);
     }
 
     /**
@@ -38,11 +42,11 @@ final class CpuMeter {
      * on a live Java thread (other VM threads, threads that ended).
      */
     record Use(double seconds, double client, double node, double jit, double gc, double jvm, double child, double rest,
-               int cores) {
+               int cores, String childLabel) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "cores busy (of %d): client %.2f, in-JVM server %.2f, JIT %.2f, GC %.2f,"
-                    + " JVM other %.2f, uploadserver %.2f, rest of machine %.2f", cores, client, node, jit, gc, jvm, child, rest);
+                    + " JVM other %.2f, %s %.2f, rest of machine %.2f", cores, client, node, jit, gc, jvm, childLabel, child, rest);
         }
     }
 
@@ -98,7 +102,7 @@ final class CpuMeter {
         double machine = (b.machineTicks() - a.machineTicks()) / (double) TICKS_PER_SECOND;
         double rest = Math.max(0, machine - process - child);
         return new Use(wall, client / 1e9 / wall, node / 1e9 / wall, jit / wall, gc / wall, jvm / wall, child / wall,
-                rest / wall, cores);
+                rest / wall, cores, childLabel);
     }
 
     private static boolean isClient(String name) {
@@ -136,24 +140,41 @@ final class CpuMeter {
 
     /** utime + stime of a /proc stat line, in ticks. */
     private static long ticks(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
+        return statField(stat, 14) + statField(stat, 15);
     }
 
-    /** utime + stime of the child, in ticks; 0 when unknown. */
-    private long childTicks() {
-        if (childPid <= 0) {
-            return 0;
-        }
+    /** Field {@code n} (numbered from 1 as in proc(5): 14 utime, 15 stime, 16 cutime, 17 cstime) of a stat line. */
+    static long statField(String stat, int n) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[n - 3]);
+    }
+
+    /** CPU seconds (utime + stime) a process has used so far, from /proc/PID/stat; -1 when it is gone. */
+    static double processSeconds(long pid) {
+        long t = processTicks(pid);
+        return t < 0 ? -1 : t / (double) TICKS_PER_SECOND;
+    }
+
+    /** utime + stime of a process, in ticks; -1 when it is gone or this is not Linux. */
+    static long processTicks(long pid) {
         try {
-            return ticks(Files.readString(Path.of("/proc/" + childPid + "/stat")));
+            return ticks(Files.readString(Path.of("/proc/" + pid + "/stat")));
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return -1;
         }
+    }
+
+    /** utime + stime of the children, in ticks (those gone count 0). */
+    private long childTicks() {
+        long sum = 0;
+        for (long pid : childPids) {
+            sum += Math.max(0, processTicks(pid));
+        }
+        return sum;
     }
 
     /** Busy time of all CPUs (user, nice, system, irq, softirq, steal), in ticks; 0 when unknown. */
-    private static long machineBusyTicks() {
+    static long machineBusyTicks() {
         try {
             String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
             String[] f = line.trim().split("\\s+");

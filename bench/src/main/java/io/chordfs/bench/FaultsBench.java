@@ -210,7 +210,7 @@ public final class FaultsBench {
         this.secret = secret;
         ThreadLocalRandom r = ThreadLocalRandom.current();
         this.prefix = netns != null ? netns.prefix() : "127." + r.nextInt(100, 255) + "." + r.nextInt(0, 256) + ".";
-        this.jar = Path.of(FaultsBench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        this.jar = Tools.benchJar().toString();
     }
 
     public static void run(String[] argv) throws Exception {
@@ -1420,7 +1420,7 @@ public final class FaultsBench {
      * kept under it too ({@code XDG_CACHE_HOME}).
      */
     private Process startClient(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", jar, "io.chordfs.client.Main"));
+        List<String> cmd = new ArrayList<>(List.of(Tools.java(), "-cp", jar, "io.chordfs.client.Main"));
         cmd.addAll(Arrays.asList(args));
         Path out = runDir.resolve("clients.log");
         Files.writeString(out, "### " + Instant.now() + " fs-client " + String.join(" ", args) + "\n",
@@ -1767,7 +1767,7 @@ public final class FaultsBench {
 
     private void launch(Node x, String join) throws IOException {
         List<String> cmd = new ArrayList<>(x.wrap);
-        cmd.addAll(List.of(java(), "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
+        cmd.addAll(List.of(Tools.java(), "-cp", jar, "io.chordfs.node.Main", "run", "--ip", x.ip, "--data-dir", x.dataDir.toString(),
                 "--repair-ms", "1000", "--stabilize-ms", "200"));
         cmd.addAll(x.extra);
         if (join != null) {
@@ -1789,10 +1789,6 @@ public final class FaultsBench {
         nodes.add(x);
         log("started " + (x.outsider ? "outsider " : "") + x.ip + " (pid " + x.process.pid() + ")"
                 + (join == null ? ", new ring" : ", joining " + join) + (x.extra.isEmpty() ? "" : " " + String.join(" ", x.extra)));
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Running, not paused, and already seen in the ring. */

@@ -20,7 +20,7 @@ public final class Main {
               repair [--size 1GiB] [--object 8MiB] [--nodes 5]
                                         a ring holding --size: time from an abrupt death to R copies,
                                         and bytes moved per second when a node joins, under reads
-            """ + StorageBench.USAGE + FaultsBench.USAGE;
+            """ + StorageBench.USAGE + ReplicatedBench.USAGE + StalledBench.USAGE + FaultsBench.USAGE;
 
     private Main() {}
 
@@ -38,6 +38,8 @@ public final class Main {
             case "repair" -> RepairBench.run(rest);
             case "client" -> io.chordfs.client.ClientBench.run(rest);
             case "storage" -> StorageBench.run(rest);
+            case "replicated" -> ReplicatedBench.run(rest);
+            case "stalled" -> StalledBench.run(rest);
             case "faults" -> FaultsBench.run(rest);
             default -> {
                 System.err.println("bench: unknown benchmark '" + argv[0] + "'");

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
 import java.net.BindException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
@@ -43,16 +44,21 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
  * One ChordFS node (in this JVM, fsync and checksums on as always) side by side with Python
  * {@code uploadserver} (a child process) on the same disk, driven by the same clients over
- * loopback (java.net.http; HttpURLConnection for the large download): a large upload and
- * download (MB/s) and many 4 KiB files uploaded and downloaded by concurrent clients (files/s).
- * Prints machine facts, then one table with the ratio to uploadserver next to the goals of issue 3.
- * The large download is also timed from a {@link BareJdkServer} serving the same file, the
- * ceiling of any server built on the JDK's HttpServer, to read both results against.
+ * loopback (curl for the large files, or the JDK's clients with {@code --client jdk};
+ * java.net.http for the 4 KiB files): a large upload and download (MB/s) and many 4 KiB files
+ * uploaded and downloaded by concurrent clients (files/s). Prints machine facts, then one table
+ * with the ratio to uploadserver next to the goals of issue 3, and one with the ratio to the
+ * machine's ceilings measured in the same run next to the goals of issue 16: the large download
+ * against {@link Nginx} serving the same file, 4 KiB GETs with {@link Wrk} against nginx serving
+ * the same 4 KiB file, and 4 KiB uploads against the bench's fsync probe (a bare loop of
+ * create+write+fsync, taken again right before each round's uploads). The large download is also
+ * timed from a {@link BareJdkServer}, the ceiling of any server built on the JDK's HttpServer.
  *
  * <p>Each measurement runs the servers one after the other, each after a {@code sync}, so none
  * pays for another's dirty pages; who goes first alternates by round (rotates by try for the
@@ -63,14 +69,19 @@ import java.util.stream.Stream;
 final class StorageBench {
     static final String USAGE = """
               storage [--size 1GiB] [--small 2000] [--clients 16] [--rounds 2] [--dir DIR]
-                      [--python PATH] [--keep]
+                      [--python PATH] [--client curl|jdk] [--wrk-seconds 10] [--keep]
                                         one ChordFS node vs Python uploadserver on the same disk:
-                                        upload and download of one --size file (MB/s), --small 4 KiB
-                                        files up and down with --clients concurrent clients (files/s),
-                                        best of --rounds (3 download tries a round), ratio next to
-                                        the issue's goals, and where the CPU went; the download is
-                                        also timed from a bare JDK HttpServer, for reference; data under DIR
-                                        (default: the temp dir, deleted at the end unless --keep);
+                                        upload and download of one --size file (MB/s, with curl or
+                                        the JDK's clients), --small 4 KiB files up and down with
+                                        --clients concurrent clients (files/s), best of --rounds (3
+                                        download tries a round), ratio next to issue 3's goals, and
+                                        where the CPU went; then issue 16's ceilings: the download
+                                        against nginx (nginx-light) serving the same file, 4 KiB GETs
+                                        with wrk (16 connections, --wrk-seconds each) against nginx,
+                                        4 KiB uploads against a bare fsync loop; the download is also
+                                        timed from a bare JDK HttpServer; nginx and wrk are installed
+                                        with apt-get when missing (as root), else left out; data under
+                                        DIR (default: the temp dir, deleted at the end unless --keep);
                                         PATH: <repo>/.venv/bin/python
             """;
 
@@ -92,11 +103,18 @@ final class StorageBench {
 
     private StorageBench() {}
 
+    /** wrk's connections, as the issue's goal is stated. */
+    private static final int WRK_CONNECTIONS = 16;
+    /** The small file wrk GETs, under this name on the node and in nginx's root. */
+    private static final String WRK_FILE = "wrk-4k.bin";
+    private static final int PROBE_FILES = 800;
+
     private record Options(long size, String sizeText, int small, int clients, int rounds, Path dir, Path python,
-                           boolean keep) {
+                           String client, int wrkSeconds, boolean keep) {
         String command() {
             return "java -jar bench/target/bench.jar storage --size " + sizeText + " --small " + small
-                    + " --clients " + clients + " --rounds " + rounds + (dir == null ? "" : " --dir " + dir);
+                    + " --clients " + clients + " --rounds " + rounds + " --client " + client + " --wrk-seconds " + wrkSeconds
+                    + (dir == null ? "" : " --dir " + dir);
         }
     }
 
@@ -225,9 +243,15 @@ final class StorageBench {
         Process uploadserver = null;
         NodeDaemon node = null;
         BareJdkServer bare = null;
+        Nginx nginx = null;
         AtomicReference<Process> toKill = new AtomicReference<>();
+        AtomicReference<Nginx> nginxToStop = new AtomicReference<>();
         boolean keep = o.keep();
         Thread hook = new Thread(() -> { // Ctrl-C
+            Nginx n = nginxToStop.get();
+            if (n != null) {
+                n.close();
+            }
             Process p = toKill.get();
             if (p != null) {
                 p.destroyForcibly();
@@ -262,14 +286,39 @@ final class StorageBench {
             Server theirs = new Server("uploadserver", URI.create("http://127.0.0.1:" + port), client(),
                     clients(o.clients()), true);
             awaitUp(theirs, uploadserver, work.resolve("uploadserver.log"));
-            CpuMeter meter = new CpuMeter(uploadserver.pid());
             Path bareData = Files.createDirectories(work.resolve("bare-jdk-data"));
             Files.createLink(bareData.resolve(big.getFileName()), big);
             bare = BareJdkServer.start("127.0.0.1", bareData);
             Server reference = new Server("bare JDK HttpServer", bare.base(), client(), List.of(), false);
+            Curl curl = null;
+            if (o.client().equals("curl")) {
+                curl = Curl.orNull(TIMEOUT.toSeconds());
+                if (curl == null) {
+                    System.out.println("large files: the JDK's clients instead of curl");
+                }
+            }
+            // nginx serves the bare server's directory: the same files (hard links), and the 4 KiB file wrk GETs.
+            byte[] wrkContent = new byte[SMALL_BYTES];
+            new SplittableRandom(5).nextBytes(wrkContent);
+            Files.write(bareData.resolve(WRK_FILE), wrkContent);
+            nginx = Nginx.startOrNull(bareData, work.resolve("nginx"));
+            nginxToStop.set(nginx);
+            Server ceiling = nginx == null ? null : new Server("nginx", nginx.base(), client(), List.of(), true);
+            Wrk wrk = Wrk.orNull();
+            List<Long> children = new ArrayList<>(List.of(uploadserver.pid()));
+            if (nginx != null) {
+                children.addAll(nginx.pids());
+            }
+            CpuMeter meter = new CpuMeter(nginx == null ? "uploadserver" : "uploadserver+nginx", children);
+            putSmall(ours, WRK_FILE, wrkContent);
             System.out.println("servers: ChordFS node " + ours.base() + " (in this JVM, data " + ourData + "), "
                     + "uploadserver " + theirs.base() + " (pid " + uploadserver.pid() + ", data " + theirData + "), "
-                    + "reference for the download: bare JDK HttpServer " + reference.base() + " (in this JVM)");
+                    + "references for the download: bare JDK HttpServer " + reference.base() + " (in this JVM)"
+                    + (nginx == null ? "" : ", nginx " + nginx.base() + " (pids " + nginx.pids() + ", sendfile, root " + bareData + ")"));
+            System.out.println("clients: large files " + (curl == null ? "java.net.http up, HttpURLConnection down (SHA-256 checked)"
+                    : curl + " (to /dev/null; the content is checked with curl | SHA-256 after the warm-up and the rounds)")
+                    + "; 4 KiB files java.net.http, " + o.clients() + " clients"
+                    + (wrk == null ? "" : "; 4 KiB GETs wrk, " + WRK_CONNECTIONS + " connections"));
 
             String run = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
             byte[][] smallContent = new byte[o.small()][];
@@ -285,17 +334,19 @@ final class StorageBench {
             byte[] warmSha = generate(warm, WARM_LARGE);
             Files.createLink(bareData.resolve(warm.getFileName()), warm);
             byte[][] warmSmall = Arrays.copyOf(smallContent, Math.min(WARM_SMALL, o.small()));
+            List<Server> references = ceiling == null ? List.of(reference) : List.of(reference, ceiling);
             int warmRounds = 0;
             double jit;
             do {
                 CpuMeter.Snapshot before = meter.snapshot();
                 for (Server s : List.of(ours, theirs)) {
                     String w = "warm-" + run + "-" + warmRounds;
-                    Cell up = uploadLarge(s, warm, w + ".bin", WARM_LARGE, meter);
-                    Cell down = downloadLarge(s, w + ".bin", WARM_LARGE, warmSha, src.resolve("warm-copy.bin"), meter);
+                    Cell up = uploadLarge(s, warm, w + ".bin", WARM_LARGE, meter, curl);
+                    Cell down = downloadLarge(s, w + ".bin", WARM_LARGE, warmSha, src.resolve("warm-copy.bin"), meter, curl);
+                    Cell content = checkContent(curl, s, w + ".bin", warmSha);
                     Phase pu = smallUploads(s, w + "-", warmSmall, o.clients(), meter);
                     Phase pd = smallDownloads(s, w + "-", warmSmall, o.clients(), meter);
-                    List<String> bad = Stream.of(up, down, pu.cell(), pd.cell()).filter(c -> !c.ok()).map(Cell::error).toList();
+                    List<String> bad = Stream.of(up, down, content, pu.cell(), pd.cell()).filter(c -> !c.ok()).map(Cell::error).toList();
                     if (!bad.isEmpty()) {
                         if (s.child()) {
                             System.err.println(tail(work.resolve("uploadserver.log"), 30));
@@ -303,10 +354,18 @@ final class StorageBench {
                         throw new IOException(s.label() + " failed during warm-up: " + bad.get(0));
                     }
                 }
-                Cell down = downloadLarge(reference, warm.getFileName().toString(), WARM_LARGE, warmSha,
-                        src.resolve("warm-copy.bin"), meter);
-                if (!down.ok()) {
-                    throw new IOException(reference.label() + " failed during warm-up: " + down.error());
+                for (Server s : references) {
+                    String name = warm.getFileName().toString();
+                    Cell down = downloadLarge(s, name, WARM_LARGE, warmSha, src.resolve("warm-copy.bin"), meter, curl);
+                    Cell content = checkContent(curl, s, name, warmSha);
+                    if (!down.ok() || !content.ok()) {
+                        throw new IOException(s.label() + " failed during warm-up: " + (down.ok() ? content : down).error());
+                    }
+                }
+                if (wrk != null && warmRounds == 0) {
+                    for (Server s : ceiling == null ? List.of(ours) : List.of(ours, ceiling)) {
+                        wrk.run(s.base().resolve("/" + WRK_FILE), Runtime.getRuntime().availableProcessors(), WRK_CONNECTIONS, 2);
+                    }
                 }
                 jit = meter.since(before).jit();
                 warmRounds++;
@@ -315,14 +374,22 @@ final class StorageBench {
                     + " server; JIT compilers used %.2f cores in the last%n", warmRounds, Sizes.format(WARM_LARGE),
                     warmSmall.length, jit);
 
-            // Rounds; who goes first alternates (rotates among the three for the download); the table
+            // Rounds; who goes first alternates (rotates among all of them for the download); the table
             // takes each server's best round.
             List<Server> servers = List.of(ours, theirs);
-            List<Server> downloaders = List.of(ours, theirs, reference);
+            List<Server> downloaders = new ArrayList<>(List.of(ours, theirs));
+            downloaders.addAll(references);
+            int nd = downloaders.size();
+            List<Server> getters = ceiling == null ? List.of(ours) : List.of(ours, ceiling);
+            Path probeDir = Files.createDirectories(work.resolve("fsync-probe"));
             Cell[][] upload = new Cell[2][o.rounds()];
-            Cell[][] download = new Cell[3][o.rounds() * DOWNLOAD_TRIES];
+            Cell[][] download = new Cell[nd][o.rounds() * DOWNLOAD_TRIES];
             Phase[][] smallUp = new Phase[2][o.rounds()];
             Phase[][] smallDown = new Phase[2][o.rounds()];
+            Phase[] probe = new Phase[o.rounds()];
+            Cell[][] gets = new Cell[2][o.rounds()];
+            Wrk.Result[][] getResults = new Wrk.Result[2][o.rounds()];
+            String lastBig = null;
             for (int r = 0; r < o.rounds(); r++) {
                 int[] order = r % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0};
                 String bigName = "big-" + run + "-" + r + ".bin";
@@ -330,20 +397,26 @@ final class StorageBench {
                 String round = "round " + (r + 1) + ": ";
                 for (int k : order) {
                     sync();
-                    upload[k][r] = uploadLarge(servers.get(k), big, bigName, o.size(), meter);
+                    upload[k][r] = uploadLarge(servers.get(k), big, bigName, o.size(), meter, curl);
                     progress(round + "upload " + Sizes.format(o.size()), servers.get(k), upload[k][r], "MB/s");
                 }
+                lastBig = bigName;
                 for (int t = 0; t < DOWNLOAD_TRIES; t++) {
                     int attempt = r * DOWNLOAD_TRIES + t;
-                    for (int i = 0; i < 3; i++) { // who goes first rotates
-                        int k = (attempt + i) % 3;
-                        String name = k == 2 ? big.getFileName().toString() : bigName;
+                    for (int i = 0; i < nd; i++) { // who goes first rotates
+                        int k = (attempt + i) % nd;
+                        String name = k >= 2 ? big.getFileName().toString() : bigName;
                         sync();
-                        Cell c = downloadLarge(downloaders.get(k), name, o.size(), bigSha, src.resolve("big-copy.bin"), meter);
+                        Cell c = downloadLarge(downloaders.get(k), name, o.size(), bigSha, src.resolve("big-copy.bin"), meter, curl);
                         download[k][attempt] = c;
                         progress(round + "download " + Sizes.format(o.size()), downloaders.get(k), c, "MB/s");
                     }
                 }
+                sync();
+                probe[r] = smallFsyncs(probeDir, PROBE_FILES, o.clients(), meter);
+                System.out.printf(Locale.ROOT, "  %-34s %-13s %.1f files/s (p50 %.2f ms)%n", round + "fsync probe, 4 KiB",
+                        o.clients() + " threads", probe[r].perSecond(), probe[r].percentileMs(0.5));
+                System.out.println("      " + probe[r].cpu());
                 for (int k : order) {
                     sync();
                     smallUp[k][r] = smallUploads(servers.get(k), smallPrefix, smallContent, o.clients(), meter);
@@ -356,37 +429,98 @@ final class StorageBench {
                     progress(round + "download " + o.small() + " x 4 KiB", servers.get(k), smallDown[k][r].cell(),
                             "files/s" + retried(smallDown[k][r]));
                 }
+                if (wrk != null) {
+                    for (int i = 0; i < getters.size(); i++) {
+                        int k = (r + i) % getters.size();
+                        Server s = getters.get(k);
+                        CpuMeter.Snapshot cpu = meter.snapshot();
+                        try {
+                            Wrk.Result w = wrk.run(s.base().resolve("/" + WRK_FILE), Runtime.getRuntime().availableProcessors(),
+                                    WRK_CONNECTIONS, o.wrkSeconds());
+                            getResults[k][r] = w;
+                            gets[k][r] = w.errors() == 0 ? Cell.of(w.perSecond(), meter.since(cpu))
+                                    : Cell.failed(w.errors() + " of " + w.requests() + " requests failed");
+                            System.out.printf(Locale.ROOT, "  %-34s %-13s %s%n", round + "wrk GET 4 KiB, " + WRK_CONNECTIONS + " conns",
+                                    s.label(), w);
+                            if (gets[k][r].cpu() != null) {
+                                System.out.println("      " + gets[k][r].cpu());
+                            }
+                        } catch (IOException e) {
+                            gets[k][r] = Cell.failed(e.getMessage());
+                            progress(round + "wrk GET 4 KiB", s, gets[k][r], "requests/s");
+                        }
+                    }
+                }
             }
             double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            Cell[] contentChecked = new Cell[nd];
+            for (int k = 0; k < nd; k++) {
+                contentChecked[k] = checkContent(curl, downloaders.get(k), k >= 2 ? big.getFileName().toString() : lastBig, bigSha);
+            }
 
             System.out.println();
-            System.out.printf(Locale.ROOT, "%-42s %10s %13s %8s %6s  %s%n", "metric", "ChordFS", "uploadserver", "ratio", "goal", "verdict");
+            header("uploadserver");
             String sz = Sizes.format(o.size()).replace(".0 ", " ");
             Phase[] bestUp = {best(smallUp[0]), best(smallUp[1])};
             Phase[] bestDown = {best(smallDown[0]), best(smallDown[1])};
-            row("upload " + sz + " (MB/s)", new Cell[] {best(upload[0]), best(upload[1])}, 2);
-            row("download " + sz + ", SHA-256 checked (MB/s)", new Cell[] {best(download[0]), best(download[1])}, 1);
+            Cell[] bestDownload = new Cell[nd];
+            for (int k = 0; k < nd; k++) {
+                bestDownload[k] = contentChecked[k].ok() ? best(download[k]) : contentChecked[k];
+            }
+            String downloadHow = curl == null ? "SHA-256 checked" : "curl";
+            row("upload " + sz + (curl == null ? "" : ", curl") + " (MB/s)", new Cell[] {best(upload[0]), best(upload[1])}, 2);
+            row("download " + sz + ", " + downloadHow + " (MB/s)", new Cell[] {bestDownload[0], bestDownload[1]}, 1);
             row("upload 4 KiB, " + o.clients() + " clients (files/s)", new Cell[] {bestUp[0].cell(), bestUp[1].cell()}, 5);
             row("download 4 KiB, " + o.clients() + " clients (files/s)", new Cell[] {bestDown[0].cell(), bestDown[1].cell()}, 5);
+            System.out.println();
+            header("ceiling");
+            if (ceiling != null) {
+                row("download " + sz + ", " + downloadHow + " / nginx (MB/s)", new Cell[] {bestDownload[0], bestDownload[nd - 1]}, 0.9);
+                if (wrk != null) {
+                    row("GET 4 KiB, wrk " + WRK_CONNECTIONS + " conns / nginx (req/s)", new Cell[] {best(gets[0]), best(gets[1])}, 0.5);
+                }
+            } else {
+                System.out.println("(no nginx: the download and 4 KiB GET ceilings are left out)");
+            }
+            Cell probeBest = best(Arrays.stream(probe).map(p -> Cell.of(p.perSecond(), p.cpu())).toArray(Cell[]::new));
+            row("upload 4 KiB, " + o.clients() + " clients / fsync probe (files/s)", new Cell[] {bestUp[0].cell(), probeBest}, 0.85);
             System.out.println();
             System.out.printf(Locale.ROOT, "small-file latency p50 / p99 (ms): upload ChordFS %.1f / %.1f, uploadserver %.1f / %.1f;"
                             + " download ChordFS %.1f / %.1f, uploadserver %.1f / %.1f%n",
                     bestUp[0].percentileMs(0.5), bestUp[0].percentileMs(0.99), bestUp[1].percentileMs(0.5), bestUp[1].percentileMs(0.99),
                     bestDown[0].percentileMs(0.5), bestDown[0].percentileMs(0.99), bestDown[1].percentileMs(0.5), bestDown[1].percentileMs(0.99));
+            if (wrk != null) {
+                for (int k = 0; k < getters.size(); k++) {
+                    System.out.println("wrk GET 4 KiB, every round, " + getters.get(k).label() + ": " + String.join("; ",
+                            Arrays.stream(getResults[k]).map(w -> w == null ? "failed" : w.toString()).toList()));
+                }
+            }
+            System.out.println("fsync probe (" + PROBE_FILES + " files of 4 KiB created, written and fsynced by " + o.clients()
+                    + " threads, right before each round's uploads), files/s: " + String.join(" ",
+                    Arrays.stream(probe).map(p -> String.format(Locale.ROOT, "%.0f", p.perSecond())).toList())
+                    + "; ChordFS's uploads, files/s: " + values(Arrays.stream(smallUp[0]).map(Phase::cell).toArray(Cell[]::new)));
             System.out.println("Each value is the server's best of " + o.rounds() + " round(s), of " + DOWNLOAD_TRIES
                     + " tries per round for the large download (a failure fails it); MB = 10^6 bytes;"
-                    + " ratio = ChordFS / uploadserver.");
-            System.out.println("large download, every try (MB/s): ChordFS " + values(download[0]) + "; uploadserver "
-                    + values(download[1]) + "; bare JDK HttpServer " + values(download[2]));
-            Cell ceiling = best(download[2]);
-            if (ceiling.ok()) {
+                    + " ratio = ChordFS / uploadserver, or ChordFS / ceiling (the fsync probe: its best round).");
+            StringBuilder every = new StringBuilder("large download, every try (MB/s):");
+            for (int k = 0; k < nd; k++) {
+                every.append(k == 0 ? " " : "; ").append(downloaders.get(k).label()).append(' ').append(values(download[k]));
+            }
+            System.out.println(every);
+            if (curl != null) {
+                System.out.println("content of the last large file, curl | SHA-256: " + String.join(", ", IntStream.range(0, nd)
+                        .mapToObj(k -> downloaders.get(k).label() + " " + (contentChecked[k].ok() ? "ok" : contentChecked[k].error()))
+                        .toList()));
+            }
+            Cell bareBest = best(download[2]);
+            if (bareBest.ok()) {
                 System.out.printf(Locale.ROOT, "reference: a bare JDK HttpServer (the server ChordFS is built on) serving the"
                                 + " same file with no checksum or metadata: best %.0f MB/s; ChordFS reaches %s of it,"
-                                + " uploadserver %s%n", ceiling.value(), share(best(download[0]), ceiling),
-                        share(best(download[1]), ceiling));
+                                + " uploadserver %s%n", bareBest.value(), share(bestDownload[0], bareBest),
+                        share(bestDownload[1], bareBest));
             }
             System.out.println("ChordFS fsyncs and checksums every write (acknowledged after fsync); uploadserver never fsyncs.");
-            System.out.println("Client, ChordFS node and uploadserver share this machine's "
+            System.out.println("Client, ChordFS node, uploadserver and nginx share this machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores; ChordFS runs in the client's JVM.");
             System.out.printf(Locale.ROOT, "load average: %.2f at start, %.2f at end (other work on the machine skews the numbers)%n",
                     loadBefore, loadAfter);
@@ -397,6 +531,10 @@ final class StorageBench {
             }
             if (bare != null) {
                 bare.close();
+            }
+            if (nginx != null) {
+                nginx.close();
+                nginxToStop.set(null);
             }
             if (uploadserver != null) {
                 uploadserver.destroy();
@@ -419,8 +557,8 @@ final class StorageBench {
     }
 
     private static Options parse(String[] argv) throws Args.UsageException {
-        Args a = Args.parse(argv, Set.of("--size", "--small", "--clients", "--rounds", "--dir", "--python"),
-                Set.of("--keep"));
+        Args a = Args.parse(argv, Set.of("--size", "--small", "--clients", "--rounds", "--dir", "--python", "--client",
+                "--wrk-seconds"), Set.of("--keep"));
         if (!a.positional().isEmpty()) {
             throw new Args.UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
@@ -433,25 +571,13 @@ final class StorageBench {
         int clients = a.getInt("--clients", 16, 1, 1024);
         int rounds = a.getInt("--rounds", 2, 1, 100);
         Path dir = a.has("--dir") ? Path.of(a.get("--dir", null)).toAbsolutePath() : null;
-        Path python = a.has("--python") ? Path.of(a.get("--python", null)) : defaultPython();
-        return new Options(size, sizeText, small, clients, rounds, dir, python, a.has("--keep"));
-    }
-
-    /** {@code <repo>/.venv/bin/python}: the repo holds bench/target/bench.jar, else the working directory. */
-    private static Path defaultPython() {
-        try {
-            Path jar = Path.of(StorageBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path repo = jar.getParent() == null ? null : jar.getParent().getParent();
-            if (repo != null && repo.getParent() != null) {
-                Path p = repo.getParent().resolve(".venv/bin/python");
-                if (Files.exists(p)) {
-                    return p;
-                }
-            }
-        } catch (Exception e) {
-            // fall through
+        Path python = a.has("--python") ? Path.of(a.get("--python", null)) : Tools.repoFile(".venv/bin/python");
+        String client = a.get("--client", "curl");
+        if (!client.equals("curl") && !client.equals("jdk")) {
+            throw new Args.UsageException("--client must be curl or jdk, got '" + client + "'");
         }
-        return Path.of(".venv/bin/python").toAbsolutePath();
+        int wrkSeconds = a.getInt("--wrk-seconds", 10, 1, 3600);
+        return new Options(size, sizeText, small, clients, rounds, dir, python, client, wrkSeconds, a.has("--keep"));
     }
 
     // ------------------------------------------------------------------------------- the servers
@@ -573,8 +699,21 @@ final class StorageBench {
         return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** POST /upload with the file streamed from disk (multipart head, FileInputStream, tail); MB/s. */
-    private static Cell uploadLarge(Server s, Path file, String name, long size, CpuMeter meter) {
+    /**
+     * POST /upload, multipart, the file streamed from disk; MB/s. With curl (not null) curl sends it,
+     * else java.net.http (multipart head, FileInputStream, tail).
+     */
+    private static Cell uploadLarge(Server s, Path file, String name, long size, CpuMeter meter, Curl curl) {
+        if (curl != null) {
+            try {
+                CpuMeter.Snapshot cpu = meter.snapshot();
+                Curl.Transfer t = curl.postForm(s.base(), file, name);
+                CpuMeter.Use use = meter.since(cpu);
+                return t.status() == 204 ? Cell.of(t.mbPerSecond(size), use) : Cell.failed("POST /upload: " + t.status());
+            } catch (IOException e) {
+                return Cell.failed("POST /upload: " + e.getMessage());
+            }
+        }
         String b = boundary();
         byte[] head = partHead(b, name);
         byte[] tail = partTail(b);
@@ -605,11 +744,26 @@ final class StorageBench {
     }
 
     /**
-     * GET /name into a file (timed), then its size and SHA-256 checked (not timed); MB/s. Received
-     * over HttpURLConnection, as the fs-client does: java.net.http takes large bodies two to three
-     * times slower on JDK 17, and as the receiving side it would cap both servers at its own speed.
+     * GET /name; MB/s. With curl (not null): into /dev/null, status and size checked ({@link
+     * #checkContent} checks the bytes). Else into a file (timed), then its size and SHA-256 checked
+     * (not timed), received over HttpURLConnection, as the fs-client does: java.net.http takes large
+     * bodies two to three times slower on JDK 17, and as the receiving side it would cap both servers
+     * at its own speed.
      */
-    private static Cell downloadLarge(Server s, String name, long size, byte[] sha, Path target, CpuMeter meter) {
+    private static Cell downloadLarge(Server s, String name, long size, byte[] sha, Path target, CpuMeter meter, Curl curl) {
+        if (curl != null) {
+            try {
+                CpuMeter.Snapshot cpu = meter.snapshot();
+                Curl.Transfer t = curl.get(s.base().resolve("/" + name));
+                CpuMeter.Use use = meter.since(cpu);
+                if (t.status() != 200 || t.downloaded() != size) {
+                    return Cell.failed("GET /" + name + ": " + t.status() + ", " + t.downloaded() + " bytes, expected " + size);
+                }
+                return Cell.of(t.mbPerSecond(size), use);
+            } catch (IOException e) {
+                return Cell.failed("GET /" + name + ": " + e.getMessage());
+            }
+        }
         try {
             Files.deleteIfExists(target);
             CpuMeter.Snapshot cpu = meter.snapshot();
@@ -650,6 +804,28 @@ final class StorageBench {
             } catch (IOException e) {
                 // left for deleteTree
             }
+        }
+    }
+
+    /** PUT /name with {@code body} as the raw body (a ChordFS node; 201 or 204). */
+    private static void putSmall(Server s, String name, byte[] body) throws IOException, InterruptedException {
+        HttpResponse<String> r = s.client().send(s.request("/" + name, Duration.ofSeconds(60))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201 && r.statusCode() != 204) {
+            throw new IOException("PUT /" + name + ": " + r.statusCode() + " " + abbreviate(r.body()));
+        }
+    }
+
+    /** With curl: the SHA-256 of GET /name as curl receives it must be {@code sha} (untimed); without: nothing to do. */
+    private static Cell checkContent(Curl curl, Server s, String name, byte[] sha) {
+        if (curl == null) {
+            return Cell.of(0, null);
+        }
+        try {
+            return Arrays.equals(curl.sha256(s.base().resolve("/" + name)), sha) ? Cell.of(0, null)
+                    : Cell.failed("GET /" + name + ": SHA-256 mismatch");
+        } catch (Exception e) {
+            return Cell.failed("GET /" + name + " (content check): " + e.getMessage());
         }
     }
 
@@ -776,8 +952,8 @@ final class StorageBench {
         double every = writeAndForce(f, FSYNC_PROBE_BYTES, 4L << 20);
         Files.delete(f);
         sync();
-        Phase one = smallFsyncs(dir, 200, 1);
-        Phase many = smallFsyncs(dir, 800, 16);
+        Phase one = smallFsyncs(dir, 200, 1, null);
+        Phase many = smallFsyncs(dir, PROBE_FILES, 16, null);
         System.out.printf(Locale.ROOT, "fsync: %s written then one force: %.0f MB/s; force every 4 MiB: %.0f MB/s;"
                         + " 4 KiB file create+write+fsync: %.0f/s with 1 thread (p50 %.2f ms), %.0f/s with 16 threads%n",
                 Sizes.format(FSYNC_PROBE_BYTES), end, every, one.perSecond(), one.percentileMs(0.5), many.perSecond());
@@ -806,11 +982,13 @@ final class StorageBench {
         return total / 1e6 / ((System.nanoTime() - t) / 1e9);
     }
 
-    private static Phase smallFsyncs(Path dir, int n, int threads) throws IOException, InterruptedException {
+    /** {@code n} new 4 KiB files, each created, written and fsynced, by {@code threads} threads; meter may be null. */
+    private static Phase smallFsyncs(Path parent, int n, int threads, CpuMeter meter) throws IOException, InterruptedException {
         byte[] bytes = new byte[SMALL_BYTES];
         new SplittableRandom(11).nextBytes(bytes);
-        Phase p = concurrent(n, threads, null, (i, c, retries) -> {
-            try (FileChannel ch = FileChannel.open(dir.resolve("small-" + threads + "-" + i), StandardOpenOption.CREATE_NEW,
+        Path dir = Files.createTempDirectory(parent, "probe-");
+        Phase p = concurrent(n, threads, meter, (i, c, retries) -> {
+            try (FileChannel ch = FileChannel.open(dir.resolve("small-" + i), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) {
@@ -828,7 +1006,7 @@ final class StorageBench {
     // --------------------------------------------------------------------------------- helpers
 
     /** Writes {@code size} random bytes to {@code f} a chunk at a time; returns their SHA-256. */
-    private static byte[] generate(Path f, long size) throws IOException {
+    static byte[] generate(Path f, long size) throws IOException {
         MessageDigest sha = sha256();
         byte[] chunk = new byte[CHUNK];
         SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
@@ -869,7 +1047,7 @@ final class StorageBench {
     }
 
     /** Flushes every dirty page of the machine, so a measurement does not pay for earlier writes. */
-    private static void sync() {
+    static void sync() {
         try {
             Process p = new ProcessBuilder("sync").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             p.waitFor(120, TimeUnit.SECONDS);
@@ -888,6 +1066,11 @@ final class StorageBench {
         }
     }
 
+    /** The head of a table whose second column is {@code theirs}. */
+    private static void header(String theirs) {
+        System.out.printf(Locale.ROOT, "%-50s %10s %13s %8s %7s  %s%n", "metric", "ChordFS", theirs, "ratio", "goal", "verdict");
+    }
+
     private static void row(String metric, Cell[] c, double goal) {
         String ours = c[0].ok() ? String.format(Locale.ROOT, "%.1f", c[0].value()) : "failed";
         String theirs = c[1].ok() ? String.format(Locale.ROOT, "%.1f", c[1].value()) : "failed";
@@ -902,8 +1085,8 @@ final class StorageBench {
         } else {
             verdict = "no ratio: " + (c[0].ok() ? c[1].error() : c[0].error());
         }
-        System.out.printf(Locale.ROOT, "%-42s %10s %13s %8s %6s  %s%n", metric, ours, theirs, ratio,
-                String.format(Locale.ROOT, ">= %.0fx", goal), verdict);
+        System.out.printf(Locale.ROOT, "%-50s %10s %13s %8s %7s  %s%n", metric, ours, theirs, ratio,
+                ">= " + BigDecimal.valueOf(goal).stripTrailingZeros().toPlainString() + "x", verdict);
     }
 
     private static String retried(Phase p) {
@@ -918,7 +1101,7 @@ final class StorageBench {
         return b.toString();
     }
 
-    private static String tail(Path log, int lines) {
+    static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

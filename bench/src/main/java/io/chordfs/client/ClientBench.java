@@ -182,7 +182,7 @@ public final class ClientBench {
     }
 
     /** Sequential writes of 8 MiB, each fsync'd, as the store commits a chunk. */
-    static double diskMBps(Path f, int mib) throws Exception {
+    public static double diskMBps(Path f, int mib) throws Exception {
         ByteBuffer b = ByteBuffer.allocateDirect(8 << 20);
         long t0 = System.nanoTime();
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
