@@ -1263,7 +1263,6 @@ public final class FaultsBench {
 
     /** The first timestamp a node's (latest) start wrote to its log, less when it was started; null when none. */
     private static Long clockOffsetMs(Node x, long startedAt) throws IOException {
-        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
         List<String> lines = Files.readAllLines(x.log);
         int from = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -1272,9 +1271,8 @@ public final class FaultsBench {
             }
         }
         for (String l : lines.subList(from, lines.size())) {
-            if (l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")) {
-                long t = java.time.LocalDateTime.parse(l.substring(0, 23), f).atZone(java.time.ZoneId.systemDefault())
-                        .toInstant().toEpochMilli();
+            if (l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* .*")) {
+                long t = java.time.OffsetDateTime.parse(l.substring(0, l.indexOf(' '))).toInstant().toEpochMilli();
                 return t - startedAt;
             }
         }
@@ -1778,6 +1776,8 @@ public final class FaultsBench {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(x.log.toFile()));
+        // The checks read the nodes' INFO lines (bench.jar's logback.xml keeps the bench itself to warnings).
+        pb.environment().put("CHORDFS_LOG_LEVEL", "INFO");
         // The secret goes through the environment, so that neither the log's command line nor ps shows it;
         // an outsider gets none but what its own options say.
         if (x.outsider) {

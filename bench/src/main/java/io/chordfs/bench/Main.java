@@ -1,9 +1,6 @@
 package io.chordfs.bench;
 
-import io.chordfs.core.cli.Logs;
-
 import java.util.Arrays;
-import java.util.logging.Level;
 
 /** {@code java -jar bench/target/bench.jar <benchmark> [args]}. */
 public final class Main {
@@ -25,7 +22,6 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) throws Exception {
-        Logs.setUp(Level.WARNING);
         if (argv.length == 0 || argv[0].equals("--help")) {
             System.out.print(USAGE);
             System.exit(argv.length == 0 ? 2 : 0);

@@ -4,7 +4,6 @@ import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.chord.Wire;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
-import io.chordfs.core.cli.Logs;
 import io.chordfs.core.cli.Sizes;
 import io.chordfs.core.ring.Keys;
 import io.chordfs.core.ring.NodeRef;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
 
 /** {@code java -jar fs-client.jar <command>}: talks to a ChordFS ring. */
 public final class Main {
@@ -73,7 +71,6 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
-        Logs.setUp(Level.WARNING);
         System.exit(run(argv, System.out, System.err));
     }
 

@@ -1,11 +1,9 @@
 package io.chordfs.node;
 
 import io.chordfs.core.cli.Args;
-import io.chordfs.core.cli.Logs;
 
 import java.io.PrintStream;
 import java.util.Arrays;
-import java.util.logging.Level;
 
 /** {@code java -jar node-daemon.jar run|local ...}: one node, or a whole ring on this machine. */
 public final class Main {
@@ -22,7 +20,6 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
-        Logs.setUp(Level.INFO);
         System.exit(run(argv, System.out, System.err));
     }
 

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The daemon as separate processes: local mode, SIGTERM, the secured kill RPC, and kill -9 in the middle of an upload. */
+/** The daemon as separate processes: local mode, SIGTERM and the leave it logs, the secured kill RPC, and kill -9 in the middle of an upload. */
 class ProcessTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -65,6 +65,28 @@ class ProcessTest {
             }
             local.process().destroy();
             assertTrue(local.process().waitFor(20, TimeUnit.SECONDS), "SIGTERM stops every node");
+        }
+    }
+
+    /**
+     * The lines of the graceful leave come from the node's shutdown hook; they were lost while the
+     * JDK's logging reset its handlers in a shutdown hook of its own. Logback has none.
+     */
+    @Test
+    void sigtermLogsTheLeaveInTheOneLineFormat(@TempDir Path dir) throws Exception {
+        String ip = randomPrefix() + "1";
+        try (NodeProcess node = NodeProcess.start("run", "--ip", ip, "--data-dir", dir.toString())) {
+            node.await("started a new ring", 30_000);
+            HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":5058/kept.txt"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("kept")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, put.statusCode(), put.body());
+            // SIGTERM through the handle: Process.destroy() would also close the pipe we read the lines from
+            assertTrue(node.process().toHandle().destroy());
+            assertTrue(node.process().waitFor(30, TimeUnit.SECONDS), "SIGTERM stops the node");
+            node.await("leaving: handing 1 objects to []", 5_000);
+            String last = node.await("leaving: 1 objects handed over, 0 not", 5_000);
+            assertTrue(last.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO  Drain " + ip + ":5057#.*"),
+                    "ISO time with its offset, level, logger, message: " + last);
         }
     }
 

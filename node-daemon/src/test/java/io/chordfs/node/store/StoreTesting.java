@@ -1,6 +1,11 @@
 package io.chordfs.node.store;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import io.chordfs.core.ring.NameRules;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,10 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.lang.System.Logger.Level;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,44 +100,45 @@ final class StoreTesting {
         return ls(sys(data).resolve(Layout.PENDING_DIR));
     }
 
-    /** Collects what the store logs while open. */
-    static final class LogCapture extends Handler implements AutoCloseable {
-        private final Logger logger = Logger.getLogger(ObjectStore.class.getName());
-        private final Level before = logger.getLevel();
-        final List<LogRecord> records = new ArrayList<>();
-
-        private final boolean parents = logger.getUseParentHandlers();
+    /** Collects what the store logs while open: its System.Logger calls end in Logback (logback.xml). */
+    static final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+        private final Logger logger = (Logger) LoggerFactory.getLogger(ObjectStore.class.getName());
+        private final ch.qos.logback.classic.Level before = logger.getLevel();
+        private final boolean additive = logger.isAdditive();
+        final List<ILoggingEvent> records = new ArrayList<>();
 
         LogCapture() {
-            logger.setUseParentHandlers(false);
-            logger.setLevel(Level.ALL);
-            logger.addHandler(this);
+            setContext((LoggerContext) LoggerFactory.getILoggerFactory());
+            start();
+            logger.setAdditive(false);
+            logger.setLevel(ch.qos.logback.classic.Level.ALL);
+            logger.addAppender(this);
         }
 
         @Override
-        public synchronized void publish(LogRecord record) {
-            records.add(record);
+        protected synchronized void append(ILoggingEvent event) {
+            records.add(event);
         }
 
+        /** The messages logged at {@code level}, formatted as System.Logger formats them ({0}, {1}, ...). */
         synchronized List<String> messages(Level level) {
+            String name = level == Level.WARNING ? "WARN" : level.getName();
             List<String> out = new ArrayList<>();
-            for (LogRecord r : records) {
-                if (r.getLevel().equals(level)) {
-                    Object[] p = r.getParameters();
-                    out.add(p == null ? r.getMessage() : java.text.MessageFormat.format(r.getMessage(), p));
+            for (ILoggingEvent e : records) {
+                if (e.getLevel().toString().equals(name)) {
+                    // getMessage: slf4j-jdk-platform-logging has formatted it already
+                    out.add(e.getMessage());
                 }
             }
             return out;
         }
 
         @Override
-        public void flush() {}
-
-        @Override
         public void close() {
-            logger.removeHandler(this);
+            logger.detachAppender(this);
             logger.setLevel(before);
-            logger.setUseParentHandlers(parents);
+            logger.setAdditive(additive);
+            stop();
         }
     }
 
