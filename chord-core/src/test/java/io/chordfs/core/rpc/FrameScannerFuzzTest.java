@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.IOException;
 import java.util.Arrays;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 
 /**
  * The server finds message boundaries with {@link FrameScanner} before it decodes: on any bytes,
@@ -17,8 +14,6 @@ import org.msgpack.core.MessageUnpacker;
  * pass the decoder what it then refuses. The first input byte sets the piece size.
  */
 class FrameScannerFuzzTest {
-    private static final RpcLimits LIMITS = RpcLimits.defaults().withMaxFrameBytes(4096).withMaxDepth(8);
-
     @FuzzTest(maxDuration = "30s")
     void scannerAgreesWithTheDecoder(byte[] input) {
         if (input.length < 2) {
@@ -26,11 +21,11 @@ class FrameScannerFuzzTest {
         }
         int piece = 1 + (input[0] & 0x3f);
         byte[] bytes = Arrays.copyOfRange(input, 1, input.length);
-        assertEquals(decoderVerdict(bytes), scannerVerdict(bytes, piece));
+        assertEquals(FrameScannerTest.decoderVerdict(bytes), scannerVerdict(bytes, piece));
     }
 
     private static String scannerVerdict(byte[] bytes, int piece) {
-        FrameScanner scanner = new FrameScanner(LIMITS);
+        FrameScanner scanner = new FrameScanner(FrameScannerTest.LIMITS);
         ByteBuf buf = Unpooled.buffer();
         try {
             for (int at = 0; at < bytes.length; at += piece) {
@@ -43,19 +38,6 @@ class FrameScannerFuzzTest {
             return "more";
         } catch (RpcFormatException e) {
             return "bad";
-        }
-    }
-
-    /** What the decoder makes of the first value in {@code bytes}. */
-    private static String decoderVerdict(byte[] bytes) {
-        MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes);
-        try {
-            MsgpackValues.read(u, LIMITS);
-            return "value of " + u.getTotalReadBytes();
-        } catch (FrameTooLargeException e) {
-            return "bad";
-        } catch (IOException e) {
-            return e.getMessage().startsWith("truncated") ? "more" : "bad";
         }
     }
 }

@@ -19,7 +19,7 @@ import org.msgpack.core.MessageUnpacker;
 
 /** The scanner finds message ends in bytes that arrive piece by piece, and agrees with the decoder. */
 class FrameScannerTest {
-    private static final RpcLimits LIMITS = RpcLimits.defaults().withMaxFrameBytes(4096).withMaxDepth(8);
+    static final RpcLimits LIMITS = RpcLimits.defaults().withMaxFrameBytes(4096).withMaxDepth(8);
 
     /** Feeds {@code bytes} one at a time; the length comes exactly when the last byte of the message does. */
     private static int scanByteByByte(FrameScanner scanner, byte[] bytes) throws RpcFormatException {
@@ -99,8 +99,8 @@ class FrameScannerTest {
         }
     }
 
-    /** What the decoder makes of the first value in {@code bytes}. */
-    private static String decoderVerdict(byte[] bytes) {
+    /** What the decoder makes of the first value in {@code bytes}; the fuzz target compares with it too. */
+    static String decoderVerdict(byte[] bytes) {
         MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes);
         try {
             MsgpackValues.read(u, LIMITS);

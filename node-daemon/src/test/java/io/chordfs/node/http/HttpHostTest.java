@@ -182,6 +182,26 @@ class HttpHostTest {
         return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
     }
 
+    /** POSTs {@code size} bytes to {@code path} on a thread of its own, which TCP may hold back; stops when the server closes. */
+    private static Thread sendInBackground(Socket s, String path, long size) {
+        Thread sender = new Thread(() -> {
+            try {
+                OutputStream out = s.getOutputStream();
+                out.write(bytes("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n"));
+                byte[] chunk = new byte[64 * 1024];
+                for (long sent = 0; sent < size; sent += chunk.length) {
+                    out.write(chunk);
+                }
+                out.flush();
+            } catch (IOException e) {
+                // closed by the server, or the test ended first
+            }
+        });
+        sender.setDaemon(true);
+        sender.start();
+        return sender;
+    }
+
     private static HostLimits timeouts(Duration head, Duration idle) {
         return HostLimits.defaults().withTimeouts(head, idle, Duration.ofSeconds(20), Duration.ofSeconds(60));
     }
@@ -338,21 +358,7 @@ class HttpHostTest {
         start(HostLimits.defaults().withBudgets(buffer, 64L << 20, 64L << 20));
         Socket s = connect("127.0.0.1");
         long size = 64L << 20;
-        OutputStream out = s.getOutputStream();
-        Thread sender = new Thread(() -> {
-            try {
-                out.write(bytes("POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n"));
-                byte[] chunk = new byte[64 * 1024];
-                for (long sent = 0; sent < size; sent += chunk.length) {
-                    out.write(chunk);
-                }
-                out.flush();
-            } catch (IOException e) {
-                // the test ends before the body is through
-            }
-        });
-        sender.setDaemon(true);
-        sender.start();
+        Thread sender = sendInBackground(s, "/gated", size);
         long maxHeld = 0;
         for (int i = 0; i < 20; i++) {
             Thread.sleep(50);
@@ -396,22 +402,7 @@ class HttpHostTest {
         start(HostLimits.defaults().withBudgets(64 * 1024, 64L << 20, 64L << 20)
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1)));
         Socket s = connect("127.0.0.1");
-        OutputStream out = s.getOutputStream();
-        int size = 4 << 20;
-        Thread sender = new Thread(() -> {
-            try {
-                out.write(bytes("POST /slow-refuse HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n"));
-                byte[] chunk = new byte[64 * 1024];
-                for (int sent = 0; sent < size; sent += chunk.length) {
-                    out.write(chunk);
-                }
-                out.flush();
-            } catch (IOException e) {
-                // closed by the server: fine
-            }
-        });
-        sender.setDaemon(true);
-        sender.start();
+        sendInBackground(s, "/slow-refuse", 4 << 20);
         assertTrue(readAnswer(s.getInputStream()).startsWith("HTTP/1.1 401"));
         assertClosedWithin(s, 5_000);
         awaitBudgetEmpty();
