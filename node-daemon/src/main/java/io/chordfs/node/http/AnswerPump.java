@@ -3,9 +3,11 @@ package io.chordfs.node.http;
 import io.chordfs.node.store.ObjectStore;
 import io.chordfs.node.store.Pieces;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,8 +35,8 @@ final class AnswerPump {
     private final long hold;
     private final Pieces pieces;
     private final Exchange.StreamFailure onFailure;
-    /** Pieces had before the status line went out, each with the budget it took. */
-    private final List<ByteBuf> held = new ArrayList<>();
+    /** Pieces had before the status line went out (buffers or spans), with the budget they took. */
+    private final List<Object> held = new ArrayList<>();
     private long heldBudget;
     private long sent;
     private boolean started;
@@ -95,14 +97,28 @@ final class AnswerPump {
                 fail(e);
                 return;
             }
-            buf.writerIndex(n);
+            Object piece;
+            long pieceBudget;
+            Pieces.FileSpan span = length > SMALL_ANSWER ? pieces.lastSpan() : null;
+            if (span != null) {
+                // verified: sent from the page cache, so a client that stops reading holds no buffer
+                // (a small answer goes from the buffer: one write with its head, and it never waits)
+                buf.release();
+                budget.give(size);
+                piece = new Span(span);
+                pieceBudget = 0;
+            } else {
+                buf.writerIndex(n);
+                piece = buf;
+                pieceBudget = size;
+            }
             sent += n;
             boolean last = sent == length;
             if (started) {
-                conn.writeBody(x, buf, size, last);
+                conn.writeBody(x, piece, pieceBudget, last, last ? this::close : null);
             } else {
-                held.add(buf);
-                heldBudget += size;
+                held.add(piece);
+                heldBudget += pieceBudget;
                 if (sent < hold && !last) {
                     continue;
                 }
@@ -115,23 +131,23 @@ final class AnswerPump {
                 sendHeld(last);
             }
             if (last) {
-                close();
-                return;
+                return; // the pieces close once the last is written: a span is sent from their file
             }
         }
     }
 
     /** The status line and what was held; one message and one flush when that is the whole answer. */
     private void sendHeld(boolean last) {
-        if (last && held.size() == 1) {
-            conn.writeAnswer(x, new DefaultFullHttpResponse(head.protocolVersion(), head.status(), held.get(0),
+        if (last && held.size() == 1 && held.get(0) instanceof ByteBuf only) {
+            conn.writeAnswer(x, new DefaultFullHttpResponse(head.protocolVersion(), head.status(), only,
                     head.headers(), new DefaultHttpHeaders()), heldBudget);
+            close();
         } else {
             conn.writeHead(x, head);
             for (int i = 0; i < held.size(); i++) {
                 boolean end = i == held.size() - 1;
                 // the budget goes back with the last held piece
-                conn.writeBody(x, held.get(i), end ? heldBudget : 0, end && last);
+                conn.writeBody(x, held.get(i), end ? heldBudget : 0, end && last, end && last ? this::close : null);
             }
         }
         held.clear();
@@ -153,10 +169,24 @@ final class AnswerPump {
     }
 
     private void releaseHeld() {
-        held.forEach(ByteBuf::release);
+        held.forEach(ReferenceCountUtil::release);
         held.clear();
         conn.host.answerBudget.give(heldBudget);
         heldBudget = 0;
+    }
+
+    /**
+     * A verified span of the object's data file, sent with sendfile where the transport has it.
+     * Not closed with the write: the file is the pieces', closed when the answer is out.
+     */
+    private static final class Span extends DefaultFileRegion {
+        Span(Pieces.FileSpan s) {
+            super(s.file(), s.position(), s.count());
+        }
+
+        @Override
+        protected void deallocate() {
+        }
     }
 
     private void close() {

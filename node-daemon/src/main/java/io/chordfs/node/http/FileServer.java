@@ -236,6 +236,11 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         return host.connections();
     }
 
+    /** Bytes of answers in memory, waiting for clients to take them. */
+    public long answerBytesHeld() {
+        return host.answerBytesHeld();
+    }
+
     /**
      * Stops accepting and drops open connections, then gives running work up to 5 s to finish
      * what it does with the store (a commit is never interrupted half way unless that runs out).

@@ -11,6 +11,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.DefaultMessageSizeEstimator;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -73,6 +76,9 @@ public final class HttpHost implements AutoCloseable {
     /** After an answer that closes the connection, at most this much of an unread body is read, so the client sees the answer. */
     static final long DRAIN_LIMIT = 64L << 20;
     private static final int MAX_READ = 256 * 1024;
+    private static final MessageSizeEstimator FILE_AWARE_SIZES = () -> msg -> msg instanceof FileRegion r
+            ? (int) Math.min(Integer.MAX_VALUE, r.count() - r.transferred())
+            : DefaultMessageSizeEstimator.DEFAULT.newHandle().size(msg);
     /** While answers wait for the answer budget, one that has not moved for this long is cut off. */
     static final long SHED_NANOS = 5_000_000_000L;
 
@@ -123,7 +129,10 @@ public final class HttpHost implements AutoCloseable {
                 // a client that half-closes after its request (curl's and the fuzzers' way) still gets the answer
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, MAX_READ))
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                // a file region counts whole until it is sent: room for a few keeps sendfile busy
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                // file regions count their bytes, so they make a connection unwritable as buffers do
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FILE_AWARE_SIZES)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -164,6 +173,11 @@ public final class HttpHost implements AutoCloseable {
     /** Connections open now. */
     public int connections() {
         return admission.open();
+    }
+
+    /** Bytes of answers in memory, waiting for clients to take them. */
+    public long answerBytesHeld() {
+        return answerBudget.used();
     }
 
     /**
@@ -529,10 +543,18 @@ public final class HttpHost implements AutoCloseable {
             ch.write(head);
         }
 
-        void writeBody(Exchange x, ByteBuf piece, long budgeted, boolean last) {
-            ch.write(Exchange.content(piece)).addListener(f -> host.answerBudget.give(budgeted));
+        /**
+         * A piece of a streamed answer: a buffer, or a file region. After the last, {@code written}
+         * runs once it is out or failed (whoever owns the region's file closes it then).
+         */
+        void writeBody(Exchange x, Object piece, long budgeted, boolean last, Runnable written) {
+            ch.write(piece instanceof ByteBuf b ? Exchange.content(b) : piece)
+                    .addListener(f -> host.answerBudget.give(budgeted));
             if (last) {
-                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> answered(x, f.isSuccess()));
+                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                    written.run();
+                    answered(x, f.isSuccess());
+                });
             } else {
                 ch.flush();
             }
@@ -626,8 +648,9 @@ public final class HttpHost implements AutoCloseable {
                 }
             }
             ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-            long pending = out == null ? 0 : out.totalPendingWriteBytes();
-            if (!answering || pending != lastPending || ch.isWritable()) {
+            // bytes not yet taken by the socket, counting what is sent of the piece under way
+            long pending = out == null ? 0 : out.totalPendingWriteBytes() - out.currentProgress();
+            if (!answering || pending == 0 || pending != lastPending) {
                 lastPending = pending;
                 lastWriteProgress = now;
             } else if (now - lastWriteProgress > l.writeTimeout().toNanos()) {

@@ -122,6 +122,12 @@ public final class ObjectReader implements ObjectSource {
         CRC32C crc = new CRC32C();
         return new Pieces() {
             private int b = any ? (int) (offset / bs) : 0;
+            private FileSpan span;
+
+            @Override
+            public FileSpan lastSpan() {
+                return span;
+            }
 
             @Override
             public int fill(ByteBuffer into) throws IOException {
@@ -149,6 +155,7 @@ public final class ObjectReader implements ObjectSource {
                     into.put(at, block, from, to - from);
                 }
                 into.position(at + to - from);
+                span = new FileSpan(ch, start + from, to - from);
                 b++;
                 return to - from;
             }

@@ -28,6 +28,11 @@ public interface ObjectSource extends AutoCloseable {
             }
 
             @Override
+            public FileSpan lastSpan() {
+                return pieces.lastSpan();
+            }
+
+            @Override
             public void close() throws IOException {
                 try (source) {
                     pieces.close();

@@ -2,6 +2,7 @@ package io.chordfs.node.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
  * An object's bytes (or a range of them), pulled a piece at a time: each call fills the caller's
@@ -19,6 +20,19 @@ public interface Pieces extends AutoCloseable {
      * Blocks on the disk or a peer, never on the reader. A bad block is a {@link CorruptObjectException}.
      */
     int fill(ByteBuffer into) throws IOException;
+
+    /** Bytes of a file: {@code count} of them from {@code position}. */
+    record FileSpan(FileChannel file, long position, long count) {}
+
+    /**
+     * Where the bytes the last {@link #fill} handed out lie in the object's data file, which stays
+     * as it is while these pieces are open (a committed version is never written again), so that
+     * they can be sent from there without a copy; null when they lie in no such file. Whoever sends
+     * them from there keeps these pieces open until they are sent.
+     */
+    default FileSpan lastSpan() {
+        return null;
+    }
 
     @Override
     default void close() throws IOException {

@@ -292,6 +292,8 @@ class FileServerLoadTest {
         long waited = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(206, r.statusCode());
         assertTrue(waited < write.toMillis(), "answered at once: " + waited + " ms");
+        // verified blocks go from the page cache: the stalled answer holds no buffer of ours
+        assertEquals(0, f.server.answerBytesHeld(), "answer bytes held for the stalled client");
         // the stalled client gets a truncated response, every byte of it correct
         Thread.sleep(write.toMillis() * 3);
         byte[] rest = Fixture.readUntilClose(in);

@@ -435,7 +435,7 @@ class HttpHostTest {
     @Test
     void unreadLargeAnswersHoldUpNeitherSmallAnswersNorLargeOnesForLong() throws Exception {
         start(HostLimits.defaults().withBudgets(1 << 20, 64L << 20, 4L << 20));
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 2; i++) {
             Socket s = new Socket();
             sockets.add(s);
             s.setReceiveBufferSize(4096);
