@@ -175,6 +175,11 @@ public final class HttpHost implements AutoCloseable {
         return admission.open();
     }
 
+    /** Requests waiting for a worker now. */
+    public int waitingRequests() {
+        return queuedRequests.get();
+    }
+
     /** Bytes of answers in memory, waiting for clients to take them. */
     public long answerBytesHeld() {
         return answerBudget.used();

@@ -36,6 +36,7 @@ class HttpHostTest {
     /** Answers /hello, counts a body at /count, holds a body at /gated until the gate opens, refuses /reject unread. */
     static final class TestHandler implements HttpHost.HttpHandler {
         final CountDownLatch gate = new CountDownLatch(1);
+        final CountDownLatch inGate = new CountDownLatch(1);
         final AtomicInteger sinkEnds = new AtomicInteger();
         final AtomicInteger sinkFailures = new AtomicInteger();
 
@@ -50,6 +51,7 @@ class HttpHostTest {
                         @Override
                         public void data(ByteBuf b) throws InterruptedException {
                             if (gated) {
+                                inGate.countDown();
                                 gate.await(30, TimeUnit.SECONDS);
                             }
                             n.addAndGet(b.readableBytes());
@@ -470,18 +472,15 @@ class HttpHostTest {
         Socket holder = connect("127.0.0.1");
         holder.getOutputStream().write(bytes("POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"));
         holder.getOutputStream().flush();
-        long until = System.nanoTime() + 5_000_000_000L;
-        while (host.bodyBudget.used() == 0 && System.nanoTime() < until) {
-            Thread.sleep(10); // until the only worker sits in the gated sink
-        }
+        assertTrue(handler.inGate.await(5, TimeUnit.SECONDS), "the only worker sits in the gated sink");
         Socket queued = connect("127.0.0.1");
         queued.getOutputStream().write(bytes("GET /hello?queued HTTP/1.1\r\nHost: x\r\n\r\n"));
         queued.getOutputStream().flush();
-        String busy = "";
-        for (int i = 0; i < 50 && !busy.startsWith("HTTP/1.1 503"); i++) {
-            Thread.sleep(20);
-            busy = exchange(connect("127.0.0.1"), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (host.waitingRequests() < 1 && System.nanoTime() < until) {
+            Thread.sleep(10); // until that request waits for the worker: the queue is full
         }
+        String busy = exchange(connect("127.0.0.1"), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
         assertTrue(busy.startsWith("HTTP/1.1 503"), busy);
         assertTrue(busy.contains("Retry-After: 1") && busy.toLowerCase().contains("connection: close"), busy);
         handler.gate.countDown();
