@@ -2,9 +2,7 @@ package io.chordfs.core.rpc;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
@@ -69,13 +67,7 @@ public final class RpcServer implements AutoCloseable {
         Admission admission = new Admission(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 new CutOffLog("rpc " + bind));
         AtomicLong buffered = new AtomicLong();
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(EventLoops.serverChannel(group))
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(admission)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+        ServerBootstrap b = EventLoops.server(group, admission)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -86,15 +78,7 @@ public final class RpcServer implements AutoCloseable {
                                 new ServerConnection(handler, limits, buffered));
                     }
                 });
-        ChannelFuture bound = b.bind(bind).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            Throwable cause = bound.cause();
-            if (cause instanceof IOException e) {
-                throw e;
-            }
-            throw new IOException("cannot bind " + bind + ": " + cause, cause);
-        }
-        return new RpcServer(bound.channel(), own, admission);
+        return new RpcServer(EventLoops.bind(b, bind), own, admission);
     }
 
     /** The address actually bound. */

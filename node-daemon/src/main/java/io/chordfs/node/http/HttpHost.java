@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -119,13 +118,7 @@ public final class HttpHost implements AutoCloseable {
                 .setMaxHeaderSize(limits.maxHeadBytes())
                 .setMaxChunkSize(MAX_READ)
                 .setStrictLineParsing(true);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(EventLoops.serverChannel(group))
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(admission)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+        ServerBootstrap b = EventLoops.server(group, admission)
                 // a client that half-closes after its request (curl's and the fuzzers' way) still gets the answer
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, MAX_READ))
@@ -140,13 +133,12 @@ public final class HttpHost implements AutoCloseable {
                         ch.pipeline().addLast(c.rawBytes, new HttpServerCodec(decoder), c);
                     }
                 });
-        ChannelFuture bound = b.bind(bind).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
+        try {
+            this.server = EventLoops.bind(b, bind);
+        } catch (IOException e) {
             workers.shutdownNow();
-            Throwable cause = bound.cause();
-            throw cause instanceof IOException e ? e : new IOException("cannot bind " + bind + ": " + cause, cause);
+            throw e;
         }
-        this.server = bound.channel();
     }
 
     /**
