@@ -104,7 +104,9 @@ public final class Exchange {
         int q = uri.indexOf('?');
         this.rawPath = q < 0 ? uri : uri.substring(0, q);
         this.rawQuery = q < 0 ? null : uri.substring(q + 1);
-        this.expectsBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        // a head the decoder refused may carry any Content-Length: it is answered, never read further
+        this.expectsBody = !request.decoderResult().isFailure()
+                && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         this.expectsContinue = expectsBody && HttpUtil.is100ContinueExpected(request);
     }
 
