@@ -57,6 +57,8 @@ public final class StagedWrite implements AutoCloseable {
     private Committed committed;
     /** Set by {@link #expectBlockCrcs}: the sender's block CRCs, which the content must match. */
     private List<Long> expectedCrcs;
+    /** Set by {@link #deferChecksums}: no SHA-256 here; the sender {@link #vouch}es for the content at the end. */
+    private boolean deferred;
 
     StagedWrite(Writes writes, String name, Path file, FileChannel ch, Quota.Reservation room) {
         this.writes = writes;
@@ -117,13 +119,43 @@ public final class StagedWrite implements AutoCloseable {
         trustedSha = sha256;
     }
 
+    /**
+     * For a copy that the owner streams on while it still receives it, so it knows the digests
+     * only at the end: the SHA-256 is not computed here (the block CRC32Cs are, as bytes arrive),
+     * and the content commits only after {@link #vouch}. Call before writing any byte.
+     */
+    public synchronized void deferChecksums() {
+        if (size > 0 || state != State.WRITING) {
+            throw new IllegalStateException("deferring checksums must come before the first byte of '" + name + "'");
+        }
+        deferred = true;
+    }
+
+    /**
+     * The sender's digests of the whole content, which finishes it: its block CRC32Cs must equal
+     * those computed here as the bytes arrived, and its SHA-256 the one computed here if any (else,
+     * with {@link #deferChecksums}, it is taken: the CRCs match, so it is of these bytes). On a
+     * mismatch: {@link CorruptObjectException}, and the temp file is deleted.
+     */
+    public synchronized void vouch(String sha256, List<Long> blockCrcs) throws IOException {
+        finish();
+        if (!crcs.equals(blockCrcs) || shaHex != null && !shaHex.equalsIgnoreCase(sha256)) {
+            throw fail(new CorruptObjectException("the content of '" + name + "' does not match the digests"
+                    + " its sender computed; nothing stored"));
+        }
+        shaHex = sha256.toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Finishes the content and returns the CRC32C of each {@link ObjectStore#BLOCK_SIZE} block. */
     public synchronized List<Long> blockCrcs() throws IOException {
         finish();
         return crcs;
     }
 
-    /** Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex. */
+    /**
+     * Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex; null
+     * with {@link #deferChecksums} until {@link #vouch}.
+     */
     public synchronized String sha256() throws IOException {
         finish();
         return shaHex;
@@ -147,6 +179,9 @@ public final class StagedWrite implements AutoCloseable {
         }
         try {
             finish();
+            if (shaHex == null) {
+                throw new CorruptObjectException("the sender of '" + name + "' never vouched for its content; nothing stored");
+            }
             if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(shaHex)) {
                 throw new CorruptObjectException("the content of '" + name + "' has SHA-256 " + shaHex
                         + ", the sender says " + expectedSha256 + "; nothing stored");
@@ -200,7 +235,7 @@ public final class StagedWrite implements AutoCloseable {
             throw fail(new CorruptObjectException("the content of '" + name + "' does not match the block CRC32Cs"
                     + " its sender computed; nothing stored"));
         }
-        shaHex = trustedSha != null ? trustedSha : Sha256.hex(sha.digest());
+        shaHex = trustedSha != null ? trustedSha : deferred ? null : Sha256.hex(sha.digest());
         buf = null;
         state = State.FINISHED;
     }
@@ -232,7 +267,7 @@ public final class StagedWrite implements AutoCloseable {
         } catch (IOException e) {
             throw fail(e);
         }
-        if (trustedSha == null) {
+        if (trustedSha == null && !deferred) {
             sha.update(src.duplicate());
         }
         running.update(src.duplicate());
@@ -258,7 +293,7 @@ public final class StagedWrite implements AutoCloseable {
             } catch (IOException e) {
                 throw fail(e);
             }
-            if (trustedSha == null) {
+            if (trustedSha == null && !deferred) {
                 sha.update(b, off, n);
             }
             running.update(b, off, n);

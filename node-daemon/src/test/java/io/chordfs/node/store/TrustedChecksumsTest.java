@@ -81,6 +81,39 @@ class TrustedChecksumsTest {
         }
     }
 
+    @Test
+    void deferredChecksumsCommitOnlyOnceTheSenderVouchesWithMatchingDigests(@TempDir Path dir) throws Exception {
+        byte[] content = bytes(2 * ObjectStore.BLOCK_SIZE + 9);
+        List<Long> crcs = BlockCrcs.of(content, 0, content.length);
+        String sha = sha256Hex(content);
+        try (ObjectStore store = ObjectStore.open(dir, 0)) {
+            try (StagedWrite w = store.stage("ok")) {
+                w.deferChecksums();
+                w.out().write(content);
+                w.out().close();
+                assertEquals(null, w.sha256(), "nothing computed the SHA-256 here");
+                w.vouch(sha, crcs);
+                ObjectMeta m = w.commit(1, 1, null);
+                assertEquals(sha, m.sha256());
+                assertEquals(crcs, m.blockCrc32c());
+            }
+            StagedWrite silent = store.stage("silent");
+            silent.deferChecksums();
+            silent.out().write(content);
+            assertThrows(CorruptObjectException.class, () -> silent.commit(1, 1, null));
+            StagedWrite bad = store.stage("bad");
+            bad.deferChecksums();
+            bad.out().write(content);
+            List<Long> wrong = new java.util.ArrayList<>(crcs);
+            wrong.set(1, wrong.get(1) ^ 1);
+            assertThrows(CorruptObjectException.class, () -> bad.vouch(sha, wrong));
+            assertThrows(java.io.IOException.class, () -> bad.commit(1, 1, null));
+            assertTrue(store.meta("silent").isEmpty());
+            assertTrue(store.meta("bad").isEmpty());
+            assertFalse(Files.exists(dir.resolve("bad")));
+        }
+    }
+
     private static String sha256Hex(byte[] b) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
     }
