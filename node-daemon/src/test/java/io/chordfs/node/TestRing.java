@@ -31,6 +31,8 @@ final class TestRing implements AutoCloseable {
     private int next = 1;
     private long tombstoneTtlMs = NodeDaemon.DEFAULT_TOMBSTONE_TTL_MS;
     private ChordConfig chord = FAST;
+    /** Applied to every node's configuration before a call's own tweak. */
+    private UnaryOperator<NodeDaemon.Config> everyNode = UnaryOperator.identity();
 
     TestRing(Path root) {
         this.root = root;
@@ -45,6 +47,13 @@ final class TestRing implements AutoCloseable {
     static TestRing start(Path root, int n, long tombstoneTtlMs) throws Exception {
         TestRing ring = new TestRing(root);
         ring.tombstoneTtlMs = tombstoneTtlMs;
+        return ring.fill(n);
+    }
+
+    /** As {@link #start(Path, int)}, every node's configuration changed by {@code tweak} (a write quorum, ...). */
+    static TestRing withConfig(Path root, int n, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
+        TestRing ring = new TestRing(root);
+        ring.everyNode = tweak;
         return ring.fill(n);
     }
 
@@ -102,8 +111,8 @@ final class TestRing implements AutoCloseable {
     }
 
     private NodeDaemon start(String ip, Long id, UnaryOperator<NodeDaemon.Config> tweak) throws Exception {
-        NodeDaemon node = NodeDaemon.start(tweak.apply(NodeDaemon.Config.of(ip, root.resolve(ip)).withChord(chord).withId(id)
-                .withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs)));
+        NodeDaemon node = NodeDaemon.start(tweak.apply(everyNode.apply(NodeDaemon.Config.of(ip, root.resolve(ip))
+                .withChord(chord).withId(id).withRepairPeriod(REPAIR_MS).withTombstoneTtl(tombstoneTtlMs))));
         if (nodes.isEmpty()) {
             node.createRing();
         } else {

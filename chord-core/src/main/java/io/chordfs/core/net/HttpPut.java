@@ -1,5 +1,6 @@
 package io.chordfs.core.net;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A PUT of a body of known length over {@link HttpURLConnection}, which moves large bodies at
@@ -108,19 +110,73 @@ public final class HttpPut {
      */
     public static Answer send(String what, URI uri, long size, Map<String, String> headers, Body body, Duration connectTimeout,
                               Duration deadline, int maxAnswerBytes) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
-        c.setRequestMethod("PUT");
-        c.setDoOutput(true);
-        c.setInstanceFollowRedirects(false);
-        c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, deadline.toMillis()));
-        c.setFixedLengthStreamingMode(size);
-        headers.forEach(c::setRequestProperty);
+        HttpURLConnection c = open(uri, size, headers, connectTimeout, deadline);
         AtomicBoolean expired = new AtomicBoolean();
         ScheduledFuture<?> timer = DEADLINES.schedule(() -> {
             expired.set(true);
             c.disconnect();
         }, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return exchange(what, c, body, maxAnswerBytes, expired, "took longer than " + deadline.toSeconds() + " s");
+        } finally {
+            timer.cancel(false);
+        }
+    }
+
+    /**
+     * As {@link #send}, for a body made while it is sent (bytes passed on as they arrive from
+     * elsewhere), whose pace is not the server's to answer for: there is no deadline for the whole
+     * exchange, but each write of the body must be taken within {@code stall} (a server that stops
+     * reading), and the answer must start within {@code stall} of the body's end. The time the body
+     * spends waiting for its bytes between writes is not counted.
+     */
+    public static Answer sendPaced(String what, URI uri, long size, Map<String, String> headers, Body body,
+                                   Duration connectTimeout, Duration stall, int maxAnswerBytes) throws IOException {
+        HttpURLConnection c = open(uri, size, headers, connectTimeout, stall);
+        AtomicBoolean expired = new AtomicBoolean();
+        AtomicLong writingSince = new AtomicLong(-1);
+        long period = Math.max(10, stall.toMillis() / 4);
+        ScheduledFuture<?> watch = DEADLINES.scheduleAtFixedRate(() -> {
+            long since = writingSince.get();
+            if (since >= 0 && System.nanoTime() - since > stall.toNanos()) {
+                expired.set(true);
+                c.disconnect();
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+        Body watched = out -> body.writeTo(new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                writingSince.set(System.nanoTime());
+                try {
+                    out.write(b, off, len);
+                } finally {
+                    writingSince.set(-1);
+                }
+            }
+        });
+        try {
+            return exchange(what, c, watched, maxAnswerBytes, expired, "stopped taking its body for " + stall.toSeconds() + " s");
+        } finally {
+            watch.cancel(false);
+        }
+    }
+
+    private static HttpURLConnection open(URI uri, long size, Map<String, String> headers, Duration connectTimeout,
+                                          Duration readTimeout) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        c.setRequestMethod("PUT");
+        c.setDoOutput(true);
+        c.setInstanceFollowRedirects(false);
+        c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
+        c.setFixedLengthStreamingMode(size);
+        headers.forEach(c::setRequestProperty);
+        return c;
+    }
+
+    /** Sends the body and reads the answer; {@code expired} set means the guard cut the connection. */
+    private static Answer exchange(String what, HttpURLConnection c, Body body, int maxAnswerBytes, AtomicBoolean expired,
+                                   String overrun) throws IOException {
         try {
             try (OutputStream out = c.getOutputStream()) {
                 body.writeTo(out);
@@ -137,11 +193,9 @@ public final class HttpPut {
         } catch (IOException | RuntimeException e) {
             c.disconnect(); // a half-sent request cannot be reused
             if (expired.get()) {
-                throw new HttpTimeoutException(what + " took longer than " + deadline.toSeconds() + " s");
+                throw new HttpTimeoutException(what + " " + overrun);
             }
             throw e;
-        } finally {
-            timer.cancel(false);
         }
     }
 }

@@ -82,6 +82,8 @@ public final class Exchange {
     private boolean bodyDone;
     private Throwable gone;
     private boolean continueSent;
+    /** The sink asked for no more of the body until {@link #resumeBody}. */
+    private boolean bodyPaused;
     /** The handler is still running: the sink waits for it, so the two never run at once. */
     private boolean handling = true;
     private volatile boolean answered;
@@ -188,6 +190,26 @@ public final class Exchange {
         scheduleDrain();
     }
 
+    /**
+     * From a sink's {@link BodySink#data}: feed it no more of the body until {@link #resumeBody}
+     * (what is downstream of the sink is full). The body queues meanwhile, and once the
+     * connection's share is queued the connection is not read: the client is held back, and no
+     * worker waits for it. A client that goes away is still told to the sink.
+     */
+    public void pauseBody() {
+        synchronized (this) {
+            bodyPaused = true;
+        }
+    }
+
+    /** Any thread: the sink takes the body again. */
+    public void resumeBody() {
+        synchronized (this) {
+            bodyPaused = false;
+        }
+        scheduleDrain();
+    }
+
     /** On the event loop: the next piece of the body, queued for the sink (or dropped when nobody will read it). */
     void offer(HttpContent content) {
         int n = content.content().readableBytes();
@@ -263,7 +285,8 @@ public final class Exchange {
 
     private void scheduleDrain() {
         synchronized (this) {
-            if (sink == null || handling || draining || bodyDone || queue.isEmpty() && !lastArrived && gone == null) {
+            if (sink == null || handling || draining || bodyDone || queue.isEmpty() && !lastArrived && gone == null
+                    || bodyPaused && gone == null) {
                 return;
             }
             draining = true;
@@ -279,6 +302,10 @@ public final class Exchange {
             Throwable failure;
             synchronized (this) {
                 failure = gone;
+                if (bodyPaused && failure == null) {
+                    draining = false;
+                    return;
+                }
                 next = failure == null ? queue.poll() : null;
                 end = next == null && failure == null && lastArrived && !bodyDone;
                 if (next == null && !end && failure == null) {

@@ -11,6 +11,7 @@ import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.Manifests;
 import io.chordfs.node.route.ObjectRouter;
 import io.chordfs.node.route.RingListing;
+import io.chordfs.node.route.WriteStream;
 import io.chordfs.node.store.BadNameException;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
@@ -702,35 +703,42 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
             return;
         }
         StagedWrite w = store.stage(name);
+        WriteStream stream;
         try {
             if (crcs != null) {
                 w.expectBlockCrcs(crcs);
             }
-        } catch (RuntimeException e) {
+            // with its length known, the body goes on to the replica set while it arrives
+            stream = n.isPresent() ? router.begin(w, n.getAsLong()) : WriteStream.staged(w, router::commit);
+        } catch (IOException | RuntimeException e) {
             w.close();
             throw e;
         }
-        StagedBody body = new StagedBody(w, options.maxObjectBytes());
+        StagedBody body = new StagedBody(w, options.maxObjectBytes(), stream);
         x.readBody(new Exchange.BodySink() {
             @Override
             public void data(ByteBuf bytes) throws IOException {
-                body.write(bytes);
+                if (!body.write(bytes)) {
+                    x.pauseBody();
+                    stream.whenReady(x::resumeBody);
+                }
             }
 
             @Override
             public void end() throws IOException {
-                try (w) {
-                    body.finish();
-                    String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
+                try (stream) {
                     Committed done;
                     try {
-                        done = router.commit(w);
+                        done = stream.finish();
+                    } catch (CorruptObjectException e) {
+                        throw e; // the client's bytes do not match its CRCs: 422, as the host maps it
                     } catch (IOException e) {
                         int status = Statuses.of(e);
                         LOG.log(Level.WARNING, "{0}: PUT {1} failed ({2}): {3}", node, name, status, e.getMessage());
                         error(x, status, explain(status, e));
                         return;
                     }
+                    String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
                     ObjectMeta meta = done.meta();
                     LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
                             Long.toString(meta.version()));
@@ -743,7 +751,7 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
 
             @Override
             public void failed(Throwable cause) {
-                w.close();
+                stream.close();
             }
         });
     }

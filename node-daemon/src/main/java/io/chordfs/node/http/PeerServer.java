@@ -48,9 +48,12 @@ import java.util.function.BooleanSupplier;
  *                        with X-ChordFS-Created: 1 when the write made the name live
  * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
  * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
- * PUT    /objects/NAME?prepare=TX  body = bytes; X-ChordFS-Sha256 -> 200 {"current": meta or null}: the
- *                        bytes are held uncommitted (the first phase of an owner's write)
- * POST   /prepared/TX    X-ChordFS-Version/-Modified -> 200 meta JSON now stored, or 404 (expired)
+ * PUT    /objects/NAME?prepare=TX  body = bytes -> 200 {"current": meta or null}: the bytes are held
+ *                        uncommitted (the first phase of an owner's write, streamed while the owner
+ *                        receives them); their block CRC32Cs are computed as they arrive
+ * POST   /prepared/TX    X-ChordFS-Version/-Modified, body {"sha256", "crcs": [block CRC32Cs]}, the
+ *                        owner's digests of the whole content -> 200 meta JSON now stored; 422 (and
+ *                        discarded) when they do not match what arrived; 404 (expired)
  * DELETE /prepared/TX    -> 204: the held bytes are discarded
  * GET    /meta/NAME      -> 200 meta JSON (tombstones too), or 404
  * GET    /chunk-state/CHUNK_OBJECT -> 200 {"chunk": meta or null, "plain": meta of its chunk name or null};
@@ -73,6 +76,8 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(PeerServer.class.getName());
     private static final int MAX_JSON_BYTES = 64 * 1024;
+    /** The digests of a commit: about 12 bytes per 1 MiB block, so objects up to about 170 GiB. */
+    private static final int MAX_DIGESTS_BYTES = 2 << 20;
 
     private final HttpHost host;
     private final ObjectStore store;
@@ -226,22 +231,23 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
     }
 
     /**
-     * The first phase of an owner's write: receives and checks the bytes, holds them uncommitted,
-     * and answers with this node's current metadata of the name, so the owner can pick a version
-     * above it.
+     * The first phase of an owner's write: receives the bytes, holds them uncommitted, and answers
+     * with this node's current metadata of the name, so the owner can pick a version above it. The
+     * owner streams them as it receives them, so it vouches for them only at the commit; a sender
+     * that knows the SHA-256 already may send it (and the block CRCs) here, to be checked at once.
      */
     private void prepare(Exchange x, String name, String tx) throws IOException {
         String sha = PeerParams.sha256(x.header(PeerHeaders.SHA256));
-        if (sha == null) {
-            throw new IllegalArgumentException(PeerHeaders.SHA256 + " is required to prepare a write");
-        }
         StagedWrite w = staged(name, sha, x.header(BlockCrcs.HEADER));
+        if (sha == null) {
+            w.deferChecksums();
+        }
         x.readBody(new Sink(w) {
             @Override
             public void end() throws IOException {
                 try {
                     body.finish();
-                    if (!sha.equals(w.sha256())) {
+                    if (sha != null && !sha.equals(w.sha256())) {
                         throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
                     }
                     if (!prepared.hold(tx, w)) {
@@ -294,23 +300,34 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
         }
     }
 
-    /** The second phase: commits the held bytes as the owner's version. */
+    /** The second phase: checks the held bytes against the owner's digests and commits them as its version. */
     private void commitPrepared(Exchange x, String tx) throws IOException {
         Long version = longHeader(x, PeerHeaders.VERSION);
         Long modified = longHeader(x, PeerHeaders.MODIFIED);
         if (version == null) {
             throw new IllegalArgumentException(PeerHeaders.VERSION + " is required to commit");
         }
-        StagedWrite w = prepared.take(tx);
-        if (w == null) {
-            error(x, 404, "no prepared write " + tx + " (expired, or never received)");
-            return;
-        }
-        ObjectMeta meta;
-        try (w) {
-            meta = w.commit(version, modified != null ? modified : clock.wallMillis(), null);
-        }
-        json(x, 200, meta);
+        readJson(x, MAX_DIGESTS_BYTES, digests -> {
+            StagedWrite w = prepared.take(tx);
+            if (w == null) {
+                error(x, 404, "no prepared write " + tx + " (expired, or never received)");
+                return;
+            }
+            ObjectMeta meta;
+            try (w) {
+                if (digests != null && digests.isObject()) {
+                    String sha = PeerParams.sha256(digests.path("sha256").asText(null));
+                    if (sha == null || !digests.path("crcs").isArray()) {
+                        throw new IllegalArgumentException("expected {\"sha256\": hex, \"crcs\": [int]}");
+                    }
+                    List<Long> crcs = new ArrayList<>();
+                    digests.get("crcs").forEach(c -> crcs.add(c.asLong()));
+                    w.vouch(sha, crcs);
+                }
+                meta = w.commit(version, modified != null ? modified : clock.wallMillis(), null);
+            }
+            json(x, 200, meta);
+        });
     }
 
     private void abortPrepared(Exchange x, String tx) {
@@ -420,11 +437,28 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
     }
 
     private void notifyJoin(Exchange x) {
+        readJson(x, MAX_JSON_BYTES, body -> {
+            if (body == null || !body.path("ip").isTextual() || !body.path("port").canConvertToInt()
+                    || !body.path("id").canConvertToLong()) {
+                throw new IllegalArgumentException("expected {\"ip\": str, \"port\": int, \"id\": int}");
+            }
+            NodeRef node = new NodeRef(body.get("ip").asText(), body.get("port").asInt(), body.get("id").asLong());
+            json(x, 200, Map.of("files", handover.handOver(node)));
+        });
+    }
+
+    /** What to do with a request's JSON body (null when it has none). */
+    private interface JsonBody {
+        void accept(JsonNode body) throws IOException;
+    }
+
+    /** Reads a JSON body of at most {@code max} bytes, then hands it on. */
+    private static void readJson(Exchange x, int max, JsonBody then) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         x.readBody(new Exchange.BodySink() {
             @Override
             public void data(ByteBuf b) throws IOException {
-                if (bytes.size() + b.readableBytes() > MAX_JSON_BYTES) {
+                if (bytes.size() + b.readableBytes() > max) {
                     throw new TooLargeException("request body too large");
                 }
                 b.readBytes(bytes, b.readableBytes());
@@ -432,13 +466,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
 
             @Override
             public void end() throws IOException {
-                JsonNode body = PeerHeaders.JSON.readTree(bytes.toByteArray());
-                if (body == null || !body.path("ip").isTextual() || !body.path("port").canConvertToInt()
-                        || !body.path("id").canConvertToLong()) {
-                    throw new IllegalArgumentException("expected {\"ip\": str, \"port\": int, \"id\": int}");
-                }
-                NodeRef node = new NodeRef(body.get("ip").asText(), body.get("port").asInt(), body.get("id").asLong());
-                json(x, 200, Map.of("files", handover.handOver(node)));
+                then.accept(bytes.size() == 0 ? null : PeerHeaders.JSON.readTree(bytes.toByteArray()));
             }
 
             @Override

@@ -78,30 +78,35 @@ public final class PeerClient {
     }
 
     /**
-     * The first phase of an owner's write: sends {@code size} bytes of {@code file} to a replica,
-     * which checks them against {@code sha256} (and the block CRCs) and holds them under {@code tx}
-     * uncommitted. Returns the replica's current metadata of the name (empty when it has none).
+     * The first phase of an owner's write: sends {@code size} bytes from {@code body} to a replica,
+     * which holds them under {@code tx} uncommitted, computing their block CRC32Cs as they arrive.
+     * The body may be made while it is sent (the owner passing an upload on as it receives it): its
+     * pace is not bounded, but the replica must take each write within the call timeout. Returns
+     * the replica's current metadata of the name (empty when it has none).
      */
-    public Optional<ObjectMeta> prepare(NodeRef node, String name, String tx, Path file, long size, String sha256,
-                                        List<Long> blockCrcs) throws IOException {
-        Map<String, String> headers = new LinkedHashMap<>();
-        BlockCrcs.header(blockCrcs).ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
-        headers.put(PeerHeaders.SHA256, sha256);
+    public Optional<ObjectMeta> prepare(NodeRef node, String name, String tx, long size, HttpPut.Body body)
+            throws IOException {
         HttpPut.Answer a = send(node, objectPath(name) + "?" + PeerHeaders.PREPARE + "=" + tx, "preparing " + name,
-                size, headers, HttpPut.Body.of(file, size));
+                size, Map.of(), body, true);
         if (a.code() != 200) {
             throw refusal(node, "prepare " + name, a.code(), a.body());
         }
         return metaIn(PeerHeaders.JSON.readTree(a.body()).path("current"));
     }
 
-    /** The second phase: the replica commits what it holds under {@code tx} as {@code version}; returns what it now stores. */
-    public ObjectMeta commitPrepared(NodeRef node, String name, String tx, long version, long modifiedMillis)
-            throws IOException {
+    /**
+     * The second phase: the replica commits what it holds under {@code tx} as {@code version},
+     * once the digests the owner computed of the whole content ({@code sha256}, {@code blockCrcs})
+     * match what it received (else 422, and it discards them); returns what it now stores.
+     */
+    public ObjectMeta commitPrepared(NodeRef node, String name, String tx, long version, long modifiedMillis,
+                                     String sha256, List<Long> blockCrcs) throws IOException {
+        byte[] digests = PeerHeaders.JSON.writeValueAsBytes(Map.of("sha256", sha256, "crcs", blockCrcs));
         HttpRequest req = request(node, PeerHeaders.PREPARED + "/" + tx).timeout(callTimeout)
                 .header(PeerHeaders.VERSION, Long.toString(version))
                 .header(PeerHeaders.MODIFIED, Long.toString(modifiedMillis))
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(digests)).build();
         HttpResponse<String> r = send(node, req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw refusal(node, "commit " + name, r.statusCode(), r.body());
@@ -163,7 +168,7 @@ public final class PeerClient {
 
     private Committed put(NodeRef node, String path, String name, long size, Map<String, String> headers,
                           HttpPut.Body body) throws IOException {
-        HttpPut.Answer a = send(node, path, "storing " + name, size, headers, body);
+        HttpPut.Answer a = send(node, path, "storing " + name, size, headers, body, false);
         if (a.code() != 200) {
             throw refusal(node, "store " + name, a.code(), a.body());
         }
@@ -172,18 +177,23 @@ public final class PeerClient {
 
     /**
      * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
-     * time to send at the minimum rate.
+     * time to send at the minimum rate, or when {@code paced} (a body made while it is sent) each
+     * write must be taken, and the answer come, within the answer's wait.
      */
     private HttpPut.Answer send(NodeRef node, String pathAndQuery, String what, long size, Map<String, String> headers,
-                                HttpPut.Body body) throws IOException {
+                                HttpPut.Body body, boolean paced) throws IOException {
         Map<String, String> all = new LinkedHashMap<>(headers);
         String proof = secret.prove(PeerHeaders.claim("PUT", pathAndQuery, node), clock.wallMillis());
         if (proof != null) {
             all.put(PeerHeaders.PROOF, proof);
         }
         all.put(PeerHeaders.CLOCK, Long.toString(clock.now()));
-        HttpPut.Answer a = HttpPut.send(what + " on " + node, uri(node, pathAndQuery), size, all, body,
-                CONNECT_TIMEOUT, HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
+        String call = what + " on " + node;
+        URI to = uri(node, pathAndQuery);
+        HttpPut.Answer a = paced
+                ? HttpPut.sendPaced(call, to, size, all, body, CONNECT_TIMEOUT, callTimeout, MAX_ANSWER_BYTES)
+                : HttpPut.send(call, to, size, all, body, CONNECT_TIMEOUT,
+                        HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
         checkReply(node, proof, a.code(), a.header(PeerHeaders.PROOF).orElse(null));
         a.header(PeerHeaders.CLOCK).ifPresent(this::observe);
         return a;

@@ -5,7 +5,9 @@ import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.QuorumException;
+import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.route.OwnerWrites;
+import io.chordfs.node.route.WriteStream;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectReader;
@@ -15,7 +17,12 @@ import io.chordfs.node.store.StoreFullException;
 import io.chordfs.node.store.VersionClock;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -24,8 +31,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +59,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Replicator implements OwnerWrites, AutoCloseable {
     private static final long CALL_TIMEOUT_MS = 10 * 60_000;
+    /** What an upload may have queued for one replica before the sender is paused (see {@link FanOut}). */
+    static final int QUEUE_BYTES = 1 << 20;
+    private static final int MAX_STREAMS = 64;
     private static final System.Logger LOG = System.getLogger(Replicator.class.getName());
     private static final HexFormat HEX = HexFormat.of();
 
@@ -60,6 +72,8 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
     private final int replicas;
     private final int writeQuorum;
     private final ThreadPoolExecutor pool;
+    /** The prepares of uploads fanned out while they arrive: each holds its thread for the whole upload. */
+    private final ThreadPoolExecutor streams;
     private volatile boolean refusing;
     private volatile Uploads uploads;
 
@@ -79,6 +93,12 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.streams = new ThreadPoolExecutor(MAX_STREAMS, MAX_STREAMS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+            Thread t = new Thread(r, "replicate-stream-" + chord.self().ip());
+            t.setDaemon(true);
+            return t;
+        });
+        streams.allowCoreThreadTimeOut(true);
     }
 
     public int replicas() {
@@ -119,25 +139,60 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
         return writeQuorum > 0 ? Math.min(writeQuorum, 1 + targets) : 1 + targets;
     }
 
+    /** Writes a staged upload received whole: its temp file goes to the replicas once it is in. */
     @Override
     public Committed write(StagedWrite staged) throws IOException {
         refuseIfLeaving();
-        Uploads u = uploads;
-        Uploads.Plan plan = u != null ? u.beforeWrite(staged)
-                : new Uploads.Plan(Optional.empty(), Optional.empty(), Optional.empty());
+        Uploads.Plan plan;
+        try {
+            staged.sha256(); // finishes the content, checking it against the sender's block CRCs if any
+            plan = plan(staged);
+        } catch (IOException | RuntimeException e) {
+            staged.close();
+            throw e;
+        }
         if (plan.stored().isPresent()) {
             staged.close();
             return plan.stored().get();
         }
         String name = staged.name();
+        long size = staged.size();
+        Path file = staged.file();
+        List<NodeRef> targets = targets();
+        String tx = newTx();
+        List<Future<Optional<ObjectMeta>>> prepares = new ArrayList<>();
+        for (NodeRef t : targets) {
+            prepares.add(submit(pool, () -> peers.prepare(t, name, tx, size, HttpPut.Body.of(file, size))));
+        }
+        return settle(staged, plan, tx, collect(targets, prepares));
+    }
+
+    /**
+     * Writes an upload while it arrives: each piece goes to this node's staged copy and, at the
+     * same time, to a prepare on each other member of the replica set (see {@link FanOut}); the
+     * rest is as in {@link #write}.
+     */
+    @Override
+    public WriteStream begin(StagedWrite staged, long length) throws IOException {
+        refuseIfLeaving();
+        return new FanOut(staged, length, targets(), newTx());
+    }
+
+    private Uploads.Plan plan(StagedWrite staged) throws IOException {
+        Uploads u = uploads;
+        return u != null ? u.beforeWrite(staged) : new Uploads.Plan(Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * With the replicas' prepares in: picks the version, commits here, then on every prepared
+     * replica with the digests of the content, and answers once the write quorum is durable.
+     */
+    private Committed settle(StagedWrite staged, Uploads.Plan plan, String tx, List<Result<Optional<ObjectMeta>>> prepares)
+            throws IOException {
+        String name = staged.name();
         String sha = staged.sha256();
         List<Long> crcs = staged.blockCrcs();
-        long size = staged.size();
-        List<NodeRef> targets = targets();
-        int need = quorum(targets.size());
-        String tx = newTx();
-        List<Result<Optional<ObjectMeta>>> prepares = all(targets,
-                t -> peers.prepare(t, name, tx, staged.file(), size, sha, crcs));
+        int need = quorum(prepares.size());
         List<NodeRef> prepared = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         boolean full = false;
@@ -155,6 +210,7 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
             }
         }
         if (1 + prepared.size() < need) {
+            staged.close();
             abort(prepared, tx);
             String why = name + " could be prepared on " + (1 + prepared.size()) + " of the " + need
                     + " copies required; nothing was stored: " + String.join("; ", failures);
@@ -164,7 +220,7 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
         long version = clock.next();
         long modified = clock.wallMillis();
         ObjectMeta mine;
-        try {
+        try (staged) {
             mine = staged.commit(version, modified, null);
         } catch (IOException | RuntimeException e) {
             abort(prepared, tx);
@@ -176,7 +232,8 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
             abort(prepared, tx);
             return new Committed(mine, false);
         }
-        List<Result<ObjectMeta>> commits = all(prepared, t -> peers.commitPrepared(t, name, tx, version, modified));
+        List<Result<ObjectMeta>> commits = all(prepared,
+                t -> peers.commitPrepared(t, name, tx, version, modified, sha, crcs));
         int durable = 1;
         for (Result<ObjectMeta> r : commits) {
             if (r.failure() != null) {
@@ -192,6 +249,7 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
         if (durable < need) {
             throw notDurable(name, version, durable, need, failures);
         }
+        Uploads u = uploads;
         if (u != null && plan.previous().isPresent()) {
             u.replaced(plan.previous().get(), mine, plan.next());
         }
@@ -332,9 +390,22 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
     private <T> List<Result<T>> all(List<NodeRef> targets, PeerCall<T> call) throws QuorumException {
         List<Future<T>> futures = new ArrayList<>();
         for (NodeRef t : targets) {
-            Callable<T> task = () -> call.call(t);
-            futures.add(pool.submit(task));
+            futures.add(submit(pool, () -> call.call(t)));
         }
+        return collect(targets, futures);
+    }
+
+    /** {@code task} on {@code on}; when it is swamped, a future that failed with 503. */
+    private static <T> Future<T> submit(ThreadPoolExecutor on, Callable<T> task) {
+        try {
+            return on.submit(task);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new QuorumException("too many replica calls at once; try again"));
+        }
+    }
+
+    /** Waits for each of {@code futures} (one per target, in order), at most the call timeout each. */
+    private <T> List<Result<T>> collect(List<NodeRef> targets, List<Future<T>> futures) throws QuorumException {
         List<Result<T>> out = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
             try {
@@ -351,6 +422,212 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * One upload fanned out while it arrives: each piece goes into this node's staged write on the
+     * caller's thread and, copied once, onto a queue per replica, which a thread of
+     * {@link #streams} sends on as the body of that replica's prepare. A queue holds at most
+     * {@link #QUEUE_BYTES}: past that {@link #write} says to stop reading the sender, and the
+     * stream calls back once every queue is below half. A replica that fails leaves the fan-out
+     * (its queue is dropped; the quorum decides at the end); an upload that is closed before its
+     * end cuts every prepare's connection, so the replicas throw their partial copies away.
+     */
+    private final class FanOut implements WriteStream {
+        private final StagedWrite staged;
+        private final String name;
+        private final String tx;
+        private final List<NodeRef> targets;
+        private final List<Sender> senders = new ArrayList<>();
+        private final List<Future<Optional<ObjectMeta>>> prepares = new ArrayList<>();
+        // guarded by this
+        private Runnable whenReady;
+        private boolean open = true;
+        private boolean last;
+
+        FanOut(StagedWrite staged, long length, List<NodeRef> targets, String tx) {
+            this.staged = staged;
+            this.name = staged.name();
+            this.tx = tx;
+            this.targets = targets;
+            for (NodeRef t : targets) {
+                Sender s = new Sender();
+                senders.add(s);
+                Future<Optional<ObjectMeta>> f = submit(streams, () -> {
+                    try {
+                        return peers.prepare(t, name, tx, length, s::pump);
+                    } finally {
+                        s.left();
+                    }
+                });
+                if (f.isDone()) {
+                    s.left(); // refused at once (swamped): it takes no pieces
+                }
+                prepares.add(f);
+            }
+        }
+
+        @Override
+        public boolean write(ByteBuffer piece) throws IOException {
+            synchronized (this) {
+                byte[] copy = null;
+                for (Sender s : senders) {
+                    if (s.live) {
+                        if (copy == null) {
+                            copy = new byte[piece.remaining()];
+                            piece.duplicate().get(copy);
+                        }
+                        s.queue.add(copy);
+                        s.queued += copy.length;
+                    }
+                }
+                notifyAll();
+            }
+            staged.write(piece);
+            synchronized (this) {
+                return below(QUEUE_BYTES);
+            }
+        }
+
+        @Override
+        public void whenReady(Runnable ready) {
+            synchronized (this) {
+                if (open && !below(QUEUE_BYTES / 2)) {
+                    whenReady = ready;
+                    return;
+                }
+            }
+            ready.run();
+        }
+
+        /** Whether every replica still in the fan-out has fewer than {@code bytes} queued. Holds this. */
+        private boolean below(long bytes) {
+            for (Sender s : senders) {
+                if (s.live && s.queued >= bytes) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A queue got shorter: the caller waiting to write more is called back once all are below half. */
+        private void drained() {
+            Runnable r;
+            synchronized (this) {
+                if (whenReady == null || open && !below(QUEUE_BYTES / 2)) {
+                    return;
+                }
+                r = whenReady;
+                whenReady = null;
+            }
+            r.run();
+        }
+
+        @Override
+        public Committed finish() throws IOException {
+            synchronized (this) {
+                last = true;
+                notifyAll();
+            }
+            Uploads.Plan plan;
+            try {
+                staged.out().close(); // the content is whole: its digests, checked against the client's CRCs
+                plan = plan(staged);
+            } catch (IOException | RuntimeException e) {
+                abandon();
+                throw e;
+            }
+            if (plan.stored().isPresent()) {
+                abandon();
+                return plan.stored().get();
+            }
+            return settle(staged, plan, tx, collect(targets, prepares));
+        }
+
+        /** Throws away this node's copy and every replica's, sent or held. */
+        private void abandon() {
+            close();
+            List<NodeRef> prepared = new ArrayList<>();
+            try {
+                for (Result<Optional<ObjectMeta>> r : collect(targets, prepares)) {
+                    if (r.failure() == null) {
+                        prepared.add(r.target());
+                    }
+                }
+            } catch (QuorumException interrupted) {
+                return; // the replicas expire what they hold
+            }
+            abort(prepared, tx);
+        }
+
+        @Override
+        public void close() {
+            Runnable r;
+            synchronized (this) {
+                open = false;
+                notifyAll();
+                r = whenReady;
+                whenReady = null;
+            }
+            staged.close();
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        /** One replica's queue, and the body of its prepare. */
+        private final class Sender {
+            // guarded by FanOut.this
+            final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+            long queued;
+            boolean live = true;
+
+            /** Sends the pieces as they are queued, until the end of the upload. */
+            void pump(OutputStream out) throws IOException {
+                while (true) {
+                    byte[] piece;
+                    synchronized (FanOut.this) {
+                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALL_TIMEOUT_MS);
+                        while (open && queue.isEmpty() && !last) {
+                            long left = deadline - System.nanoTime();
+                            if (left <= 0) {
+                                throw new HttpTimeoutException("no bytes of " + name + " to send for "
+                                        + CALL_TIMEOUT_MS / 1000 + " s");
+                            }
+                            try {
+                                TimeUnit.NANOSECONDS.timedWait(FanOut.this, left);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IOException("interrupted while sending " + name, e);
+                            }
+                        }
+                        if (!open) {
+                            throw new IOException("the upload of " + name + " was abandoned");
+                        }
+                        piece = queue.peek();
+                        if (piece == null) {
+                            return; // last, and all sent
+                        }
+                    }
+                    out.write(piece);
+                    synchronized (FanOut.this) {
+                        queue.poll();
+                        queued -= piece.length;
+                    }
+                    drained();
+                }
+            }
+
+            /** The prepare ended (answered or failed): this replica takes no more pieces. */
+            void left() {
+                synchronized (FanOut.this) {
+                    live = false;
+                    queue.clear();
+                    queued = 0;
+                }
+                drained();
+            }
+        }
     }
 
     /** Makes {@code target} hold {@code meta}'s version (or a newer one) of its object. */
@@ -371,5 +648,6 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        streams.shutdownNow();
     }
 }

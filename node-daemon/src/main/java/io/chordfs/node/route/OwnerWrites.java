@@ -12,6 +12,14 @@ public interface OwnerWrites {
     /** Versions, commits and replicates {@code staged}; returns what the commit did. */
     Committed write(StagedWrite staged) throws IOException;
 
+    /**
+     * Starts a write of {@code length} bytes that is replicated while its body arrives into
+     * {@code staged}; see {@link WriteStream}. By default it is written whole at the end.
+     */
+    default WriteStream begin(StagedWrite staged, long length) throws IOException {
+        return WriteStream.staged(staged, this::write);
+    }
+
     /** A new tombstone; empty when the name is absent or already deleted. */
     Optional<ObjectMeta> delete(String name) throws IOException;
 }

@@ -113,6 +113,13 @@ public final class RingRouter implements ObjectRouter {
         }
     }
 
+    /** As the owner, replicated while the body arrives; else spooled whole and forwarded by {@link #commit}. */
+    @Override
+    public WriteStream begin(StagedWrite staged, long length) throws IOException {
+        NodeRef owner = owner(ObjectNames.placementKey(staged.name()));
+        return owner.equals(chord.self()) ? ownerWrites.begin(staged, length) : WriteStream.staged(staged, this::commit);
+    }
+
     @Override
     public Optional<ObjectSource> open(String name) throws IOException {
         try {

@@ -154,11 +154,14 @@ public final class StagedWrite implements AutoCloseable {
 
     /**
      * Finishes the content (as closing {@link #out()} does) and returns its SHA-256 in hex; null
-     * with {@link #deferChecksums} until {@link #vouch}.
+     * with {@link #deferChecksums} until {@link #vouch}. Once known, it is answered also
+     * after the write was committed or discarded.
      */
     public synchronized String sha256() throws IOException {
-        finish();
-        return shaHex;
+        if (shaHex == null) {
+            finish();
+        }
+        return shaHex; // once known, also after the commit (or the discard) ended the write
     }
 
     /**

@@ -1,0 +1,226 @@
+package io.chordfs.node;
+
+import io.chordfs.node.daemon.NodeDaemon;
+import io.chordfs.node.peer.PortLayout;
+import io.chordfs.node.store.ObjectMeta;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static io.chordfs.node.NodeHttp.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An upload to its owner goes on to the rest of the replica set while the client still sends it
+ * (issue 16), and whatever breaks mid-stream (a replica, the client, the owner) leaves no partial
+ * object on any node and no temp file behind. Real nodes in one JVM, a raw-socket client that
+ * stops half-way.
+ */
+class StreamedWriteTest {
+    private static final int SIZE = 24 << 20;
+    private static final int HALF = 10 << 20;
+
+    @Test
+    void theReplicasReceiveTheUploadWhileTheClientStillSendsItAndAllCopiesMatch(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 3)) {
+            byte[] content = random(SIZE, 1);
+            String name = "streamed.bin";
+            NodeDaemon owner = ring.owner(name);
+            try (HalfSent put = HalfSent.start(owner, name, content)) {
+                awaitReplicasReceiving(ring, name);
+                put.sendRest();
+                String answer = put.answer();
+                assertTrue(answer.startsWith("HTTP/1.1 201"), answer);
+                assertTrue(answer.contains(sha256(content)), "the body's SHA-256 in the answer: " + answer);
+            }
+            for (NodeDaemon d : ring.nodes()) {
+                Optional<ObjectMeta> m = d.store().meta(name);
+                assertTrue(m.isPresent(), d.self() + " holds a copy");
+                assertEquals(sha256(content), m.get().sha256(), d.self() + "'s copy");
+                assertEquals(SIZE, m.get().size());
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left");
+        }
+    }
+
+    @Test
+    void aReplicaThatDiesMidStreamCostsTheQuorumAndNothingIsStoredAnywhere(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 3)) {
+            byte[] content = random(SIZE, 2);
+            String name = "replica-dies.bin";
+            NodeDaemon owner = ring.owner(name);
+            NodeDaemon dying = ring.replicaSet(name).get(2);
+            try (HalfSent put = HalfSent.start(owner, name, content)) {
+                awaitReplicasReceiving(ring, name);
+                ring.crash(dying);
+                put.sendRest();
+                String answer = put.answer();
+                // every live member of the set must hold a copy (the default write quorum): 503, as
+                // when the replica is gone before the write starts
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+            for (NodeDaemon d : ring.nodes()) {
+                assertFalse(d.store().meta(name).isPresent(), name + " committed on " + d.self() + " although refused");
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left on the live nodes");
+            NodeDaemon back = ring.restart(dying);
+            assertEquals(0, parts(back), "the dead replica's partial copy is gone after its restart");
+            assertFalse(back.store().meta(name).isPresent());
+        }
+    }
+
+    @Test
+    void withAQuorumOfTwoAReplicaThatDiesMidStreamLeavesTwoCopies(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.withConfig(dir, 3, c -> c.withWriteQuorum(2))) {
+            byte[] content = random(SIZE, 3);
+            String name = "two-of-three.bin";
+            NodeDaemon owner = ring.owner(name);
+            NodeDaemon dying = ring.replicaSet(name).get(1);
+            try (HalfSent put = HalfSent.start(owner, name, content)) {
+                awaitReplicasReceiving(ring, name);
+                ring.crash(dying);
+                put.sendRest();
+                String answer = put.answer();
+                assertTrue(answer.startsWith("HTTP/1.1 201"), answer);
+            }
+            for (NodeDaemon d : ring.nodes()) {
+                assertEquals(sha256(content), d.store().meta(name).orElseThrow().sha256(), d.self() + "'s copy");
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left");
+        }
+    }
+
+    @Test
+    void aClientThatVanishesMidBodyLeavesNothingOnAnyNode(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 3)) {
+            byte[] content = random(SIZE, 4);
+            String name = "vanished.bin";
+            NodeDaemon owner = ring.owner(name);
+            try (HalfSent put = HalfSent.start(owner, name, content)) {
+                awaitReplicasReceiving(ring, name);
+            } // closed half-way
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "every partial copy is thrown away");
+            for (NodeDaemon d : ring.nodes()) {
+                assertFalse(d.store().meta(name).isPresent(), name + " stored on " + d.self());
+            }
+            assertEquals(201, NodeHttp.put(owner, name, content).statusCode(), "the name is free for a whole upload");
+        }
+    }
+
+    @Test
+    void anOwnerThatStopsDeadMidStreamLeavesNoPartialObjectAndNoTempFileAfterItsRestart(@TempDir Path dir)
+            throws Exception {
+        try (TestRing ring = TestRing.start(dir, 3)) {
+            byte[] content = random(SIZE, 5);
+            String name = "owner-dies.bin";
+            NodeDaemon owner = ring.owner(name);
+            try (HalfSent put = HalfSent.start(owner, name, content)) {
+                awaitReplicasReceiving(ring, name);
+                ring.crash(owner);
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "the replicas throw their partial copies away");
+            NodeDaemon back = ring.restart(owner);
+            assertEquals(0, parts(back), "the owner's temp file is gone after its restart");
+            for (NodeDaemon d : ring.nodes()) {
+                assertFalse(d.store().meta(name).isPresent(), name + " stored on " + d.self());
+            }
+        }
+    }
+
+    /** Waits until every other member of the set holds part of the upload, before the client has sent it all. */
+    private static void awaitReplicasReceiving(TestRing ring, String name) throws InterruptedException {
+        NodeDaemon owner = ring.owner(name);
+        List<NodeDaemon> others = ring.replicaSet(name).stream().filter(d -> d != owner).toList();
+        await(() -> others.stream().allMatch(d -> parts(d) >= 1 << 20), "the replicas receive while the client sends");
+    }
+
+    /** Bytes in the store's temp files (uploads being received). */
+    private static long parts(NodeDaemon d) {
+        Path tmp = d.store().dataDir().resolve(".chordfs").resolve("tmp");
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(p -> p.toString().endsWith(".part")).mapToLong(p -> {
+                try {
+                    return Math.max(1, Files.size(p));
+                } catch (IOException gone) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A raw-socket PUT that has sent its head and the first {@link #HALF} bytes. */
+    private static final class HalfSent implements AutoCloseable {
+        private final Socket socket;
+        private final OutputStream out;
+        private final byte[] content;
+
+        private HalfSent(Socket socket, byte[] content) throws IOException {
+            this.socket = socket;
+            this.out = socket.getOutputStream();
+            this.content = content;
+        }
+
+        static HalfSent start(NodeDaemon via, String name, byte[] content) throws IOException {
+            var base = PortLayout.httpBase(via.self());
+            Socket s = new Socket(base.getHost(), base.getPort());
+            s.setSoTimeout(60_000);
+            HalfSent h = new HalfSent(s, content);
+            h.out.write(("PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + content.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            h.out.write(content, 0, HALF);
+            h.out.flush();
+            return h;
+        }
+
+        void sendRest() throws IOException {
+            out.write(content, HALF, content.length - HALF);
+            out.flush();
+        }
+
+        /** The answer's head. */
+        String answer() throws IOException {
+            InputStream in = socket.getInputStream();
+            StringBuilder b = new StringBuilder();
+            while (!b.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    break;
+                }
+                b.append((char) c);
+            }
+            return b.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
