@@ -101,4 +101,38 @@ class HttpPutTest {
         URI uri = start(401, Map.of("WWW-Authenticate", "Basic realm=\"x\""), new AtomicReference<>());
         assertEquals(401, put(uri, new byte[10]).code());
     }
+
+    @Test
+    void aPacedBodyMayWaitForItsBytesButAServerThatStopsReadingIsCutOff() throws Exception {
+        AtomicReference<byte[]> received = new AtomicReference<>();
+        URI uri = start(200, Map.of(), received);
+        byte[] slow = "slow but moving".getBytes(StandardCharsets.UTF_8);
+        // the body waits longer than the stall limit between its writes: that is the sender's pace, not a stall
+        HttpPut.Answer a = HttpPut.sendPaced("PUT x", uri, slow.length, Map.of(), out -> {
+            out.write(slow, 0, 4);
+            out.flush();
+            sleep(700);
+            out.write(slow, 4, slow.length - 4);
+        }, Duration.ofSeconds(5), Duration.ofMillis(300), 1024);
+        assertEquals(200, a.code());
+        assertArrayEquals(slow, received.get());
+
+        try (java.net.ServerSocket deaf = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            URI never = URI.create("http://127.0.0.1:" + deaf.getLocalPort() + "/x");
+            byte[] big = new byte[64 << 20];
+            long start = System.nanoTime();
+            assertThrows(java.net.http.HttpTimeoutException.class, () -> HttpPut.sendPaced("PUT x", never, big.length,
+                    Map.of(), out -> out.write(big), Duration.ofSeconds(5), Duration.ofMillis(500), 1024));
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "cut off after the stall, not hung");
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
 }

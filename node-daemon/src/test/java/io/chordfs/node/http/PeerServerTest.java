@@ -147,6 +147,38 @@ class PeerServerTest {
     }
 
     @Test
+    void aStreamedPrepareCommitsOnlyWithTheOwnersDigestsOfWhatArrived(@TempDir Path dir) throws Exception {
+        String base = start(dir, null);
+        byte[] hello = "hello".getBytes(StandardCharsets.UTF_8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(hello);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(hello));
+        String tx1 = "00000000000000000000000000000001";
+        String tx2 = "00000000000000000000000000000002";
+        for (String tx : List.of(tx1, tx2)) {
+            HttpResponse<String> prepared = send(HttpRequest.newBuilder(URI.create(base + "/objects/s.txt?prepare=" + tx))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(hello)));
+            assertEquals(200, prepared.statusCode(), prepared.body());
+        }
+        HttpResponse<String> wrong = send(HttpRequest.newBuilder(URI.create(base + "/prepared/" + tx1))
+                .header("X-ChordFS-Version", "3")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sha256\": \"" + sha + "\", \"crcs\": [12345]}")));
+        assertEquals(422, wrong.statusCode(), wrong.body());
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/objects/s.txt"))).statusCode());
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(base + "/prepared/" + tx1))
+                .header("X-ChordFS-Version", "3").POST(HttpRequest.BodyPublishers.noBody())).statusCode(),
+                "a copy that did not verify is discarded");
+        HttpResponse<String> right = send(HttpRequest.newBuilder(URI.create(base + "/prepared/" + tx2))
+                .header("X-ChordFS-Version", "3")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sha256\": \"" + sha + "\", \"crcs\": ["
+                        + crc.getValue() + "]}")));
+        assertEquals(200, right.statusCode(), right.body());
+        ObjectMeta m = PeerHeaders.JSON.readValue(right.body(), ObjectMeta.class);
+        assertEquals(sha, m.sha256());
+        assertEquals(3, m.version());
+    }
+
+    @Test
     void malformedChecksumHeadersAreRefusedBeforeTheStore(@TempDir Path dir) throws Exception {
         String base = start(dir, null);
         String sha = "ab".repeat(32);
