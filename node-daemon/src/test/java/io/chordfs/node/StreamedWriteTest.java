@@ -59,6 +59,50 @@ class StreamedWriteTest {
     }
 
     @Test
+    void aNodeThatIsNotTheOwnerPassesTheUploadOnAsItArrivesAndSpoolsNothing(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 4)) {
+            byte[] content = random(SIZE, 6);
+            String name = "forwarded.bin";
+            NodeDaemon entry = ring.outsider(name);
+            try (HalfSent put = HalfSent.start(entry, name, content, "X-ChordFS-Crc32c: " + crcs(content))) {
+                awaitReplicasReceiving(ring, name);
+                assertTrue(parts(ring.owner(name)) > 0, "the owner receives while the client sends");
+                assertEquals(0, parts(entry), "the entry node spools nothing");
+                put.sendRest();
+                String answer = put.answer();
+                assertTrue(answer.startsWith("HTTP/1.1 201"), answer);
+                assertTrue(answer.contains(sha256(content)), "the body's SHA-256, as the owner received it: " + answer);
+            }
+            for (NodeDaemon d : ring.replicaSet(name)) {
+                assertEquals(sha256(content), d.store().meta(name).orElseThrow().sha256(), d.self() + "'s copy");
+            }
+            assertFalse(entry.store().meta(name).isPresent(), "no copy outside the replica set");
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left");
+        }
+    }
+
+    @Test
+    void bytesThatDoNotMatchTheClientsCrcsThroughANodeThatIsNotTheOwnerAre422AndStoredNowhere(@TempDir Path dir)
+            throws Exception {
+        try (TestRing ring = TestRing.start(dir, 4)) {
+            byte[] content = random(3 << 20, 7);
+            String name = "damaged.bin";
+            String crcs = crcs(content);
+            content[2_500_000] ^= 1;
+            NodeDaemon entry = ring.outsider(name);
+            try (HalfSent put = HalfSent.start(entry, name, content, "X-ChordFS-Crc32c: " + crcs)) {
+                put.sendRest();
+                String answer = put.answer();
+                assertTrue(answer.startsWith("HTTP/1.1 422"), answer);
+            }
+            for (NodeDaemon d : ring.nodes()) {
+                assertFalse(d.store().meta(name).isPresent(), name + " stored on " + d.self());
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left");
+        }
+    }
+
+    @Test
     void aReplicaThatDiesMidStreamCostsTheQuorumAndNothingIsStoredAnywhere(@TempDir Path dir) throws Exception {
         try (TestRing ring = TestRing.start(dir, 3)) {
             byte[] content = random(SIZE, 2);
@@ -177,20 +221,25 @@ class StreamedWriteTest {
             this.content = content;
         }
 
-        static HalfSent start(NodeDaemon via, String name, byte[] content) throws IOException {
+        static HalfSent start(NodeDaemon via, String name, byte[] content, String... headers) throws IOException {
             var base = PortLayout.httpBase(via.self());
             Socket s = new Socket(base.getHost(), base.getPort());
             s.setSoTimeout(60_000);
             HalfSent h = new HalfSent(s, content);
-            h.out.write(("PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + content.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            h.out.write(content, 0, HALF);
+            StringBuilder head = new StringBuilder("PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                    + content.length + "\r\n");
+            for (String header : headers) {
+                head.append(header).append("\r\n");
+            }
+            h.out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            h.out.write(content, 0, Math.min(HALF, content.length));
             h.out.flush();
             return h;
         }
 
         void sendRest() throws IOException {
-            out.write(content, HALF, content.length - HALF);
+            int sent = Math.min(HALF, content.length);
+            out.write(content, sent, content.length - sent);
             out.flush();
         }
 
@@ -218,6 +267,10 @@ class StreamedWriteTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    private static String crcs(byte[] b) {
+        return io.chordfs.core.net.BlockCrcs.header(io.chordfs.core.net.BlockCrcs.of(b, 0, b.length)).orElseThrow();
     }
 
     private static String sha256(byte[] b) throws Exception {

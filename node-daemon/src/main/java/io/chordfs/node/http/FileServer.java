@@ -702,19 +702,17 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
             error(x, 400, e.getMessage());
             return;
         }
-        StagedWrite w = store.stage(name);
-        WriteStream stream;
-        try {
+        ObjectRouter.Stage local = () -> {
+            StagedWrite w = store.stage(name);
             if (crcs != null) {
                 w.expectBlockCrcs(crcs);
             }
-            // with its length known, the body goes on to the replica set while it arrives
-            stream = n.isPresent() ? router.begin(w, n.getAsLong()) : WriteStream.staged(w, router::commit);
-        } catch (IOException | RuntimeException e) {
-            w.close();
-            throw e;
-        }
-        StagedBody body = new StagedBody(w, options.maxObjectBytes(), stream);
+            return w;
+        };
+        // with its length known, the body goes on to the owner or the replica set while it arrives
+        WriteStream stream = n.isPresent() ? router.begin(name, n.getAsLong(), crcs, local)
+                : WriteStream.staged(local.open(), router::commit);
+        StagedBody body = new StagedBody(name, options.maxObjectBytes(), stream::write);
         x.readBody(new Exchange.BodySink() {
             @Override
             public void data(ByteBuf bytes) throws IOException {
@@ -738,7 +736,7 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
                         error(x, status, explain(status, e));
                         return;
                     }
-                    String bodySha = w.sha256(); // of these bytes, whichever version the commit leaves stored
+                    String bodySha = stream.bodySha256(); // of these bytes, whichever version the commit leaves stored
                     ObjectMeta meta = done.meta();
                     LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
                             Long.toString(meta.version()));

@@ -13,6 +13,7 @@ import io.chordfs.node.peer.PercentCodec;
 import io.chordfs.node.peer.RingUnavailableException;
 import io.chordfs.node.peer.Statuses;
 import io.chordfs.node.route.OwnerWrites;
+import io.chordfs.node.route.WriteStream;
 import io.chordfs.node.store.Committed;
 import io.chordfs.node.store.CorruptObjectException;
 import io.chordfs.node.store.ObjectMeta;
@@ -45,7 +46,10 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  * PUT    /objects/NAME   body = bytes; X-ChordFS-Version/-Modified/-Sha256 optional  -> 200 meta JSON,
- *                        with X-ChordFS-Created: 1 when the write made the name live
+ *                        with X-ChordFS-Created: 1 when the write made the name live and
+ *                        X-ChordFS-Sha256 of the body received; without a version or a SHA-256 it is
+ *                        a client's write forwarded while the client sends it (X-ChordFS-Crc32c:
+ *                        the client's block CRCs, checked), replicated as it arrives
  * GET    /objects/NAME   -> 200 bytes with X-ChordFS-Version/-Modified/-Sha256, or 404
  * DELETE /objects/NAME   X-ChordFS-Version optional -> 200 tombstone meta JSON, or 404
  * PUT    /objects/NAME?prepare=TX  body = bytes -> 200 {"current": meta or null}: the bytes are held
@@ -199,19 +203,27 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
         return secret.problem(claim, x.header(PeerHeaders.PROOF), clock.wallMillis());
     }
 
-    /** A replica's copy (with a version) or a client's write forwarded to us, the owner (without). */
+    /**
+     * A replica's copy (with a version) or a client's write forwarded to us, the owner (without):
+     * passed on to the replica set as it arrives when it comes without a SHA-256 (see
+     * {@link #forwarded}), else received whole and checked against it first.
+     */
     private void put(Exchange x, String name) throws IOException {
         Long version = longHeader(x, PeerHeaders.VERSION);
         Long modified = longHeader(x, PeerHeaders.MODIFIED);
         String sha = PeerParams.sha256(x.header(PeerHeaders.SHA256));
         String crcs = x.header(BlockCrcs.HEADER);
+        if (version == null && sha == null && x.contentLength().isPresent()) {
+            forwarded(x, name, crcs == null ? null : BlockCrcs.parse(crcs), x.contentLength().getAsLong());
+            return;
+        }
         StagedWrite w = staged(name, version != null ? sha : null, crcs);
         x.readBody(new Sink(w) {
             @Override
             public void end() throws IOException {
                 Committed done;
                 try (w) {
-                    body.finish();
+                    w.out().close();
                     if (version != null) {
                         ObjectMeta meta = w.commit(version, modified != null ? modified : clock.wallMillis(), sha);
                         done = new Committed(meta, w.created());
@@ -222,12 +234,61 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
                         done = owner.write(w);
                     }
                 }
-                if (done.created()) {
-                    x.answerHeaders().set(PeerHeaders.CREATED, "1");
-                }
-                json(x, 200, done.meta());
+                stored(x, done, w.sha256());
             }
         });
+    }
+
+    /**
+     * A client's write that another node passes on to us, the owner, while the client sends it:
+     * replicated as it arrives ({@link OwnerWrites#begin}), checked against the client's block
+     * CRC32Cs when they come along. The sender paces the body; when a replica or the disk is
+     * slower, the body is paused, and with it the sender and its client.
+     */
+    private void forwarded(Exchange x, String name, List<Long> crcs, long length) throws IOException {
+        StagedWrite w = store.stage(name);
+        WriteStream stream;
+        try {
+            if (crcs != null) {
+                w.expectBlockCrcs(crcs);
+            }
+            stream = owner.begin(w, length);
+        } catch (IOException | RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        StagedBody body = new StagedBody(name, Long.MAX_VALUE, stream::write);
+        x.readBody(new Exchange.BodySink() {
+            @Override
+            public void data(ByteBuf bytes) throws IOException {
+                if (!body.write(bytes)) {
+                    x.pauseBody();
+                    stream.whenReady(x::resumeBody);
+                }
+            }
+
+            @Override
+            public void end() throws IOException {
+                try (stream) {
+                    Committed done = stream.finish();
+                    stored(x, done, stream.bodySha256());
+                }
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                stream.close();
+            }
+        });
+    }
+
+    /** The answer to a PUT: what is stored now, whether the write made the name live, and the SHA-256 of the body received. */
+    private void stored(Exchange x, Committed done, String bodySha) throws IOException {
+        if (done.created()) {
+            x.answerHeaders().set(PeerHeaders.CREATED, "1");
+        }
+        x.answerHeaders().set(PeerHeaders.SHA256, bodySha);
+        json(x, 200, done.meta());
     }
 
     /**
@@ -246,7 +307,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             @Override
             public void end() throws IOException {
                 try {
-                    body.finish();
+                    w.out().close();
                     if (sha != null && !sha.equals(w.sha256())) {
                         throw new CorruptObjectException(name + " arrived with SHA-256 " + w.sha256() + ", not " + sha);
                     }
@@ -286,7 +347,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
 
         Sink(StagedWrite w) {
             this.w = w;
-            this.body = new StagedBody(w, Long.MAX_VALUE);
+            this.body = StagedBody.into(w, Long.MAX_VALUE);
         }
 
         @Override

@@ -77,6 +77,31 @@ public final class PeerClient {
         return put(node, objectPath(name), name, size, Map.of(PeerHeaders.SHA256, sha256), HttpPut.Body.of(file, size));
     }
 
+    /** What the owner did with a write forwarded to it, and the SHA-256 of the body as it received it. */
+    public record Forwarded(Committed committed, String bodySha256) {}
+
+    /**
+     * Forwards a client's write of {@code size} bytes to {@code node}, its owner, with the body
+     * made while it is sent (see {@link #prepare}); the owner refuses bytes that do not match
+     * {@code blockCrcs} (nullable: none to check) with 422.
+     */
+    public Forwarded forward(NodeRef node, String name, long size, List<Long> blockCrcs, HttpPut.Body body)
+            throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (blockCrcs != null) {
+            BlockCrcs.header(blockCrcs).ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
+        }
+        HttpPut.Answer a = send(node, objectPath(name), "forwarding " + name, size, headers, body, true);
+        if (a.code() != 200) {
+            throw refusal(node, "store " + name, a.code(), a.body());
+        }
+        Committed c = new Committed(PeerHeaders.JSON.readValue(a.body(), ObjectMeta.class),
+                a.header(PeerHeaders.CREATED).isPresent());
+        String sha = a.header(PeerHeaders.SHA256).filter(HttpPut::isSha256Hex)
+                .orElseThrow(() -> new IOException(node + " stored " + name + " without saying the SHA-256 of the body"));
+        return new Forwarded(c, sha);
+    }
+
     /**
      * The first phase of an owner's write: sends {@code size} bytes from {@code body} to a replica,
      * which holds them under {@code tx} uncommitted, computing their block CRC32Cs as they arrive.

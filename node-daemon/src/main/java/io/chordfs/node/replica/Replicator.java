@@ -5,6 +5,7 @@ import io.chordfs.core.net.ChordService;
 import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.peer.PeerClient;
 import io.chordfs.node.peer.QuorumException;
+import io.chordfs.node.peer.StreamedBodies;
 import io.chordfs.core.net.HttpPut;
 import io.chordfs.node.route.OwnerWrites;
 import io.chordfs.node.route.WriteStream;
@@ -17,12 +18,9 @@ import io.chordfs.node.store.StoreFullException;
 import io.chordfs.node.store.VersionClock;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -59,8 +57,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Replicator implements OwnerWrites, AutoCloseable {
     private static final long CALL_TIMEOUT_MS = 10 * 60_000;
-    /** What an upload may have queued for one replica before the sender is paused (see {@link FanOut}). */
-    static final int QUEUE_BYTES = 1 << 20;
     private static final int MAX_STREAMS = 64;
     private static final System.Logger LOG = System.getLogger(Replicator.class.getName());
     private static final HexFormat HEX = HexFormat.of();
@@ -426,42 +422,36 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
 
     /**
      * One upload fanned out while it arrives: each piece goes into this node's staged write on the
-     * caller's thread and, copied once, onto a queue per replica, which a thread of
-     * {@link #streams} sends on as the body of that replica's prepare. A queue holds at most
-     * {@link #QUEUE_BYTES}: past that {@link #write} says to stop reading the sender, and the
-     * stream calls back once every queue is below half. A replica that fails leaves the fan-out
-     * (its queue is dropped; the quorum decides at the end); an upload that is closed before its
-     * end cuts every prepare's connection, so the replicas throw their partial copies away.
+     * caller's thread and to the body of each replica's prepare, run on a thread of
+     * {@link #streams} ({@link StreamedBodies}: bounded queues, the sender paused while one is
+     * full). A replica that fails leaves the fan-out, and the quorum decides at the end; an upload
+     * closed before its end cuts every prepare, so the replicas throw their partial copies away.
      */
     private final class FanOut implements WriteStream {
         private final StagedWrite staged;
-        private final String name;
         private final String tx;
         private final List<NodeRef> targets;
-        private final List<Sender> senders = new ArrayList<>();
+        private final StreamedBodies bodies;
         private final List<Future<Optional<ObjectMeta>>> prepares = new ArrayList<>();
-        // guarded by this
-        private Runnable whenReady;
-        private boolean open = true;
-        private boolean last;
 
         FanOut(StagedWrite staged, long length, List<NodeRef> targets, String tx) {
             this.staged = staged;
-            this.name = staged.name();
             this.tx = tx;
             this.targets = targets;
-            for (NodeRef t : targets) {
-                Sender s = new Sender();
-                senders.add(s);
+            String name = staged.name();
+            this.bodies = new StreamedBodies(name, targets.size(), CALL_TIMEOUT_MS);
+            for (int i = 0; i < targets.size(); i++) {
+                int index = i;
+                NodeRef t = targets.get(i);
                 Future<Optional<ObjectMeta>> f = submit(streams, () -> {
                     try {
-                        return peers.prepare(t, name, tx, length, s::pump);
+                        return peers.prepare(t, name, tx, length, bodies.body(index));
                     } finally {
-                        s.left();
+                        bodies.left(index);
                     }
                 });
                 if (f.isDone()) {
-                    s.left(); // refused at once (swamped): it takes no pieces
+                    bodies.left(index); // refused at once (swamped): it takes no pieces
                 }
                 prepares.add(f);
             }
@@ -469,66 +459,19 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
 
         @Override
         public boolean write(ByteBuffer piece) throws IOException {
-            synchronized (this) {
-                byte[] copy = null;
-                for (Sender s : senders) {
-                    if (s.live) {
-                        if (copy == null) {
-                            copy = new byte[piece.remaining()];
-                            piece.duplicate().get(copy);
-                        }
-                        s.queue.add(copy);
-                        s.queued += copy.length;
-                    }
-                }
-                notifyAll();
-            }
+            boolean ready = bodies.offer(piece);
             staged.write(piece);
-            synchronized (this) {
-                return below(QUEUE_BYTES);
-            }
+            return ready;
         }
 
         @Override
         public void whenReady(Runnable ready) {
-            synchronized (this) {
-                if (open && !below(QUEUE_BYTES / 2)) {
-                    whenReady = ready;
-                    return;
-                }
-            }
-            ready.run();
-        }
-
-        /** Whether every replica still in the fan-out has fewer than {@code bytes} queued. Holds this. */
-        private boolean below(long bytes) {
-            for (Sender s : senders) {
-                if (s.live && s.queued >= bytes) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** A queue got shorter: the caller waiting to write more is called back once all are below half. */
-        private void drained() {
-            Runnable r;
-            synchronized (this) {
-                if (whenReady == null || open && !below(QUEUE_BYTES / 2)) {
-                    return;
-                }
-                r = whenReady;
-                whenReady = null;
-            }
-            r.run();
+            bodies.whenReady(ready);
         }
 
         @Override
         public Committed finish() throws IOException {
-            synchronized (this) {
-                last = true;
-                notifyAll();
-            }
+            bodies.end();
             Uploads.Plan plan;
             try {
                 staged.out().close(); // the content is whole: its digests, checked against the client's CRCs
@@ -542,6 +485,11 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
                 return plan.stored().get();
             }
             return settle(staged, plan, tx, collect(targets, prepares));
+        }
+
+        @Override
+        public String bodySha256() throws IOException {
+            return staged.sha256();
         }
 
         /** Throws away this node's copy and every replica's, sent or held. */
@@ -562,71 +510,8 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
 
         @Override
         public void close() {
-            Runnable r;
-            synchronized (this) {
-                open = false;
-                notifyAll();
-                r = whenReady;
-                whenReady = null;
-            }
+            bodies.close();
             staged.close();
-            if (r != null) {
-                r.run();
-            }
-        }
-
-        /** One replica's queue, and the body of its prepare. */
-        private final class Sender {
-            // guarded by FanOut.this
-            final ArrayDeque<byte[]> queue = new ArrayDeque<>();
-            long queued;
-            boolean live = true;
-
-            /** Sends the pieces as they are queued, until the end of the upload. */
-            void pump(OutputStream out) throws IOException {
-                while (true) {
-                    byte[] piece;
-                    synchronized (FanOut.this) {
-                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALL_TIMEOUT_MS);
-                        while (open && queue.isEmpty() && !last) {
-                            long left = deadline - System.nanoTime();
-                            if (left <= 0) {
-                                throw new HttpTimeoutException("no bytes of " + name + " to send for "
-                                        + CALL_TIMEOUT_MS / 1000 + " s");
-                            }
-                            try {
-                                TimeUnit.NANOSECONDS.timedWait(FanOut.this, left);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                throw new IOException("interrupted while sending " + name, e);
-                            }
-                        }
-                        if (!open) {
-                            throw new IOException("the upload of " + name + " was abandoned");
-                        }
-                        piece = queue.peek();
-                        if (piece == null) {
-                            return; // last, and all sent
-                        }
-                    }
-                    out.write(piece);
-                    synchronized (FanOut.this) {
-                        queue.poll();
-                        queued -= piece.length;
-                    }
-                    drained();
-                }
-            }
-
-            /** The prepare ended (answered or failed): this replica takes no more pieces. */
-            void left() {
-                synchronized (FanOut.this) {
-                    live = false;
-                    queue.clear();
-                    queued = 0;
-                }
-                drained();
-            }
         }
     }
 

@@ -21,7 +21,9 @@ import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -36,6 +38,7 @@ public final class RingRouter implements ObjectRouter {
     private static final long LOOKUP_TIMEOUT_MS = 10_000;
     /** Objects up to the client's default chunk size are verified whole before they are served. */
     private static final long VERIFY_WHOLE_BYTES = 8L << 20;
+    private static final int MAX_FORWARDS = 64;
     private static final System.Logger LOG = System.getLogger(RingRouter.class.getName());
 
     private final ChordService chord;
@@ -44,6 +47,8 @@ public final class RingRouter implements ObjectRouter {
     private final OwnerWrites ownerWrites;
     private final int replicas;
     private volatile Runnable onDamage = () -> { };
+    /** The PUTs of uploads passed on to their owners while they arrive: each holds its thread for the whole upload. */
+    private final ThreadPoolExecutor forwards;
 
     public RingRouter(ChordService chord, ObjectStore store, PeerClient peers, OwnerWrites ownerWrites,
                       int replicas) {
@@ -52,6 +57,13 @@ public final class RingRouter implements ObjectRouter {
         this.peers = peers;
         this.ownerWrites = ownerWrites;
         this.replicas = replicas;
+        this.forwards = new ThreadPoolExecutor(MAX_FORWARDS, MAX_FORWARDS, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(1024), r -> {
+                    Thread t = new Thread(r, "forward-" + chord.self().ip());
+                    t.setDaemon(true);
+                    return t;
+                });
+        forwards.allowCoreThreadTimeOut(true); // idle, a router holds no thread, so it needs no closing
     }
 
     /** Runs when a read finds a local copy damaged, so the repair loop replaces it soon. */
@@ -113,11 +125,20 @@ public final class RingRouter implements ObjectRouter {
         }
     }
 
-    /** As the owner, replicated while the body arrives; else spooled whole and forwarded by {@link #commit}. */
+    /** As the owner, staged here and replicated while the body arrives; else passed on to the owner as it arrives. */
     @Override
-    public WriteStream begin(StagedWrite staged, long length) throws IOException {
-        NodeRef owner = owner(ObjectNames.placementKey(staged.name()));
-        return owner.equals(chord.self()) ? ownerWrites.begin(staged, length) : WriteStream.staged(staged, this::commit);
+    public WriteStream begin(String name, long length, List<Long> expectedCrcs, Stage local) throws IOException {
+        NodeRef owner = owner(ObjectNames.placementKey(name));
+        if (!owner.equals(chord.self())) {
+            return new Forward(peers, forwards, owner, name, length, expectedCrcs);
+        }
+        StagedWrite staged = local.open();
+        try {
+            return ownerWrites.begin(staged, length);
+        } catch (IOException | RuntimeException e) {
+            staged.close();
+            throw e;
+        }
     }
 
     @Override
@@ -197,9 +218,20 @@ public final class RingRouter implements ObjectRouter {
         try {
             return call.run();
         } catch (HttpTimeoutException | java.net.SocketException | java.io.EOFException e) {
-            // Refused, silent, or gone mid-exchange (a restarted owner behind a kept-alive connection
-            // ends it with "Unexpected end of file"): the client may retry, so 503, not 500.
-            throw new RingUnavailableException("the owner " + owner + " did not answer: " + e.getMessage());
+            throw unreachable(owner, e);
         }
+    }
+
+    /**
+     * Whether {@code e} says the owner was refused, silent, or gone mid-exchange (a restarted owner
+     * behind a kept-alive connection ends it with "Unexpected end of file"): the client may retry,
+     * so 503, not 500.
+     */
+    static boolean isUnreachable(Throwable e) {
+        return e instanceof HttpTimeoutException || e instanceof java.net.SocketException || e instanceof java.io.EOFException;
+    }
+
+    static RingUnavailableException unreachable(NodeRef owner, Throwable e) {
+        return new RingUnavailableException("the owner " + owner + " did not answer: " + e.getMessage());
     }
 }

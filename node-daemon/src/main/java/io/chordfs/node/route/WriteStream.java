@@ -23,6 +23,9 @@ public interface WriteStream extends AutoCloseable {
     /** The whole body is in: commits it, and returns what the commit did once the write quorum is durable. */
     Committed finish() throws IOException;
 
+    /** After {@link #finish}: the SHA-256 of the body as received, whichever version the commit left stored. */
+    String bodySha256() throws IOException;
+
     @Override
     void close();
 
@@ -50,6 +53,11 @@ public interface WriteStream extends AutoCloseable {
             public Committed finish() throws IOException {
                 staged.out().close();
                 return commit.commit(staged);
+            }
+
+            @Override
+            public String bodySha256() throws IOException {
+                return staged.sha256();
             }
 
             @Override
