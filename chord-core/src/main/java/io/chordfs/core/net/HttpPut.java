@@ -127,12 +127,14 @@ public final class HttpPut {
      * As {@link #send}, for a body made while it is sent (bytes passed on as they arrive from
      * elsewhere), whose pace is not the server's to answer for: there is no deadline for the whole
      * exchange, but each write of the body must be taken within {@code stall} (a server that stops
-     * reading), and the answer must start within {@code stall} of the body's end. The time the body
-     * spends waiting for its bytes between writes is not counted.
+     * reading), and the answer must start within {@code answerWait} of the body's end (a server
+     * may have to make the body durable first). The time the body spends waiting for its bytes
+     * between writes is not counted.
      */
     public static Answer sendPaced(String what, URI uri, long size, Map<String, String> headers, Body body,
-                                   Duration connectTimeout, Duration stall, int maxAnswerBytes) throws IOException {
-        HttpURLConnection c = open(uri, size, headers, connectTimeout, stall);
+                                   Duration connectTimeout, Duration stall, Duration answerWait, int maxAnswerBytes)
+            throws IOException {
+        HttpURLConnection c = open(uri, size, headers, connectTimeout, answerWait);
         AtomicBoolean expired = new AtomicBoolean();
         AtomicLong writingSince = new AtomicLong(-1);
         long period = Math.max(10, stall.toMillis() / 4);

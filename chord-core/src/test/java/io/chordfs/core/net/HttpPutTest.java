@@ -113,7 +113,7 @@ class HttpPutTest {
             out.flush();
             sleep(700);
             out.write(slow, 4, slow.length - 4);
-        }, Duration.ofSeconds(5), Duration.ofMillis(300), 1024);
+        }, Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofSeconds(5), 1024);
         assertEquals(200, a.code());
         assertArrayEquals(slow, received.get());
 
@@ -122,7 +122,7 @@ class HttpPutTest {
             byte[] big = new byte[64 << 20];
             long start = System.nanoTime();
             assertThrows(java.net.http.HttpTimeoutException.class, () -> HttpPut.sendPaced("PUT x", never, big.length,
-                    Map.of(), out -> out.write(big), Duration.ofSeconds(5), Duration.ofMillis(500), 1024));
+                    Map.of(), out -> out.write(big), Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(5), 1024));
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(30).toNanos(), "cut off after the stall, not hung");
         }
     }

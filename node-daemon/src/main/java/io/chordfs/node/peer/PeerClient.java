@@ -203,7 +203,8 @@ public final class PeerClient {
     /**
      * A PUT of {@code size} bytes; the whole exchange must end within the answer's wait plus the
      * time to send at the minimum rate, or when {@code paced} (a body made while it is sent) each
-     * write must be taken, and the answer come, within the answer's wait.
+     * write must be taken within the answer's wait, and the answer come within that whole time
+     * after the body's end (the receiver may fsync the body, or wait for its replicas, first).
      */
     private HttpPut.Answer send(NodeRef node, String pathAndQuery, String what, long size, Map<String, String> headers,
                                 HttpPut.Body body, boolean paced) throws IOException {
@@ -216,7 +217,8 @@ public final class PeerClient {
         String call = what + " on " + node;
         URI to = uri(node, pathAndQuery);
         HttpPut.Answer a = paced
-                ? HttpPut.sendPaced(call, to, size, all, body, CONNECT_TIMEOUT, callTimeout, MAX_ANSWER_BYTES)
+                ? HttpPut.sendPaced(call, to, size, all, body, CONNECT_TIMEOUT, callTimeout,
+                        HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES)
                 : HttpPut.send(call, to, size, all, body, CONNECT_TIMEOUT,
                         HttpPut.deadline(callTimeout, size, minBytesPerSecond), MAX_ANSWER_BYTES);
         checkReply(node, proof, a.code(), a.header(PeerHeaders.PROOF).orElse(null));
