@@ -1,5 +1,7 @@
 package io.chordfs.node;
 
+import io.chordfs.core.net.ChordService;
+import io.chordfs.core.ring.NodeRef;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.peer.PortLayout;
 import io.chordfs.node.store.ObjectMeta;
@@ -9,6 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +22,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static io.chordfs.node.NodeHttp.await;
@@ -186,6 +193,116 @@ class StreamedWriteTest {
         }
     }
 
+    /**
+     * A replica that takes nothing: the owner stops reading the client once that replica's queue is
+     * full, instead of buffering the upload. With queues that did not bound themselves, the client
+     * would have sent all 64 MiB within the window (the other copies take it at memory speed).
+     */
+    @Test
+    void aReplicaThatStopsReadingHoldsTheClientBackInsteadOfFillingMemory(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 2); DeafMember deaf = DeafMember.join(ring)) {
+            ring.awaitConsistent(deaf.chord.node());
+            NodeDaemon entry = ring.nodes().get(0);
+            String name = null;
+            NodeDaemon owner = null;
+            for (int i = 0; owner == null; i++) {
+                NodeRef o = entry.chord().lookup(io.chordfs.core.ring.Keys.key("deaf-" + i)).get(10, TimeUnit.SECONDS);
+                for (NodeDaemon d : ring.nodes()) {
+                    if (d.self().equals(o)) {
+                        owner = d;
+                        name = "deaf-" + i;
+                    }
+                }
+            }
+            byte[] content = random(64 << 20, 8);
+            AtomicLong sent = new AtomicLong();
+            var base = PortLayout.httpBase(owner.self());
+            try (Socket s = new Socket(base.getHost(), base.getPort())) {
+                s.setSoTimeout(60_000);
+                OutputStream out = s.getOutputStream();
+                String head = "PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + content.length + "\r\n\r\n";
+                Thread client = new Thread(() -> {
+                    try {
+                        out.write(head.getBytes(StandardCharsets.US_ASCII));
+                        for (int off = 0; off < content.length; off += 64 << 10) {
+                            out.write(content, off, 64 << 10);
+                            sent.addAndGet(64 << 10);
+                        }
+                    } catch (IOException e) {
+                        // the node answered and closed
+                    }
+                }, "deaf-test-client");
+                client.setDaemon(true);
+                client.start();
+                NodeDaemon o = owner;
+                await(() -> deaf.connected() && parts(o) >= 1 << 20, "the upload reaches the owner and the deaf replica");
+                Thread.sleep(3_000); // a window in which an unbounded owner would have taken everything
+                long ownerHas = parts(owner);
+                assertTrue(sent.get() < content.length, "the client is held back: it sent " + sent.get());
+                assertTrue(ownerHas < 32 << 20, "the owner holds " + ownerHas + " bytes of the 64 MiB");
+                deaf.hangUp(); // the replica goes away: the write loses its quorum
+                String answer = readHead(s.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            }
+            for (NodeDaemon d : ring.nodes()) {
+                assertFalse(d.store().meta(name).isPresent(), name + " stored on " + d.self());
+            }
+            await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "no temp file is left");
+        }
+    }
+
+    /** A Chord member whose transfer port accepts connections and never reads from them. */
+    private static final class DeafMember implements AutoCloseable {
+        final ChordService chord;
+        private final ServerSocket peer;
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+        private DeafMember(ChordService chord, ServerSocket peer) {
+            this.chord = chord;
+            this.peer = peer;
+        }
+
+        static DeafMember join(TestRing ring) throws Exception {
+            String ip = ring.nextIp();
+            ChordService chord = ChordService.start(ChordService.Options.of(ip, PortLayout.CHORD).withChord(TestRing.FAST));
+            ServerSocket peer = new ServerSocket(PortLayout.peer(PortLayout.CHORD), 50, InetAddress.getByName(ip));
+            DeafMember m = new DeafMember(chord, peer);
+            Thread t = new Thread(() -> {
+                while (!peer.isClosed()) {
+                    try {
+                        m.held.add(peer.accept());
+                    } catch (IOException e) {
+                        // closed: the test is over
+                    }
+                }
+            }, "deaf-peer");
+            t.setDaemon(true);
+            t.start();
+            chord.join(ring.nodes().get(0).self().address()).get(10, TimeUnit.SECONDS);
+            return m;
+        }
+
+        boolean connected() {
+            return !held.isEmpty();
+        }
+
+        void hangUp() throws IOException {
+            for (Socket s : held) {
+                if (!s.isClosed()) {
+                    s.setSoLinger(true, 0); // a reset: the owner's write fails at once
+                    s.close();
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            peer.close();
+            hangUp();
+            chord.close();
+        }
+    }
+
     /** Waits until every other member of the set holds part of the upload, before the client has sent it all. */
     private static void awaitReplicasReceiving(TestRing ring, String name) throws InterruptedException {
         NodeDaemon owner = ring.owner(name);
@@ -245,22 +362,26 @@ class StreamedWriteTest {
 
         /** The answer's head. */
         String answer() throws IOException {
-            InputStream in = socket.getInputStream();
-            StringBuilder b = new StringBuilder();
-            while (!b.toString().endsWith("\r\n\r\n")) {
-                int c = in.read();
-                if (c < 0) {
-                    break;
-                }
-                b.append((char) c);
-            }
-            return b.toString();
+            return readHead(socket.getInputStream());
         }
 
         @Override
         public void close() throws IOException {
             socket.close();
         }
+    }
+
+    /** The head of an answer. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            b.append((char) c);
+        }
+        return b.toString();
     }
 
     private static byte[] random(int n, long seed) {
