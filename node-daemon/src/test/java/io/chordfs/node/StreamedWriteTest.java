@@ -194,6 +194,81 @@ class StreamedWriteTest {
     }
 
     /**
+     * The owner as a real process, killed with SIGKILL while the replicas receive the upload from
+     * it: the client gets no answer (it may retry), the replicas throw their partial copies away,
+     * and the owner's store, opened again, holds neither the object nor a temp file.
+     */
+    @Test
+    void aKill9OfTheOwnerProcessMidStreamLeavesNoPartialObjectAnywhere(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 2)) {
+            String ip = ring.nextIp();
+            Path data = dir.resolve("killed");
+            try (NodeProcess owner = NodeProcess.start("run", "--ip", ip, "--data-dir", data.toString(),
+                    "--join", ring.nodes().get(0).self().ip(), "--stabilize-ms", "50")) {
+                owner.await("joined", 30_000);
+                // a small write it owns lands on both other nodes once its ring view is whole
+                String name = null;
+                for (int i = 0; name == null; i++) {
+                    String probe = "probe-" + i;
+                    if (!ownedBy(ring, probe, ip)) {
+                        continue;
+                    }
+                    await(() -> putThrough(ip, probe) && ring.nodes().stream().allMatch(d -> d.store().meta(probe).isPresent()),
+                            "the process owns " + probe + " and replicates it to both nodes");
+                    for (int j = i + 1; name == null; j++) {
+                        if (ownedBy(ring, "killed-" + j, ip)) {
+                            name = "killed-" + j;
+                        }
+                    }
+                }
+                byte[] content = random(SIZE, 9);
+                var base = java.net.URI.create("http://" + ip + ":" + PortLayout.http(PortLayout.CHORD));
+                try (Socket s = new Socket(base.getHost(), base.getPort())) {
+                    s.setSoTimeout(30_000);
+                    OutputStream out = s.getOutputStream();
+                    out.write(("PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + content.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(content, 0, HALF);
+                    out.flush();
+                    await(() -> ring.nodes().stream().allMatch(d -> parts(d) >= 1 << 20), "the replicas receive from the owner");
+                    owner.process().destroyForcibly();
+                    assertTrue(owner.process().waitFor(10, TimeUnit.SECONDS));
+                    assertEquals("", readHead(s.getInputStream()), "no answer from a killed owner");
+                } catch (java.net.SocketException reset) {
+                    // the client sees the connection reset: no answer either
+                }
+                await(() -> ring.nodes().stream().allMatch(d -> parts(d) == 0), "the replicas throw their partial copies away");
+                for (NodeDaemon d : ring.nodes()) {
+                    assertFalse(d.store().meta(name).isPresent(), name + " stored on " + d.self());
+                }
+            }
+            try (io.chordfs.node.store.ObjectStore store = io.chordfs.node.store.ObjectStore.open(data, 0);
+                 Stream<Path> tmp = Files.list(data.resolve(".chordfs").resolve("tmp"))) {
+                assertEquals(0, tmp.count(), "no temp file is left after the killed owner's recovery");
+                assertTrue(store.list().stream().noneMatch(m -> m.name().startsWith("killed-")), "no partial object");
+            }
+        }
+    }
+
+    private static boolean ownedBy(TestRing ring, String name, String ip) throws Exception {
+        return ring.nodes().get(0).chord().lookup(io.chordfs.core.ring.Keys.key(name)).get(10, TimeUnit.SECONDS)
+                .ip().equals(ip);
+    }
+
+    /** A small PUT of {@code name} through the node at {@code ip}; true when stored. */
+    private static boolean putThrough(String ip, String name) {
+        try (Socket s = new Socket(ip, PortLayout.http(PortLayout.CHORD))) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("PUT /" + name + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                    + "Connection: close\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            return head.startsWith("HTTP/1.1 201") || head.startsWith("HTTP/1.1 204");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * A replica that takes nothing: the owner stops reading the client once that replica's queue is
      * full, instead of buffering the upload. With queues that did not bound themselves, the client
      * would have sent all 64 MiB within the window (the other copies take it at memory speed).
