@@ -43,12 +43,15 @@ import java.util.concurrent.TimeoutException;
  * clocks say and a refused write leaves nothing behind:
  * <ol>
  * <li><b>prepare</b>: the bytes go to the rest of the replica set (the next R - 1 distinct nodes of
- *     the successor list) in parallel; each checks them, holds them uncommitted and answers with
- *     its current version of the name. Too few prepared copies for the write quorum: every held
- *     copy is dropped and the client gets 507 (a replica is full) or 503, with nothing stored.</li>
+ *     the successor list) in parallel, while this node receives them ({@link #begin}) or, for an
+ *     upload received whole, from its temp file ({@link #write}); each replica computes the block
+ *     CRC32Cs as they arrive, holds them uncommitted and answers with its current version of the
+ *     name. Too few prepared copies for the write quorum: every held copy is dropped and the
+ *     client gets 507 (a replica is full) or 503, with nothing stored.</li>
  * <li><b>commit</b>: the version is picked only now, from this node's clock after it has moved past
  *     every replica's version, so it is above anything a replica holds, even when this node lost
- *     its disk or its wall clock is behind. It commits here, then on each prepared replica; a copy
+ *     its disk or its wall clock is behind. It commits here, then on each prepared replica, which
+ *     first checks its bytes against this node's digests of the content (422 and dropped if not); a copy
  *     counts as durable only if the replica answers with exactly this version and content (one that
  *     answers with another version holds a concurrent write, not this one). The write is
  *     acknowledged once the quorum is durable, else 503.</li>
