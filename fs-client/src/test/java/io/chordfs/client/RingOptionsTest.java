@@ -1,0 +1,179 @@
+package io.chordfs.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chordfs.node.http.FileServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Entry nodes (argument, --node, CHORDFS_NODES, config file) with failover, credentials for a
+ * --basic-auth ring, stdin and stdout, the --json shapes and the hints, against real nodes.
+ */
+class RingOptionsTest extends CliTest {
+    @TempDir
+    static Path root;
+    static Nodes ring;
+    static Nodes locked;
+    static String dead;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ring = Nodes.start(root.resolve("open"), 2);
+        locked = Nodes.start(root.resolve("locked"), 1,
+                c -> c.withHttp(FileServer.Options.defaults().withBasicAuth("ann:s3cret", null)));
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = "127.0.0.1:" + s.getLocalPort(); // closed again: nothing answers there
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ring != null) {
+            ring.close();
+        }
+        if (locked != null) {
+            locked.close();
+        }
+    }
+
+    private int run(Map<String, String> env, String... argv) {
+        return run(env, InputStream.nullInputStream(), argv);
+    }
+
+    @Test
+    void failsOverToTheNextEntryNode() throws Exception {
+        Path f = file("fo.bin", 1000, 1);
+        assertEquals(0, run("upload", f.toString(), "--node", dead, "--node", ring.ip(1), "--quiet"), err());
+        assertEquals(0, run(Map.of("CHORDFS_NODES", dead + ", " + ring.ip(0)), "ls", "--json"), err());
+        assertTrue(names(JSON.readTree(out())).contains("fo.bin"), out());
+
+        Files.createDirectories(dir.resolve("cfg/chordfs"));
+        Files.writeString(dir.resolve("cfg/chordfs/config"), "# entry nodes\nnodes = " + dead + "," + ring.ip(1) + "\n");
+        Map<String, String> xdg = Map.of("XDG_CONFIG_HOME", dir.resolve("cfg").toString());
+        assertEquals(0, run(xdg, "stat", "fo.bin", "--json"), err());
+        assertEquals("fo.bin", JSON.readTree(out()).path("name").asText());
+
+        // the argument wins over the environment, which wins over the file
+        assertEquals(1, run(Map.of("CHORDFS_NODES", ring.ip(0)), "ls", dead));
+        assertTrue(err().contains("cannot reach node " + dead), err());
+        assertEquals(1, run(Map.of("CHORDFS_NODES", dead, "XDG_CONFIG_HOME", dir.resolve("cfg").toString()), "ls"));
+    }
+
+    @Test
+    void credentialsForABasicAuthRing() throws Exception {
+        Path f = file("secret.bin", 200_000, 2);
+        assertEquals(1, run("upload", f.toString(), locked.ip(0)));
+        assertTrue(err().contains("not authorised (401)"), err());
+        assertEquals(0, run("upload", f.toString(), locked.ip(0), "--user", "ann:s3cret", "--chunk-size", "64KiB",
+                "--quiet"), err());
+        assertEquals(0, run(Map.of("CHORDFS_AUTH", "ann:s3cret"), "download", "secret.bin", locked.ip(0), "-o",
+                dir.resolve("got").toString(), "--quiet"), err());
+        assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(dir.resolve("got")));
+        Files.createDirectories(dir.resolve("cfg2/chordfs"));
+        Files.writeString(dir.resolve("cfg2/chordfs/config"), "nodes = " + locked.ip(0) + "\nuser = ann:s3cret\n");
+        assertEquals(0, run(Map.of("XDG_CONFIG_HOME", dir.resolve("cfg2").toString()), "ls", "--json"), err());
+        assertTrue(names(JSON.readTree(out())).contains("secret.bin"), out());
+        assertEquals(2, run("ls", locked.ip(0), "--user", "nocolon"));
+    }
+
+    @Test
+    void stdinToStdout() throws Exception {
+        byte[] data = Files.readAllBytes(file("stream.bin", 3 * CHUNK + 1234, 3));
+        assertEquals(0, run(Map.of(), new ByteArrayInputStream(data), "upload", "-", ring.ip(0), "--name", "stream.bin",
+                "--chunk-size", "64KiB", "--json"), err());
+        JsonNode up = JSON.readTree(out());
+        assertEquals(4, up.path("chunks").asInt());
+        assertEquals(data.length, up.path("size").asLong());
+        assertEquals(0, run("download", "stream.bin", ring.ip(1), "-o", "-", "--quiet"), err());
+        assertArrayEquals(data, out.toByteArray());
+        assertEquals(0, run("stat", "stream.bin", ring.ip(0), "--quiet"), err()); // every chunk has a good copy
+
+        byte[] small = "hello\n".getBytes();
+        assertEquals(0, run(Map.of(), new ByteArrayInputStream(small), "upload", "-", ring.ip(0), "--name", "small.txt",
+                "--quiet"), err());
+        assertEquals(0, run("download", "small.txt", ring.ip(0), "-o", "-"), err());
+        assertArrayEquals(small, out.toByteArray());
+        assertTrue(err().contains("downloaded small.txt"), err()); // the result line stays off stdout
+        assertTrue(Files.notExists(Path.of("-")));
+    }
+
+    @Test
+    void jsonOnEveryCommandInSnakeCase() throws Exception {
+        assertEquals(0, run("upload", file("j.bin", 5000, 4).toString(), ring.ip(0), "--json"), err());
+        assertEquals(Set.of("name", "size", "chunks", "uploaded", "skipped", "sha256"), keys(JSON.readTree(out())));
+        assertEquals(0, run("ring", ring.ip(0), "--json"), err());
+        JsonNode r = JSON.readTree(out());
+        assertEquals(2, r.size());
+        assertEquals(Set.of("address", "id", "share", "objects", "bytes", "used_percent"), keys(r.get(0)));
+        assertEquals(1.0, r.get(0).path("share").asDouble() + r.get(1).path("share").asDouble(), 1e-9);
+        assertEquals(0, run("lookup", "a.txt", ring.ip(0), "--json"), err());
+        JsonNode l = JSON.readTree(out());
+        assertEquals(Set.of("name", "key", "owner", "owner_id"), keys(l));
+        assertEquals(607204990L, l.path("key").asLong());
+        assertEquals(0, run("ls", ring.ip(0), "--json"), err());
+        assertEquals(Set.of("name", "size", "modified", "chunks", "sha256"), keys(JSON.readTree(out()).get(0)));
+        assertEquals(0, run("fsck", ring.ip(0), "--replicas", "2", "--json"), err());
+        assertTrue(keys(JSON.readTree(out()).get(0)).contains("replica_set"), out());
+        assertEquals(0, run("download", "j.bin", ring.ip(0), "-o", dir.resolve("j").toString(), "--json"), err());
+        assertEquals(Set.of("name", "size", "chunks", "fetched", "reused", "sha256", "path"), keys(JSON.readTree(out())));
+    }
+
+    @Test
+    void humanSizesInLs() throws Exception {
+        assertEquals(0, run("upload", file("h.bin", 3 * 1024 * 1024 / 2, 5).toString(), ring.ip(0), "--quiet"), err());
+        assertEquals(0, run("ls", ring.ip(0), "-h"), err());
+        assertTrue(out().lines().anyMatch(line -> line.contains("1.5 MiB") && line.endsWith("h.bin")), out());
+        assertEquals(0, run("ls", ring.ip(0)), err());
+        assertTrue(out().lines().anyMatch(line -> line.contains("1572864") && line.endsWith("h.bin")), out());
+    }
+
+    @Test
+    void theFilePortGetsAHint() {
+        long t0 = System.nanoTime();
+        assertEquals(2, run("ls", ring.ip(0) + ":5058"));
+        assertTrue(err().contains("file (HTTP) port") && err().contains("5057"), err());
+        assertTrue(System.nanoTime() - t0 < 6_000_000_000L, "answered before the old 6.5 s wait");
+    }
+
+    @Test
+    void errorsNameTheOsReason() throws Exception {
+        assertEquals(0, run("upload", file("os.bin", 100, 6).toString(), ring.ip(0), "--quiet"), err());
+        Path plain = file("plain", 1, 7);
+        assertEquals(1, run("download", "os.bin", ring.ip(0), "-o", plain.resolve("x").toString()));
+        assertTrue(err().contains("File exists") || err().contains("Not a directory"), err());
+        assertEquals(1, run("upload", dir.resolve("nope.bin").toString(), ring.ip(0)));
+        assertTrue(err().contains("no such file"), err());
+    }
+
+    private static Set<String> keys(JsonNode o) {
+        Set<String> out = new TreeSet<>();
+        o.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    private static List<String> names(JsonNode rows) {
+        List<String> out = new java.util.ArrayList<>();
+        for (Iterator<JsonNode> it = rows.elements(); it.hasNext(); ) {
+            out.add(it.next().path("name").asText());
+        }
+        return out;
+    }
+}
