@@ -14,6 +14,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -203,33 +205,59 @@ final class Commands {
         return 0;
     }
 
-    static int ring(RingClient client, Ui ui) throws ClientException {
-        List<NodeRef> ring = client.members();
+    /**
+     * The members from the lowest id, each up or down (remembered in a successor list, not
+     * answering); the primary share of the key space of each member that is up, and its effective
+     * share: the arcs of it and its {@code replicas} - 1 predecessors, whose copies it holds.
+     */
+    static int ring(RingClient client, Ui ui, int replicas) throws ClientException {
+        List<RingClient.Member> all = new ArrayList<>(client.survey());
+        all.sort(Comparator.comparingLong(m -> m.node().id()));
+        List<NodeRef> up = all.stream().filter(RingClient.Member::up).map(RingClient.Member::node).toList();
         ArrayNode rows = JSON.createArrayNode();
-        for (int i = 0; i < ring.size(); i++) {
-            NodeRef n = ring.get(i);
-            NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
-            long owned = ring.size() == 1 ? Ring.SIZE : Ring.distance(pred.id(), n.id());
+        for (RingClient.Member m : all) {
+            NodeRef n = m.node();
             ObjectNode row = rows.addObject().put("address", n.ip() + ":" + n.port()).put("id", n.id())
-                    .put("share", (double) owned / Ring.SIZE);
-            client.stats(n).ifPresent(s -> row.put("objects", s.path("objects").asLong())
-                    .put("bytes", s.path("bytes").asLong()).put("used_percent", s.path("used_percent").asDouble()));
+                    .put("state", m.up() ? "up" : "down");
+            if (m.up()) {
+                int k = up.indexOf(n);
+                row.put("share", arcs(up, k, 1)).put("effective_share", arcs(up, k, replicas));
+                client.stats(n).ifPresent(s -> row.put("objects", s.path("objects").asLong())
+                        .put("bytes", s.path("bytes").asLong()).put("used_percent", s.path("used_percent").asDouble()));
+            }
         }
         if (ui.json()) {
             ui.out().println(rows.toString());
         } else if (!ui.quiet()) {
             PrintStream out = ui.out();
-            out.printf(Locale.ROOT, "%-22s %10s %8s %9s %12s %7s%n", "ADDRESS", "ID", "SHARE", "OBJECTS", "BYTES", "DISK");
+            out.printf(Locale.ROOT, "%-22s %10s %-5s %8s %8s %9s %12s %7s%n", "ADDRESS", "ID", "STATE", "SHARE",
+                    "R=" + replicas, "OBJECTS", "BYTES", "DISK");
             for (var r : rows) {
                 boolean stats = r.has("objects");
-                out.printf(Locale.ROOT, "%-22s %10d %7.2f%% %9s %12s %7s%n", r.path("address").asText(), r.path("id").asLong(),
-                        100 * r.path("share").asDouble(), stats ? r.path("objects").asText() : "-",
+                out.printf(Locale.ROOT, "%-22s %10d %-5s %8s %8s %9s %12s %7s%n", r.path("address").asText(),
+                        r.path("id").asLong(), r.path("state").asText(), percent(r.get("share")),
+                        percent(r.get("effective_share")), stats ? r.path("objects").asText() : "-",
                         stats ? Sizes.format(r.path("bytes").asLong()) : "-",
                         stats ? String.format(Locale.ROOT, "%.1f%%", r.path("used_percent").asDouble()) : "-");
             }
-            out.println(ring.size() + " node" + (ring.size() == 1 ? "" : "s"));
+            int down = all.size() - up.size();
+            out.println(up.size() + " node" + (up.size() == 1 ? "" : "s") + " up" + (down == 0 ? "" : ", " + down + " down"));
         }
         return 0;
+    }
+
+    /** The fraction of the key space owned by {@code ring.get(k)} and its {@code count} - 1 predecessors. */
+    private static double arcs(List<NodeRef> ring, int k, int count) {
+        int n = ring.size();
+        if (count >= n) {
+            return 1.0;
+        }
+        NodeRef from = ring.get(((k - count) % n + n) % n);
+        return (double) Ring.distance(from.id(), ring.get(k).id()) / Ring.SIZE;
+    }
+
+    private static String percent(com.fasterxml.jackson.databind.JsonNode fraction) {
+        return fraction == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction.asDouble());
     }
 
     static int lookup(RingClient ring, Ui ui, String name) throws ClientException {

@@ -283,20 +283,21 @@ public final class Main implements Callable<Integer> {
              @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
                      description = "R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
              @Mixin Ring ring, @Mixin Output out) throws ClientException {
-        if (replicas < 1 || replicas > 16) {
-            throw new Usage("--replicas must be 1 to 16");
-        }
         try (RingClient r = connect(ip, ring)) {
-            return Commands.fsck(r, ui(out), replicas);
+            return Commands.fsck(r, ui(out), replicas(replicas));
         }
     }
 
     @Command(name = "ring", mixinStandardHelpOptions = true,
-            description = "The ring's nodes in ring order: address, id, share of the key space, objects, bytes, disk.")
+            description = {"The ring's nodes from the lowest id: address, id, state (up, or down: remembered by the"
+                    + " ring but not answering), share of the key space it owns, share it holds copies of with R"
+                    + " replicas, objects, bytes, disk."})
     int ring(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+             @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
+                     description = "the ring's R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
              @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
-            return Commands.ring(r, ui(out));
+            return Commands.ring(r, ui(out), replicas(replicas));
         }
     }
 
@@ -307,6 +308,13 @@ public final class Main implements Callable<Integer> {
         try (RingClient r = connect(ip, ring)) {
             return Commands.lookup(r, ui(out), name);
         }
+    }
+
+    private static int replicas(int r) {
+        if (r < 1 || r > 16) {
+            throw new Usage("--replicas must be 1 to 16");
+        }
+        return r;
     }
 
     private static int parallel(int n) {

@@ -47,6 +47,8 @@ final class RingClient implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** For choosing an entry node: a live one answers get_info at once. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** Bounds a walk through a ring whose successor lists never lead back to the start. */
+    private static final int MAX_MEMBERS = 100_000;
     /** A PUT's answer is a status; of its body (an error text) this much is kept. */
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -149,6 +151,55 @@ final class RingClient implements AutoCloseable {
             return query.members(entry);
         } catch (IOException e) {
             throw new ClientException(e.getMessage());
+        }
+    }
+
+    /** A node met on a walk of the ring: {@code up} when it answered. */
+    record Member(NodeRef node, boolean up) {}
+
+    /**
+     * The ring as its members see it, walked from the entry node: of each member, the first
+     * successor in its list that answers get_info is the next; the ones before it that do not
+     * answer are members the ring still remembers but that are down. Unlike {@link #members()}, a
+     * dead successor does not end the walk. In successor order from the entry node.
+     */
+    List<Member> survey() throws ClientException {
+        RingQuery probe = new RingQuery(rpc, PROBE_TIMEOUT);
+        Map<NodeRef, Boolean> seen = new java.util.LinkedHashMap<>();
+        NodeRef at = rpcNode(entry, ChordNode.GET_INFO, List.of());
+        seen.put(at, true);
+        while (at != null && seen.size() < MAX_MEMBERS) {
+            NodeRef next = null;
+            for (long i = 0; next == null; i++) {
+                NodeRef s;
+                try {
+                    s = probe.node(at.address(), ChordNode.GET_SUCCESSOR, List.of(i));
+                } catch (IOException e) {
+                    break; // past the end of its list (or it stopped answering): the walk ends here
+                }
+                Boolean up = seen.get(s);
+                if (s.isNone() || Boolean.TRUE.equals(up)) {
+                    break; // back at a member already walked: the ring is closed
+                }
+                if (up == null) {
+                    boolean answers = answers(probe, s);
+                    seen.put(s, answers);
+                    if (answers) {
+                        next = s;
+                    }
+                }
+            }
+            at = next;
+        }
+        return seen.entrySet().stream().map(e -> new Member(e.getKey(), e.getValue())).toList();
+    }
+
+    private static boolean answers(RingQuery probe, NodeRef n) {
+        try {
+            probe.node(n.address(), ChordNode.GET_INFO, List.of());
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,6 +1,12 @@
 package io.chordfs.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chordfs.core.chord.ChordNode;
+import io.chordfs.core.chord.Wire;
+import io.chordfs.core.ring.NodeRef;
+import io.chordfs.core.rpc.RpcError;
+import io.chordfs.core.rpc.RpcLimits;
+import io.chordfs.core.rpc.RpcServer;
 import io.chordfs.node.http.FileServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,8 +130,8 @@ class RingOptionsTest extends CliTest {
         assertEquals(0, run("ring", ring.ip(0), "--json"), err());
         JsonNode r = JSON.readTree(out());
         assertEquals(2, r.size());
-        assertEquals(Set.of("address", "id", "share", "objects", "bytes", "used_percent"), keys(r.get(0)));
-        assertEquals(1.0, r.get(0).path("share").asDouble() + r.get(1).path("share").asDouble(), 1e-9);
+        assertEquals(Set.of("address", "id", "state", "share", "effective_share", "objects", "bytes", "used_percent"),
+                keys(r.get(0)));
         assertEquals(0, run("lookup", "a.txt", ring.ip(0), "--json"), err());
         JsonNode l = JSON.readTree(out());
         assertEquals(Set.of("name", "key", "owner", "owner_id"), keys(l));
@@ -134,6 +142,68 @@ class RingOptionsTest extends CliTest {
         assertTrue(keys(JSON.readTree(out()).get(0)).contains("replica_set"), out());
         assertEquals(0, run("download", "j.bin", ring.ip(0), "-o", dir.resolve("j").toString(), "--json"), err());
         assertEquals(Set.of("name", "size", "chunks", "fetched", "reused", "sha256", "path"), keys(JSON.readTree(out())));
+    }
+
+    @Test
+    void ringFromTheLowestIdWithEffectiveShares() throws Exception {
+        assertEquals(0, run("ring", ring.ip(1), "--json", "--replicas", "1"), err());
+        JsonNode r = JSON.readTree(out());
+        assertTrue(r.get(0).path("id").asLong() < r.get(1).path("id").asLong(), out());
+        assertEquals(1.0, r.get(0).path("share").asDouble() + r.get(1).path("share").asDouble(), 1e-9);
+        for (JsonNode n : r) {
+            assertEquals("up", n.path("state").asText());
+            assertEquals(n.path("share").asDouble(), n.path("effective_share").asDouble(), 1e-12);
+        }
+        assertEquals(0, run("ring", ring.ip(1), "--json"), err()); // R = 3 on 2 nodes: each holds everything
+        for (JsonNode n : JSON.readTree(out())) {
+            assertEquals(1.0, n.path("effective_share").asDouble(), 1e-12);
+        }
+        assertEquals(0, run("ring", ring.ip(1)), err());
+        assertTrue(out().contains("STATE") && out().contains("100.00%") && out().contains("2 nodes up"), out());
+    }
+
+    /**
+     * Two members that still list a crashed third one in their successor lists: the walk goes past
+     * it and shows it down (real nodes forget one within a stabilisation round, too soon to catch).
+     */
+    @Test
+    void aRememberedMemberThatDoesNotAnswerIsDown() throws Exception {
+        NodeRef gone = NodeRef.of("127.0.0.1", Integer.parseInt(dead.substring(dead.indexOf(':') + 1)));
+        NodeRef[] ab = new NodeRef[2];
+        List<List<NodeRef>> successors = new java.util.ArrayList<>();
+        List<RpcServer> servers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                int me = i;
+                RpcServer srv = RpcServer.start(new InetSocketAddress("127.0.0.1", 0), (method, params) -> {
+                    if (method.equals(ChordNode.GET_INFO)) {
+                        return CompletableFuture.completedFuture(Wire.node(ab[me]));
+                    }
+                    int k = params.isEmpty() ? 0 : ((Number) params.get(0)).intValue();
+                    List<NodeRef> list = successors.get(me);
+                    if (!method.equals(ChordNode.GET_SUCCESSOR) || k >= list.size()) {
+                        return CompletableFuture.failedFuture(RpcError.badParams(method, "no"));
+                    }
+                    return CompletableFuture.completedFuture(Wire.node(list.get(k)));
+                }, RpcLimits.defaults());
+                servers.add(srv);
+                ab[i] = NodeRef.of("127.0.0.1", srv.address().getPort());
+            }
+            successors.add(List.of(gone, ab[1]));
+            successors.add(List.of(ab[0], gone));
+            assertEquals(0, run("ring", "127.0.0.1:" + ab[0].port(), "--json"), err());
+            JsonNode r = JSON.readTree(out());
+            assertEquals(3, r.size(), out());
+            for (JsonNode n : r) {
+                boolean isGone = n.path("id").asLong() == gone.id();
+                assertEquals(isGone ? "down" : "up", n.path("state").asText(), out());
+                assertEquals(!isGone, n.has("share"), out());
+            }
+            assertEquals(0, run("ring", "127.0.0.1:" + ab[1].port()), err());
+            assertTrue(out().contains("2 nodes up, 1 down"), out());
+        } finally {
+            servers.forEach(RpcServer::close);
+        }
     }
 
     @Test
