@@ -3,6 +3,8 @@ package io.chordfs.client;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.FileSystemException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -88,6 +90,28 @@ class CommandLineTest extends CliTest {
         assertTrue(out().contains("bashcompinit"), out());
         assertTrue(out().contains("complete -F"), out());
         assertEquals(2, run("completion", "fish"));
+    }
+
+    /** The bash script in a real bash: commands complete, and each command offers its own options. */
+    @Test
+    void bashCompletesCommandsAndTheirOwnOptions() throws Exception {
+        assertEquals(0, run("completion", "bash"));
+        Path script = Files.writeString(dir.resolve("fs-client.bash"), out());
+        assertEquals("upload", complete(script, "fs-client upl"));
+        String ls = complete(script, "fs-client ls --");
+        assertTrue(ls.contains("--human-readable") && ls.contains("--json") && ls.contains("--node"), ls);
+        assertFalse(ls.contains("--chunk-size"), ls);
+        assertTrue(complete(script, "fs-client upload a.txt --ch").contains("--chunk-size"));
+    }
+
+    private static String complete(Path script, String line) throws Exception {
+        String words = line.endsWith(" ") ? line + "''" : line;
+        Process p = new ProcessBuilder("bash", "-c", "source " + script + "; COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE};"
+                + " COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _complete_fs-client 2>/dev/null;"
+                + " echo \"${COMPREPLY[*]}\"").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
     }
 
     @Test
