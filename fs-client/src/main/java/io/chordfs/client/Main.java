@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
         description = "Stores files in a ChordFS ring and fetches them back.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = CommandLine.HelpCommand.class,
-        footer = {"", "Entry nodes: the IP argument, else --node (repeatable), else CHORDFS_NODES (comma-separated),"
+        footer = {"", "Entry nodes: the IP argument and --node (repeatable), else CHORDFS_NODES (comma-separated),"
                 + " else 'nodes' in $XDG_CONFIG_HOME/chordfs/config (~/.config/chordfs/config); the first that"
                 + " answers is used. Credentials for a ring started with --basic-auth: --user, else CHORDFS_AUTH,"
                 + " else 'user' in the config file.",
