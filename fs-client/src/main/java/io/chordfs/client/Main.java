@@ -1,168 +1,350 @@
 package io.chordfs.client;
 
-import io.chordfs.core.chord.ChordNode;
-import io.chordfs.core.chord.Wire;
 import io.chordfs.core.cli.Args;
 import io.chordfs.core.cli.HostPort;
 import io.chordfs.core.cli.Sizes;
-import io.chordfs.core.ring.Keys;
-import io.chordfs.core.ring.NodeRef;
-import io.chordfs.core.ring.Ring;
-import io.chordfs.core.rpc.RpcClient;
-import io.chordfs.core.rpc.RpcError;
-import io.chordfs.core.rpc.RpcLimits;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
 
-/** {@code java -jar fs-client.jar <command>}: talks to a ChordFS ring. */
-public final class Main {
+/**
+ * {@code java -jar fs-client.jar <command>}: the command line (picocli) of a ChordFS client. Each
+ * subcommand parses its own options and hands typed values to {@link Commands}, which does the
+ * work. Exit codes: 0 done, 1 failure, 2 wrong usage.
+ */
+@Command(name = "fs-client", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Stores files in a ChordFS ring and fetches them back.",
+        synopsisSubcommandLabel = "COMMAND",
+        subcommands = CommandLine.HelpCommand.class,
+        footer = {"", "Entry nodes: the IP argument and --node (repeatable), else CHORDFS_NODES (comma-separated),"
+                + " else 'nodes' in $XDG_CONFIG_HOME/chordfs/config (~/.config/chordfs/config); the first that"
+                + " answers is used. Credentials for a ring started with --basic-auth: --user, else CHORDFS_AUTH,"
+                + " else 'user' in the config file.",
+                "IP[:PORT] is any node of the ring; PORT is its Chord RPC port (default 5057; files on PORT+1).",
+                "Exit codes: 0 done; 1 failure (one line on stderr); 2 wrong usage."})
+public final class Main implements Callable<Integer> {
     static final int CHORD_PORT = 5057;
-    static final String USAGE = """
-            Usage: java -jar fs-client.jar <command> [arguments]
+    static final int USAGE = 2;
 
-            Commands:
-              upload FILE IP[:PORT] [--name NAME] [--chunk-size 8MiB] [--parallel 4]
-                                      store FILE (under its base name, or NAME); a file larger than one
-                                      chunk is split into NAME_chunk_1.. placed on their own owners, as
-                                      chunks of this upload (a version never writes over another's), and a
-                                      manifest under NAME is written last (the commit point: readers see the
-                                      old version whole until then). Rerunning an interrupted upload of the
-                                      unchanged file skips the chunks it already stored.
-              download NAME IP[:PORT] [-o PATH] [--parallel 4]
-                                      fetch NAME into PATH (a file, or a directory; default ./NAME): chunks in
-                                      parallel, each and the whole file checked against the manifest, written
-                                      to .NAME.chordfs-part and renamed into place. A rerun resumes it.
-              verify NAME IP[:PORT]   fetch every chunk and check every checksum, writing nothing
-              ls IP[:PORT]            every file in the ring with size, time and chunk count
-              stat NAME IP[:PORT]     the manifest of NAME, each chunk's owner and the nodes holding a good
-                                      copy (exit 1 when a chunk has none)
-              rm NAME IP[:PORT]       delete NAME; its owner deletes the chunks of a chunked NAME
-              gc IP[:PORT] [--dry-run]
-                                      collect, on every node, the chunks no file names any more (of killed,
-                                      failed or replaced uploads) that nothing used for the nodes' grace
-                                      period (default 24 h); with --dry-run, list what would go
-              fsck IP[:PORT] [--replicas 3]
-                                      check the replication invariant: every object's newest version on
-                                      exactly its R replicas (the first R nodes from its owner); lists the
-                                      objects that are not, with the nodes missing them or holding extras
-                                      (exit 1 when any)
-              ring IP[:PORT]          the ring's nodes in ring order: address, id, share of the key space
-              lookup NAME IP[:PORT]   the key of NAME and the node that owns it
+    private final Io io;
 
-            Any node answers a plain GET of a chunked NAME (curl, browsers) with the whole file; the
-            manifest itself (JSON, first key "chordfs_manifest") with the header X-ChordFS-Raw: 1 or ?raw=1.
-            A chunked upload writes chunks of up to --chunk-size (raised if the manifest would exceed 1 MiB);
-            memory is about --parallel x chunk size.
+    /** The process's streams and environment; tests pass their own. */
+    record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {}
 
-            Options: --quiet (no progress, no result line), --json (results as JSON on stdout).
-            Progress (bytes, rate, ETA) goes to stderr when stderr is a terminal.
-            IP is any node of the ring; PORT is its Chord RPC port (default 5057; files on PORT+1).
-            Exit codes: 0 done; 1 failure (a node unreachable, no such file, a chunk missing or corrupt
-            everywhere, the ring full, not authorised), with one line on stderr; 2 wrong usage.
-            """;
-
-    private Main() {}
+    private Main(Io io) {
+        this.io = io;
+    }
 
     public static void main(String[] argv) {
-        System.exit(run(argv, System.out, System.err));
+        System.exit(run(argv, new Io(System.in, System.out, System.err, System.getenv())));
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        if (argv.length == 0 || Arrays.asList(argv).contains("--help") || argv[0].equals("help")) {
-            out.print(USAGE);
-            return argv.length == 0 ? 2 : 0;
+        return run(argv, new Io(InputStream.nullInputStream(), out, err, Map.of()));
+    }
+
+    static int run(String[] argv, Io io) {
+        return commandLine(io).execute(argv);
+    }
+
+    static CommandLine commandLine(Io io) {
+        CommandLine cl = new CommandLine(new Main(io));
+        cl.addSubcommand(new CommandLine(new Completion(), cl.getFactory()));
+        cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(io.err(), true, StandardCharsets.UTF_8));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof Usage u) {
+                io.err().println("fs-client: " + u.getMessage());
+                return USAGE;
+            }
+            io.err().println("fs-client: " + Errors.describe(e));
+            return 1;
+        });
+        return cl;
+    }
+
+    /** One line naming the mistake, picocli's suggestions for a typo, and where help is. */
+    private static int usageError(CommandLine.ParameterException e, String[] argv) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("fs-client: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return USAGE;
+    }
+
+    /** Without a command: the overview, and wrong usage. */
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, io.out());
+        return USAGE;
+    }
+
+    /** A mistake found after parsing (an address that is a URL, or a file port): exit 2. */
+    static final class Usage extends RuntimeException {
+        Usage(String message) {
+            super(message, null, false, false);
         }
-        try {
-            String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
-            for (int i = 0; i < rest.length; i++) {
-                if (rest[i].equals("-o")) {
-                    rest[i] = "--output";
+    }
+
+    // ------------------------------------------------------------------------------ options
+
+    /** Where the ring is: what every command that talks to one takes. */
+    static final class Ring {
+        @Option(names = "--node", paramLabel = "HOST[:PORT]", converter = AddressConverter.class,
+                description = "an entry node (repeatable; tried in order)")
+        List<InetSocketAddress> nodes = new ArrayList<>();
+
+        @Option(names = "--user", paramLabel = "USER:PASS",
+                description = "credentials for a ring started with --basic-auth (else $CHORDFS_AUTH)")
+        String user;
+    }
+
+    /** How results are printed. */
+    static final class Output {
+        @Option(names = {"-q", "--quiet"}, description = "no progress, no result line")
+        boolean quiet;
+
+        @Option(names = "--json", description = "the result as one JSON value on stdout (snake_case keys)")
+        boolean json;
+    }
+
+    static final class AddressConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String text) {
+            if (text.contains("://")) {
+                throw new CommandLine.TypeConversionException("'" + text + "' is a URL; give a node's address,"
+                        + " HOST[:PORT] with its Chord port (default 5057), e.g. 10.0.0.5");
+            }
+            try {
+                return HostPort.parse(text, CHORD_PORT);
+            } catch (Args.UsageException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            try {
+                return Sizes.parse(text);
+            } catch (Args.UsageException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The project version, from the properties Maven filters into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
                 }
             }
-            Args args = Args.parse(rest, Set.of("--name", "--chunk-size", "--parallel", "--output", "--replicas"),
-                    Set.of("--quiet", "--json", "--dry-run"));
-            List<String> words = args.positional();
-            switch (argv[0]) {
-                case "upload", "download", "verify", "ls", "stat", "rm", "fsck", "gc":
-                    return Commands.run(argv[0], args, out, err);
-                case "ring":
-                    expect(words, 1, "ring IP[:PORT]");
-                    return ring(HostPort.parse(words.get(0), CHORD_PORT), out);
-                case "lookup":
-                    expect(words, 2, "lookup NAME IP[:PORT]");
-                    try (RpcClient client = new RpcClient(RpcLimits.defaults())) {
-                        return lookup(client, words.get(0), HostPort.parse(words.get(1), CHORD_PORT), out);
-                    }
-                default:
-                    throw new Args.UsageException("unknown command '" + argv[0] + "'");
-            }
-        } catch (Args.UsageException e) {
-            err.println("fs-client: " + e.getMessage() + " (see --help)");
-            return 2;
-        } catch (IOException | TimeoutException | RpcError e) {
-            err.println("fs-client: " + describe(e));
-            return 1;
-        } catch (ClientException e) {
-            err.println("fs-client: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+            return new String[] {"fs-client " + p.getProperty("version", "unknown")};
         }
     }
 
-    private static void expect(List<String> words, int n, String usage) throws Args.UsageException {
-        if (words.size() != n) {
-            throw new Args.UsageException("usage: " + usage);
+    private RingClient connect(InetSocketAddress ip, Ring ring) throws ClientException {
+        return RingClient.connect(Entry.resolve(ip, ring.nodes, ring.user, io.env()));
+    }
+
+    private Commands.Ui ui(Output o) {
+        return new Commands.Ui(io.out(), io.err(), o.quiet, o.json);
+    }
+
+    // ----------------------------------------------------------------------------- commands
+
+    private static final String IP = "IP[:PORT]";
+    private static final String IP_HELP = "an entry node: any node of the ring, at its Chord port (default 5057)";
+
+    @Command(name = "upload", mixinStandardHelpOptions = true,
+            description = {"Store FILE (- for stdin) under its base name, or NAME.",
+                    "A file larger than one chunk is split into NAME_chunk_1.. placed on their own owners,"
+                            + " and a manifest under NAME is written last (the commit point: readers see the old"
+                            + " version whole until then). Rerunning an interrupted upload of the unchanged file"
+                            + " skips the chunks it already stored. Memory is about --parallel x chunk size."})
+    int upload(@Parameters(index = "0", paramLabel = "FILE", description = "the file to store; - for stdin") String file,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Option(names = "--name", paramLabel = "NAME", description = "the name in the ring (needed for -)") String name,
+               @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = SizeConverter.class,
+                       description = "chunk size, 1 B to 256 MiB (default ${DEFAULT-VALUE})") long chunk,
+               @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
+                       description = "chunks in flight, 1 to 64 (default ${DEFAULT-VALUE})") int parallel,
+               @Mixin Ring ring, @Mixin Output output) throws ClientException {
+        if (chunk < 1 || chunk > Transfers.MAX_CHUNK) {
+            throw new Usage("--chunk-size must be 1 B to 256 MiB");
+        }
+        boolean stdin = file.equals("-");
+        if (stdin && name == null) {
+            throw new Usage("upload from stdin (-) needs --name NAME");
+        }
+        try (RingClient r = connect(ip, ring)) {
+            return stdin ? Commands.uploadStream(r, ui(output), io.in(), name, chunk, parallel(parallel))
+                    : Commands.upload(r, ui(output), Path.of(file), name, chunk, parallel(parallel));
         }
     }
 
-    static int ring(InetSocketAddress entry, PrintStream out) throws ClientException {
-        try (RingClient client = new RingClient(entry)) {
-            List<NodeRef> ring = client.members();
-            out.printf(Locale.ROOT, "%-22s %10s %8s %9s %12s %7s%n", "ADDRESS", "ID", "SHARE", "OBJECTS", "BYTES", "DISK");
-            for (int i = 0; i < ring.size(); i++) {
-                NodeRef n = ring.get(i);
-                NodeRef pred = ring.get((i + ring.size() - 1) % ring.size());
-                long owned = ring.size() == 1 ? Ring.SIZE : Ring.distance(pred.id(), n.id());
-                var stats = client.stats(n);
-                out.printf(Locale.ROOT, "%-22s %10d %7.2f%% %9s %12s %7s%n", n.ip() + ":" + n.port(), n.id(),
-                        100.0 * owned / Ring.SIZE,
-                        stats.map(s -> Long.toString(s.path("objects").asLong())).orElse("-"),
-                        stats.map(s -> Sizes.format(s.path("bytes").asLong())).orElse("-"),
-                        stats.map(s -> String.format(Locale.ROOT, "%.1f%%", s.path("used_percent").asDouble())).orElse("-"));
-            }
-            out.println(ring.size() + " node" + (ring.size() == 1 ? "" : "s"));
+    @Command(name = "download", mixinStandardHelpOptions = true,
+            description = {"Fetch NAME into PATH (a file, or a folder; default ./NAME), or to stdout with -o -.",
+                    "Chunks come in parallel, each and the whole file checked against the manifest, written to"
+                            + " .NAME.chordfs-part and renamed into place; a rerun resumes it."})
+    int download(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
+                 @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+                 @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "where to write it; - for stdout") String output,
+                 @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
+                         description = "chunks in flight, 1 to 64 (default ${DEFAULT-VALUE})") int parallel,
+                 @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return "-".equals(output) ? Commands.downloadStream(r, ui(out), io.out(), name)
+                    : Commands.download(r, ui(out), name, output, parallel(parallel));
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Fetch every chunk of NAME and check every checksum, writing nothing.")
+    int verify(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.verify(r, ui(out), name);
+        }
+    }
+
+    @Command(name = "ls", description = "Every file in the ring with size, time and chunk count.")
+    int ls(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+           @Option(names = {"-h", "--human-readable"}, description = "sizes as 1.5 MiB") boolean human,
+           @Option(names = "--help", usageHelp = true, description = "show this help and exit") boolean help,
+           @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.ls(r, ui(out), human);
+        }
+    }
+
+    @Command(name = "stat", mixinStandardHelpOptions = true,
+            description = "The manifest of NAME, each chunk's owner and the nodes holding a good copy"
+                    + " (exit 1 when a chunk has none).")
+    int stat(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
+             @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+             @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.stat(r, ui(out), name);
+        }
+    }
+
+    @Command(name = "rm", mixinStandardHelpOptions = true,
+            description = "Delete NAME; its owner deletes the chunks of a chunked NAME.")
+    int rm(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
+           @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+           @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.rm(r, ui(out), name);
+        }
+    }
+
+    @Command(name = "gc", mixinStandardHelpOptions = true,
+            description = "Collect, on every node, the chunks no file names any more (of killed, failed or replaced"
+                    + " uploads) that nothing used for the nodes' grace period (default 24 h).")
+    int gc(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+           @Option(names = "--dry-run", description = "list what would go") boolean dryRun,
+           @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.gc(r, ui(out), dryRun);
+        }
+    }
+
+    @Command(name = "fsck", mixinStandardHelpOptions = true,
+            description = "Check that every object's newest version is on exactly its R replicas (the first R nodes"
+                    + " from its owner); list those that are not (exit 1 when any).")
+    int fsck(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+             @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
+                     description = "R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
+             @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.fsck(r, ui(out), replicas(replicas));
+        }
+    }
+
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = {"The ring's nodes from the lowest id: address, id, state (up, or down: remembered by the"
+                    + " ring but not answering), share of the key space it owns, share it holds copies of with R"
+                    + " replicas, objects, bytes, disk."})
+    int ring(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+             @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
+                     description = "the ring's R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
+             @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.ring(r, ui(out), replicas(replicas));
+        }
+    }
+
+    @Command(name = "lookup", mixinStandardHelpOptions = true, description = "The key of NAME and the node that owns it.")
+    int lookup(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Mixin Ring ring, @Mixin Output out) throws ClientException {
+        try (RingClient r = connect(ip, ring)) {
+            return Commands.lookup(r, ui(out), name);
+        }
+    }
+
+    private static int replicas(int r) {
+        if (r < 1 || r > 16) {
+            throw new Usage("--replicas must be 1 to 16");
+        }
+        return r;
+    }
+
+    private static int parallel(int n) {
+        if (n < 1 || n > 64) {
+            throw new Usage("--parallel must be 1 to 64");
+        }
+        return n;
+    }
+
+    /** {@code completion bash|zsh}: picocli's script, which in zsh enables bashcompinit itself. */
+    @Command(name = "completion", mixinStandardHelpOptions = true,
+            description = {"Print a shell completion script.",
+                    "bash: source <(fs-client completion bash)",
+                    "zsh:  source <(fs-client completion zsh)"})
+    static final class Completion implements Callable<Integer> {
+        /** Checked, though both get the same script. */
+        enum Shell { bash, zsh }
+
+        @Parameters(paramLabel = "SHELL", description = "bash or zsh")
+        Shell shell;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(AutoComplete.bash("fs-client", spec.root().commandLine()));
+            out.flush();
             return 0;
         }
-    }
-
-    static int lookup(RpcClient client, String name, InetSocketAddress entry, PrintStream out)
-            throws IOException, TimeoutException, InterruptedException {
-        long key = Keys.key(name);
-        NodeRef owner = node(client.callSync(entry, ChordNode.FIND_SUCCESSOR, List.of(key)));
-        out.println(name + "  key " + key + "  owner " + owner.ip() + ":" + owner.port() + " (id " + owner.id() + ")");
-        return 0;
-    }
-
-    private static NodeRef node(Object wire) {
-        return Wire.parseNode("answer", wire);
-    }
-
-    private static String describe(Exception e) {
-        if (e instanceof TimeoutException) {
-            return "no answer in time: " + e.getMessage();
-        }
-        if (e instanceof java.net.ConnectException) {
-            return "cannot connect: " + e.getMessage();
-        }
-        return e.getMessage();
     }
 }

@@ -29,6 +29,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,12 +45,18 @@ final class RingClient implements AutoCloseable {
     private static final java.util.regex.Pattern ERROR_MESSAGE = java.util.regex.Pattern.compile("<p>Message: (.*?)\\.</p>");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** For choosing an entry node: a live one answers get_info at once. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** Bounds a walk through a ring whose successor lists never lead back to the start. */
+    private static final int MAX_MEMBERS = 100_000;
     /** A PUT's answer is a status; of its body (an error text) this much is kept. */
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     final InetSocketAddress entry;
-    private final RpcClient rpc = new RpcClient(RpcLimits.defaults());
-    private final RingQuery query = new RingQuery(rpc, RpcLimits.defaults().callTimeout());
+    private final RpcClient rpc;
+    private final RingQuery query;
+    /** The {@code Authorization} header for a ring started with --basic-auth, or null. */
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(CONNECT_TIMEOUT).build();
 
@@ -62,7 +69,71 @@ final class RingClient implements AutoCloseable {
     }
 
     RingClient(InetSocketAddress entry) {
+        this(entry, null, new RpcClient(RpcLimits.defaults()));
+    }
+
+    private RingClient(InetSocketAddress entry, String user, RpcClient rpc) {
         this.entry = entry;
+        this.rpc = rpc;
+        this.query = new RingQuery(rpc, RpcLimits.defaults().callTimeout());
+        this.authorization = user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A client through the first of the entry nodes that answers get_info within
+     * {@link #PROBE_TIMEOUT}. An address whose port speaks HTTP is the file port given where the
+     * Chord port is meant: {@link Main.Usage}, with the port to use.
+     */
+    static RingClient connect(Entry entries) throws ClientException {
+        List<String> failures = new java.util.ArrayList<>();
+        RpcClient rpc = new RpcClient(RpcLimits.defaults());
+        try {
+            RingQuery probe = new RingQuery(rpc, PROBE_TIMEOUT);
+            for (InetSocketAddress a : entries.nodes()) {
+                try {
+                    probe.node(a, ChordNode.GET_INFO, List.of());
+                    return new RingClient(a, entries.user(), rpc);
+                } catch (IOException e) {
+                    if (speaksHttp(a)) {
+                        throw new Main.Usage(a.getHostString() + ":" + a.getPort() + " is a node's file (HTTP) port;"
+                                + " give its Chord port, " + (a.getPort() - 1) + (a.getPort() - 1 == Main.CHORD_PORT
+                                ? " (the default: leave the port out)" : ""));
+                    }
+                    failures.add(e.getMessage());
+                }
+            }
+        } catch (RuntimeException e) {
+            rpc.close();
+            throw e;
+        }
+        rpc.close();
+        throw new ClientException(String.join("; ", failures));
+    }
+
+    /** Whether something answers HTTP at {@code a}: any status will do. */
+    private static boolean speaksHttp(InetSocketAddress a) {
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(PROBE_TIMEOUT).build();
+        try {
+            c.send(HttpRequest.newBuilder(URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/.chordfs/stats"))
+                    .timeout(PROBE_TIMEOUT).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** A request to a node's file API, with the credentials when there are any. */
+    private HttpRequest.Builder http(URI uri) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT);
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
     }
 
     NodeRef entryNode() {
@@ -80,6 +151,55 @@ final class RingClient implements AutoCloseable {
             return query.members(entry);
         } catch (IOException e) {
             throw new ClientException(e.getMessage());
+        }
+    }
+
+    /** A node met on a walk of the ring: {@code up} when it answered. */
+    record Member(NodeRef node, boolean up) {}
+
+    /**
+     * The ring as its members see it, walked from the entry node: of each member, the first
+     * successor in its list that answers get_info is the next; the ones before it that do not
+     * answer are members the ring still remembers but that are down. Unlike {@link #members()}, a
+     * dead successor does not end the walk. In successor order from the entry node.
+     */
+    List<Member> survey() throws ClientException {
+        RingQuery probe = new RingQuery(rpc, PROBE_TIMEOUT);
+        Map<NodeRef, Boolean> seen = new java.util.LinkedHashMap<>();
+        NodeRef at = rpcNode(entry, ChordNode.GET_INFO, List.of());
+        seen.put(at, true);
+        while (at != null && seen.size() < MAX_MEMBERS) {
+            NodeRef next = null;
+            for (long i = 0; next == null; i++) {
+                NodeRef s;
+                try {
+                    s = probe.node(at.address(), ChordNode.GET_SUCCESSOR, List.of(i));
+                } catch (IOException e) {
+                    break; // past the end of its list (or it stopped answering): the walk ends here
+                }
+                Boolean up = seen.get(s);
+                if (s.isNone() || Boolean.TRUE.equals(up)) {
+                    break; // back at a member already walked: the ring is closed
+                }
+                if (up == null) {
+                    boolean answers = answers(probe, s);
+                    seen.put(s, answers);
+                    if (answers) {
+                        next = s;
+                    }
+                }
+            }
+            at = next;
+        }
+        return seen.entrySet().stream().map(e -> new Member(e.getKey(), e.getValue())).toList();
+    }
+
+    private static boolean answers(RingQuery probe, NodeRef n) {
+        try {
+            probe.node(n.address(), ChordNode.GET_INFO, List.of());
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -121,7 +241,7 @@ final class RingClient implements AutoCloseable {
     }
 
     HttpRequest.Builder request(NodeRef node, String name) {
-        return HttpRequest.newBuilder(uri(node, name)).timeout(TIMEOUT);
+        return http(uri(node, name));
     }
 
     <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
@@ -170,6 +290,9 @@ final class RingClient implements AutoCloseable {
         crcs.ifPresent(v -> headers.put(BlockCrcs.HEADER, v));
         if (upload != null) {
             headers.put(ObjectNames.UPLOAD_HEADER, upload);
+        }
+        if (authorization != null) {
+            headers.put("Authorization", authorization);
         }
         HttpPut.Answer a;
         try {
@@ -238,6 +361,9 @@ final class RingClient implements AutoCloseable {
         c.setReadTimeout((int) TIMEOUT.toMillis());
         c.setInstanceFollowRedirects(false);
         c.setRequestProperty(RAW_HEADER, "1");
+        if (authorization != null) {
+            c.setRequestProperty("Authorization", authorization);
+        }
         if (upload != null) {
             c.setRequestProperty(ObjectNames.UPLOAD_HEADER, upload);
         }
@@ -302,8 +428,8 @@ final class RingClient implements AutoCloseable {
     /** The node's store statistics (objects, bytes, used_percent, capacity_bytes); empty when it has none to give. */
     Optional<com.fasterxml.jackson.databind.JsonNode> stats(NodeRef node) {
         try {
-            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://" + where(node) + "/.chordfs/stats"))
-                    .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = send(http(URI.create("http://" + where(node) + "/.chordfs/stats")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? Optional.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()))
                     : Optional.empty();
         } catch (IOException e) {
@@ -313,7 +439,7 @@ final class RingClient implements AutoCloseable {
 
     /** The node's collection of abandoned uploads: what it would collect ({@code dryRun}) or did. */
     JsonNode gc(NodeRef node, boolean dryRun) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/.chordfs/gc")).timeout(TIMEOUT);
+        HttpRequest.Builder b = http(URI.create("http://" + where(node) + "/.chordfs/gc"));
         HttpResponse<String> r = send((dryRun ? b.GET() : b.POST(HttpRequest.BodyPublishers.noBody())).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -329,8 +455,7 @@ final class RingClient implements AutoCloseable {
 
     /** As {@link #listing(NodeRef)}, with the chunk objects of uploads when {@code withChunks}. */
     String listing(NodeRef node, boolean withChunks) throws IOException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + where(node) + "/?local=1" + (withChunks ? "&all=1" : "")))
-                .timeout(TIMEOUT)
+        HttpRequest req = http(URI.create("http://" + where(node) + "/?local=1" + (withChunks ? "&all=1" : "")))
                 .header("Accept", "application/json").GET().build();
         HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {

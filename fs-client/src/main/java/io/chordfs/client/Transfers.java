@@ -94,7 +94,7 @@ final class Transfers {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new ClientException("cannot read " + file + ": " + e.getMessage());
+            throw new ClientException("cannot read " + file + ": " + Errors.describe(e));
         }
         UploadResult result;
         if (size <= chunkSize) {
@@ -103,7 +103,7 @@ final class Transfers {
                 sums = sums(file, size);
                 progress.add(size);
             } catch (IOException e) {
-                throw new ClientException("cannot read " + file + ": " + e.getMessage());
+                throw new ClientException("cannot read " + file + ": " + Errors.describe(e));
             }
             putWithFallback(ring, name, RingClient.Body.of(file, size, sums.crcs()));
             result = new UploadResult(name, size, 0, 1, 0, sums.sha256());
@@ -124,15 +124,15 @@ final class Transfers {
             Set<String> stored = ConcurrentHashMap.newKeySet();
             try {
                 try {
-                    result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress,
-                            journal.upload(), stored);
+                    result = uploadChunks(ring, fileChunks(file, size, chunkSize), name, chunkSize, (int) n, parallel,
+                            progress, journal.upload(), stored);
                 } catch (StaleUploadException e) {
                     // The file changed since the killed run whose upload this resumed: start afresh.
                     journal.close();
                     journal = UploadJournal.open(file, name, size, chunkSize);
                     progress.add(-progress.done());
-                    result = uploadChunks(ring, file, name, size, chunkSize, (int) n, parallel, progress,
-                            journal.upload(), stored);
+                    result = uploadChunks(ring, fileChunks(file, size, chunkSize), name, chunkSize, (int) n, parallel,
+                            progress, journal.upload(), stored);
                 }
             } catch (RefusedException e) {
                 // Refused for good: what this run stored would only wait to be collected.
@@ -179,14 +179,124 @@ final class Transfers {
         }
     }
 
-    private static UploadResult uploadChunks(RingClient ring, Path file, String name, long size, long chunkSize, int n,
-                                             int parallel, Progress progress, String upload, Set<String> stored)
-            throws ClientException {
+    /** Where an upload's bytes come from, chunk by chunk, in order. */
+    interface ChunkSource extends java.io.Closeable {
+        /** Fills {@code buf} with the next chunk: fewer bytes than a chunk only at the end, 0 when none are left. */
+        int next(byte[] buf) throws IOException;
+    }
+
+    /** The {@code size} bytes of {@code file}, read positionally. */
+    private static ChunkSource fileChunks(Path file, long size, long chunkSize) throws ClientException {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new ClientException("cannot read " + Errors.describe(e));
+        }
+        return new ChunkSource() {
+            private long off;
+
+            @Override
+            public int next(byte[] buf) throws IOException {
+                int len = (int) Math.min(chunkSize, size - off);
+                readFully(ch, buf, len, off, file);
+                off += len;
+                return len;
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        };
+    }
+
+    /**
+     * Stores what {@code in} gives until its end as {@code name}, with {@code parallel} + 1 chunks
+     * in memory at most: one plain object when it fits in one chunk, else chunks and a manifest. It
+     * cannot resume (nothing identifies the stream again) and its chunk size cannot grow, so a
+     * stream longer than the manifest's chunk limit fails (the nodes collect what it stored).
+     */
+    static UploadResult upload(RingClient ring, InputStream in, String name, long chunkSize, int parallel,
+                               Progress progress) throws ClientException {
+        checkName(name);
+        byte[] first = new byte[(int) chunkSize];
+        int len = readStdin(in, first);
+        UploadResult result;
+        if (len < chunkSize || peekEnd(in)) {
+            String sha = putWithFallback(ring, name, RingClient.Body.of(first, len)).orElseGet(() -> sha256(first, len));
+            progress.add(len);
+            result = new UploadResult(name, len, 0, 1, 0, sha);
+        } else {
+            int[] pending = {len};
+            ChunkSource src = new ChunkSource() {
+                @Override
+                public int next(byte[] buf) throws IOException {
+                    if (pending[0] >= 0) {
+                        System.arraycopy(first, 0, buf, 0, pending[0]);
+                        int n = pending[0];
+                        pending[0] = -1;
+                        return n;
+                    }
+                    return in.readNBytes(buf, 0, (int) chunkSize);
+                }
+
+                @Override
+                public void close() {
+                    // stdin stays open
+                }
+            };
+            String upload = UploadJournal.newUpload();
+            Set<String> stored = ConcurrentHashMap.newKeySet();
+            try {
+                result = uploadChunks(ring, src, name, chunkSize, (int) Manifest.maxChunks(name), parallel, progress,
+                        upload, stored);
+            } catch (RefusedException e) {
+                abandon(ring, upload, stored);
+                throw e;
+            }
+        }
+        progress.finish();
+        return result;
+    }
+
+    private static int readStdin(InputStream in, byte[] buf) throws ClientException {
+        try {
+            return in.readNBytes(buf, 0, buf.length);
+        } catch (IOException e) {
+            throw new ClientException("cannot read stdin: " + Errors.describe(e));
+        }
+    }
+
+    /** Whether {@code in} is at its end; a byte read to find out is pushed back. */
+    private static boolean peekEnd(InputStream in) throws ClientException {
+        try {
+            if (!in.markSupported()) {
+                return false;
+            }
+            in.mark(1);
+            boolean end = in.read() < 0;
+            in.reset();
+            return end;
+        } catch (IOException e) {
+            throw new ClientException("cannot read stdin: " + Errors.describe(e));
+        }
+    }
+
+    /**
+     * Uploads the chunks {@code src} gives (at most {@code maxChunks}), {@code parallel} at a time,
+     * then the manifest that names them.
+     */
+    private static UploadResult uploadChunks(RingClient ring, ChunkSource src, String name, long chunkSize,
+                                             int maxChunks, int parallel, Progress progress, String upload,
+                                             Set<String> stored) throws ClientException {
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(parallel);
         for (int i = 0; i < parallel; i++) {
             buffers.add(new byte[(int) chunkSize]);
         }
-        Manifest.Chunk[] chunks = new Manifest.Chunk[n];
+        Manifest.Chunk[] chunks = new Manifest.Chunk[maxChunks];
+        int n = 0;
+        long size = 0;
         AtomicInteger skipped = new AtomicInteger();
         List<Future<?>> futures = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
@@ -195,13 +305,21 @@ final class Transfers {
             return t;
         });
         MessageDigest whole = digest();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            for (int i = 0; i < n; i++) {
+        try (src) {
+            for (int i = 0; ; i++) {
                 byte[] buf = buffers.take();
                 failFast(futures);
-                long off = (long) i * chunkSize;
-                int len = (int) Math.min(chunkSize, size - off);
-                readFully(ch, buf, len, off, file);
+                int len = src.next(buf);
+                if (len == 0 && i > 0) {
+                    buffers.add(buf);
+                    break;
+                }
+                if (i == maxChunks) {
+                    throw new ClientException(name + ": more than " + maxChunks + " chunks; use a larger --chunk-size");
+                }
+                checkName(Manifest.chunkName(name, i + 1));
+                n = i + 1;
+                size += len;
                 whole.update(buf, 0, len);
                 int index = i;
                 String cname = Manifest.chunkName(name, i + 1);
@@ -225,12 +343,15 @@ final class Transfers {
                         buffers.add(buf);
                     }
                 }));
+                if (len < chunkSize) {
+                    break;
+                }
             }
             for (Future<?> f : futures) {
                 f.get();
             }
         } catch (IOException e) {
-            throw new ClientException("cannot read " + file + ": " + e.getMessage());
+            throw new ClientException("cannot read " + Errors.describe(e));
         } catch (ExecutionException e) {
             throw asClient(e.getCause());
         } catch (InterruptedException e) {
@@ -241,7 +362,7 @@ final class Transfers {
             awaitQuietly(pool); // a failed upload takes back what it stored: every PUT in flight ends first
         }
         String sha = hex(whole);
-        Manifest m = new Manifest(name, size, chunkSize, List.of(chunks), sha,
+        Manifest m = new Manifest(name, size, chunkSize, List.of(java.util.Arrays.copyOf(chunks, n)), sha,
                 Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), upload);
         byte[] json = m.toJson();
         if (json.length > Manifest.MAX_BYTES) {
@@ -437,7 +558,7 @@ final class Transfers {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new ClientException("cannot create " + target.getParent() + ": " + e.getMessage());
+            throw new ClientException("cannot create " + target.getParent() + ": " + Errors.describe(e));
         }
         boolean done = false;
         boolean keepPart = false;
@@ -468,6 +589,67 @@ final class Transfers {
                     // best effort
                 }
             }
+        }
+    }
+
+    /**
+     * Writes NAME to {@code out} in order (stdout: nothing to seek in): a plain object as it
+     * arrives, a chunked one a chunk at a time, each checked before any of it is written, so
+     * memory is one chunk. The whole file's SHA-256 is checked at the end; on a mismatch the
+     * bytes are already out, and the failure says so.
+     */
+    static DownloadResult download(RingClient ring, String name, java.io.OutputStream out, Progress progress)
+            throws ClientException {
+        checkName(name);
+        Stored s = stored(ring, name).orElseThrow(() -> new ClientException("no such file: " + name));
+        MessageDigest d = digest();
+        try {
+            if (s.manifest() == null) {
+                RingClient.Raw r = s.plain();
+                progress.total(Math.max(0, r.length()));
+                long n = s.head().length;
+                d.update(s.head());
+                out.write(s.head());
+                try (InputStream in = r.body()) {
+                    byte[] buf = new byte[IO_BUF];
+                    int k;
+                    while ((k = in.read(buf)) > 0) {
+                        d.update(buf, 0, k);
+                        out.write(buf, 0, k);
+                        n += k;
+                        progress.add(k);
+                    }
+                }
+                out.flush();
+                String sha = hex(d);
+                String etag = r.etag().orElse(null);
+                if ((r.length() >= 0 && n != r.length()) || (etag != null && HttpPut.isSha256Hex(etag) && !etag.equals(sha))) {
+                    throw new ClientException(name + " is corrupt or cut short: its bytes do not match the node's;"
+                            + " what was written to stdout is not the file");
+                }
+                progress.finish();
+                return new DownloadResult(name, n, 0, 1, 0, sha, null);
+            }
+            Manifest m = s.manifest();
+            progress.total(m.size());
+            byte[] chunk = new byte[(int) m.chunkSize()];
+            for (int i = 0; i < m.chunks().size(); i++) {
+                long base = (long) i * m.chunkSize();
+                fetchChunk(ring, m, i, (buf, len, pos) -> System.arraycopy(buf, 0, chunk, (int) (pos - base), len), progress);
+                int len = (int) m.chunks().get(i).size();
+                d.update(chunk, 0, len);
+                out.write(chunk, 0, len);
+            }
+            out.flush();
+            String sha = hex(d);
+            if (!sha.equals(m.sha256())) {
+                throw new ClientException(m.name() + " is corrupt: every chunk matched but the whole file's SHA-256 does"
+                        + " not; what was written to stdout is not the file");
+            }
+            progress.finish();
+            return new DownloadResult(name, m.size(), m.chunks().size(), m.chunks().size(), 0, sha, null);
+        } catch (IOException e) {
+            throw new ClientException("download of " + name + " to stdout failed: " + Errors.describe(e));
         }
     }
 
@@ -506,7 +688,7 @@ final class Transfers {
             moveIntoPlace(part, target);
             return new DownloadResult(name, n, 0, 1, 0, sha, target);
         } catch (IOException e) {
-            throw new ClientException("download of " + name + " failed: " + e.getMessage());
+            throw new ClientException("download of " + name + " failed: " + Errors.describe(e));
         }
     }
 
@@ -575,12 +757,12 @@ final class Transfers {
             }
             ch.force(true);
         } catch (IOException e) {
-            throw new ClientException("download of " + m.name() + " failed: " + e.getMessage());
+            throw new ClientException("download of " + m.name() + " failed: " + Errors.describe(e));
         }
         try {
             moveIntoPlace(part, target);
         } catch (IOException e) {
-            throw new ClientException("cannot write " + target + ": " + e.getMessage());
+            throw new ClientException("cannot write " + target + ": " + Errors.describe(e));
         }
         return new DownloadResult(m.name(), m.size(), n, n - reused, reused, m.sha256(), target);
     }
@@ -628,7 +810,7 @@ final class Transfers {
 
         void throwIfFailed() throws IOException {
             if (failure != null) {
-                throw new IOException("writing the download to disk failed: " + failure.getMessage(), failure);
+                throw new IOException("writing the download to disk failed: " + Errors.describe(failure), failure);
             }
         }
     }

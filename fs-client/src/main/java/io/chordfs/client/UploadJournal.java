@@ -57,9 +57,7 @@ final class UploadJournal {
         } catch (IOException | RuntimeException noneOrUnreadable) {
             // a new upload
         }
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        String upload = HexFormat.of().formatHex(id);
+        String upload = newUpload();
         ObjectNode j = JSON.createObjectNode().put("file", abs.toString()).put("name", name).put("size", size)
                 .put("mtime", mtime).put("chunk_size", chunkSize).put("upload", upload);
         try {
@@ -71,6 +69,13 @@ final class UploadJournal {
             return new UploadJournal(null, upload, false); // no cache folder: this upload cannot resume
         }
         return new UploadJournal(entry, upload, false);
+    }
+
+    /** A fresh upload id. */
+    static String newUpload() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return HexFormat.of().formatHex(id);
     }
 
     String upload() {

@@ -41,8 +41,11 @@ class FsckTest {
             assertTrue(out().contains("5 of 5 objects have their newest version on exactly their replica set"), out());
 
             // ring shows each node's objects: 5 files x 3 replicas in all.
-            assertEquals(0, run("ring", entry));
-            long objects = out().lines().filter(l -> l.startsWith("127.")).mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[3])).sum();
+            assertEquals(0, run("ring", entry, "--json"));
+            long objects = 0;
+            for (var n : new com.fasterxml.jackson.databind.ObjectMapper().readTree(out())) {
+                objects += n.path("objects").asLong();
+            }
             assertEquals(15, objects, out());
 
             // Drop one replica's copy behind the ring's back.
