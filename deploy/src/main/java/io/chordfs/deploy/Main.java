@@ -95,7 +95,9 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "up", sortOptions = false, description = "Creates (or updates in place) the security group, launch"
+    @Command(name = "up", sortOptions = false,
+            customSynopsis = "${COMMAND-FULL-NAME} --name NAME --ami AMI --instance-profile PROFILE [OPTIONS]",
+            description = "Creates (or updates in place) the security group, launch"
             + " template, auto scaling group, termination lifecycle hook and scale-out policy of deployment NAME.")
     static final class UpCommand implements Callable<Integer> {
         @ParentCommand
@@ -170,9 +172,10 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", sortOptions = false,
+    @Command(name = "status", sortOptions = false, customSynopsis = "${COMMAND-FULL-NAME} --name NAME [OPTIONS]",
             description = {"The group's instances and their lifecycle states, the scale-out alarm's state, and the ring"
                     + " as the nodes report it.",
+                    "",
                     "The ring is walked over Chord RPC from the first InService instance that answers; each member is"
                     + " listed in ring order with its id and instance, and InService instances missing from the ring"
                     + " and members that are no instance of the group are flagged. Each call waits at most 3 s."})
@@ -205,7 +208,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "down", description = "Deletes the alarm, scaling policies, lifecycle hook, the group (force:"
+    @Command(name = "down", customSynopsis = "${COMMAND-FULL-NAME} --name NAME [OPTIONS]", description = "Deletes the alarm, scaling policies, lifecycle hook, the group (force:"
             + " instances terminate; waits), the launch template and the security group, then lists anything still"
             + " there (exit 1 if any).")
     static final class DownCommand implements Callable<Integer> {

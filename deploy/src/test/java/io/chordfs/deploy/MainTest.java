@@ -62,6 +62,8 @@ class MainTest {
         assertTrue(status.out().contains("--address=private|public"), status.out());
         assertTrue(status.out().contains("--port=N"), status.out());
         Result up = run("up", "--help");
+        assertTrue(up.out().startsWith("Usage: java -jar deploy.jar up --name NAME --ami AMI --instance-profile PROFILE [OPTIONS]\n"),
+                "the synopsis names the required options: " + up.out());
         for (String option : List.of("--ami", "--instance-profile", "--instance-type", "--subnets", "--client-cidr",
                 "--min", "--max", "--desired", "--policy", "--threshold", "--endpoint-url", "--region", "--profile", "--version")) {
             assertTrue(up.out().contains(option), option);

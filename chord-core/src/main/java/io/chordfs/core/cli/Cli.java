@@ -63,6 +63,8 @@ public final class Cli {
         // "@x" is a value (a password may start with @), not a file to read arguments from.
         cl.setExpandAtFiles(false);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // as wide as the help texts were before picocli, so synopses with their required options fit a line
+        cl.setUsageHelpWidth(100);
         cl.setParameterExceptionHandler((e, args) -> usageError(name, e));
         return cl;
     }
