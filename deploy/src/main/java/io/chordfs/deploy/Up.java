@@ -3,10 +3,19 @@ package io.chordfs.deploy;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /** {@code up}: creates or updates in place everything one deployment needs, tagged with its NAME. */
 public final class Up {
-    public enum Policy { STEP, TARGET_TRACKING }
+    public enum Policy {
+        STEP, TARGET_TRACKING;
+
+        /** The word on the command line, which picocli also reads back. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
 
     /** What the command line asked for. */
     public record Request(String ami, String instanceProfile, String instanceType, List<String> subnets,

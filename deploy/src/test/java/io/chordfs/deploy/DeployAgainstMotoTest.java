@@ -34,7 +34,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -529,60 +528,5 @@ class DeployAgainstMotoTest {
         Result r = deploy("down", "--name", "never");
         assertEquals(0, r.code(), r.toString());
         assertEquals("down: nothing left of never\n", r.out());
-    }
-
-    @Test
-    void badUsageIsOneLineAndExit2() {
-        List<List<String>> cases = List.of(
-                List.of(),
-                List.of("sideways"),
-                List.of("up", "--name", "x", "--instance-profile", "p"),
-                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--min", "abc"),
-                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--min", "5", "--max", "2"),
-                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--policy", "simple"),
-                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--client-cidr", "everyone"),
-                List.of("status"),
-                List.of("status", "--name", "x", "--ami", "ami-1"),
-                List.of("status", "--name", "x", "--address", "elastic"),
-                List.of("status", "--name", "x", "--port", "0"),
-                List.of("up", "--name", "x", "--ami", "ami-1", "--instance-profile", "p", "--port", "5057"),
-                List.of("down", "--name"),
-                List.of("down", "--name", "bad_name!"),
-                List.of("down", "stray", "--name", "x"));
-        for (List<String> args : cases) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8));
-            String e = err.toString(StandardCharsets.UTF_8);
-            assertEquals(2, code, args + ": " + e);
-            assertEquals(1, e.lines().count(), args + " should print one line: " + e);
-            assertTrue(e.startsWith("deploy"), e);
-            assertEquals("", out.toString(StandardCharsets.UTF_8), args.toString());
-        }
-    }
-
-    @Test
-    void everyCommandAnswersHelp() {
-        for (String command : List.of("--help", "up", "status", "down")) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int code = Main.run(Stream.of(command, "--help").distinct().toArray(String[]::new),
-                    new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-            assertEquals(0, code, command);
-            String help = out.toString(StandardCharsets.UTF_8);
-            assertTrue(help.startsWith("Usage: java -jar deploy.jar"), help);
-            assertTrue(help.contains("--name"), help);
-        }
-        ByteArrayOutputStream statusOut = new ByteArrayOutputStream();
-        Main.run(new String[] {"status", "--help"}, new PrintStream(statusOut, true, StandardCharsets.UTF_8), System.err);
-        assertTrue(statusOut.toString(StandardCharsets.UTF_8).contains("--address private|public"));
-        assertTrue(statusOut.toString(StandardCharsets.UTF_8).contains("--port N"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Main.run(new String[] {"up", "--help"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        String help = out.toString(StandardCharsets.UTF_8);
-        for (String option : List.of("--ami", "--instance-profile", "--instance-type", "--subnets", "--client-cidr",
-                "--min", "--max", "--desired", "--policy", "--threshold", "--endpoint-url", "--region", "--profile")) {
-            assertTrue(help.contains(option), option);
-        }
     }
 }

@@ -2,10 +2,18 @@ package io.chordfs.node;
 
 import io.chordfs.core.chord.ChordNode;
 import io.chordfs.core.chord.RingCheck;
-import io.chordfs.core.cli.Args;
+import io.chordfs.core.cli.Cli;
 import io.chordfs.core.cli.Durations;
+import io.chordfs.core.cli.IoErrors;
 import io.chordfs.node.daemon.NodeDaemon;
 import io.chordfs.node.peer.PortLayout;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,67 +21,69 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code node-daemon local}: a whole ring on loopback, one node per 127.0.0.x address. */
-final class LocalCommand {
-    static final String USAGE = """
-            Usage: java -jar node-daemon.jar local [--nodes N] [options]
-
-            Runs a ring of N storage nodes in this process, on 127.0.0.11, 127.0.0.12, ... with the
-            real ports 5057/5058/5059 (any 127.x address binds on Linux without set-up), until
-            Ctrl-C or SIGTERM, which stop every node at once (the data stays in DATA_ROOT/IP).
-
-              --nodes N                how many nodes to start with (default 3)
-              --data-root DIR          where the nodes keep their files (default ./data)
-              --first-ip IP            address of the first node (default 127.0.0.11)
-
-            Autoscaler (on when --max-nodes is above --nodes): the Auto Scaling group's scale-out
-            rule, applied to the local nodes. Every period it takes the average used % of the
-            running nodes (of --capacity when given, else of the disk they share); above
-            --threshold for 2 periods in a row starts one more node on the next 127.x address,
-            joined to the ring; after that, --warmup-periods periods start nothing more.
-
-              --max-nodes N            at most this many nodes (default: --nodes, no autoscaling)
-              --threshold PCT          average used % that counts as high (default 30)
-              --period DURATION        how often usage is sampled, e.g. 5s, 500ms, 1m (default 5s)
-              --warmup-periods N       periods after a scale-out before the next one (default 3)
-            """ + RunCommand.NODE_OPTIONS_HELP;
-    private static final Set<String> OPTIONS = RunCommand.with(RunCommand.NODE_OPTIONS, "--nodes", "--data-root", "--first-ip",
-            "--max-nodes", "--threshold", "--period", "--warmup-periods");
+@Command(name = "local", sortOptions = false,
+        description = {"Runs a ring of N storage nodes in this process, on 127.0.0.11, 127.0.0.12, ... with the real"
+                + " ports 5057/5058/5059 (any 127.x address binds on Linux without set-up), until Ctrl-C or SIGTERM,"
+                + " which stop every node at once (the data stays in DATA_ROOT/IP).",
+                "",
+                "Autoscaler (on when --max-nodes is above --nodes): the Auto Scaling group's scale-out rule, applied to"
+                + " the local nodes. Every period it takes the average used %% of the running nodes (of --capacity when"
+                + " given, else of the disk they share); above --threshold for 2 periods in a row starts one more node"
+                + " on the next 127.x address, joined to the ring; after that, --warmup-periods periods start nothing"
+                + " more."})
+final class LocalCommand implements Callable<Integer> {
     private static final long CONVERGE_TIMEOUT_MS = 60_000;
     private static final long JOIN_TIMEOUT_MS = 30_000;
 
-    private LocalCommand() {}
+    @ParentCommand
+    Main main;
+    @Spec
+    CommandSpec spec;
 
-    static int main(String[] argv, PrintStream out, PrintStream err) throws Args.UsageException {
-        if (Main.wantsHelp(argv)) {
-            out.print(USAGE);
-            return 0;
-        }
-        Args args = Args.parse(argv, OPTIONS, Set.of()).withoutPositional();
-        int n = args.getInt("--nodes", 3, 1, 200);
-        int maxNodes = args.getInt("--max-nodes", n, 1, 254);
-        if (maxNodes < n) {
-            throw new Args.UsageException("--max-nodes (" + maxNodes + ") must be at least --nodes (" + n + ")");
-        }
-        double threshold = threshold(args);
-        long periodMs = Durations.parseMillis(args.get("--period", LocalAutoscaler.DEFAULT_PERIOD_MS + "ms"));
-        if (periodMs < 10) {
-            throw new Args.UsageException("--period must be at least 10ms, got '" + args.get("--period", "") + "'");
-        }
-        int warmup = args.getInt("--warmup-periods", LocalAutoscaler.DEFAULT_WARMUP_PERIODS, 0, 1_000_000);
-        Path root = Path.of(args.get("--data-root", "data"));
-        // Every address the ring may grow to, so that a --first-ip with no room is a usage error now.
-        List<String> ips = loopbackIps(args.get("--first-ip", "127.0.0.11"), maxNodes);
-        List<NodeDaemon.Config> configs = new ArrayList<>();
-        for (String ip : ips) {
-            configs.add(RunCommand.config(args, ip, root.resolve(ip)));
-        }
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "how many nodes to start with"
+            + " (default ${DEFAULT-VALUE})")
+    int nodeCount;
 
+    @Option(names = "--data-root", paramLabel = "DIR", defaultValue = "data", description = "where the nodes keep their"
+            + " files (default ./${DEFAULT-VALUE})")
+    Path root;
+
+    @Option(names = "--first-ip", paramLabel = "IP", defaultValue = "127.0.0.11", description = "address of the first"
+            + " node (default ${DEFAULT-VALUE})")
+    String firstIp;
+
+    @Option(names = "--max-nodes", paramLabel = "N", description = "autoscaler: at most this many nodes (default:"
+            + " --nodes, no autoscaling)")
+    Integer maxNodes;
+
+    @Option(names = "--threshold", paramLabel = "PCT", converter = Percent.class,
+            defaultValue = "" + LocalAutoscaler.DEFAULT_THRESHOLD,
+            description = "autoscaler: average used %% that counts as high (default 30)")
+    double threshold;
+
+    @Option(names = "--period", paramLabel = "DURATION", converter = Durations.Converter.class,
+            defaultValue = LocalAutoscaler.DEFAULT_PERIOD_MS + "ms",
+            description = "autoscaler: how often usage is sampled, e.g. 5s, 500ms, 1m (default 5s)")
+    long periodMs;
+
+    @Option(names = "--warmup-periods", paramLabel = "N", defaultValue = "" + LocalAutoscaler.DEFAULT_WARMUP_PERIODS,
+            description = "autoscaler: periods after a scale-out before the next one (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Mixin
+    NodeOptions node;
+
+    @Override
+    public Integer call() {
+        List<NodeDaemon.Config> configs = configs();
+        int n = nodeCount;
+        PrintStream out = main.out;
         List<NodeDaemon> nodes = new CopyOnWriteArrayList<>();
         AtomicReference<LocalAutoscaler> autoscaler = new AtomicReference<>();
         Object lifecycle = new Object();
@@ -98,23 +108,23 @@ final class LocalCommand {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            err.println("node-daemon: could not start the local ring: " + e.getMessage());
+            main.err.println("node-daemon: could not start the local ring: " + IoErrors.describe(e));
             nodes.forEach(NodeDaemon::halt);
-            return 1;
+            return Cli.FAILED;
         }
         List<ChordNode> members = nodes.stream().map(d -> d.chord().node()).toList();
         long deadline = System.currentTimeMillis() + CONVERGE_TIMEOUT_MS;
         while (!RingCheck.consistent(members, true)) {
             if (System.currentTimeMillis() > deadline) {
-                err.println("node-daemon: the ring did not converge within " + CONVERGE_TIMEOUT_MS / 1000 + " s");
+                main.err.println("node-daemon: the ring did not converge within " + CONVERGE_TIMEOUT_MS / 1000 + " s");
                 nodes.forEach(NodeDaemon::halt);
-                return 1;
+                return Cli.FAILED;
             }
             sleep(50);
         }
         LocalAutoscaler scaler = null;
-        if (maxNodes > n) {
-            scaler = new LocalAutoscaler(new LocalAutoscaler.Rule(threshold, warmup, maxNodes), periodMs,
+        if (configs.size() > n) {
+            scaler = new LocalAutoscaler(new LocalAutoscaler.Rule(threshold, warmup, configs.size()), periodMs,
                     new Fleet(nodes, configs, lifecycle, stopping), out);
         }
         printReady(out, nodes, root, scaler);
@@ -130,23 +140,45 @@ final class LocalCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return 0;
+        return Cli.OK;
     }
 
-    private static double threshold(Args args) throws Args.UsageException {
-        String text = args.get("--threshold", null);
-        if (text == null) {
-            return LocalAutoscaler.DEFAULT_THRESHOLD;
+    /**
+     * The configuration of every node the ring may grow to, the first --nodes started at once; every
+     * address is checked now, so that a --first-ip with no room is a usage error, not a failure later.
+     */
+    List<NodeDaemon.Config> configs() {
+        Cli.inRange(spec, "--nodes", nodeCount, 1, 200);
+        int max = Cli.inRange(spec, "--max-nodes", maxNodes != null ? maxNodes : nodeCount, 1, 254);
+        if (max < nodeCount) {
+            throw Cli.usage(spec, "--max-nodes (" + max + ") must be at least --nodes (" + nodeCount + ")");
         }
-        try {
-            double t = Double.parseDouble(text.trim().endsWith("%") ? text.trim().substring(0, text.trim().length() - 1) : text);
-            if (t >= 0 && t < 100) {
-                return t;
+        if (periodMs < 10) {
+            throw Cli.usage(spec, "--period must be at least 10ms, got " + periodMs + "ms");
+        }
+        Cli.inRange(spec, "--warmup-periods", warmup, 0, 1_000_000);
+        List<NodeDaemon.Config> configs = new ArrayList<>();
+        for (String ip : loopbackIps(max)) {
+            configs.add(node.config(ip, root.resolve(ip)));
+        }
+        return configs;
+    }
+
+    /** {@code --threshold 30} or {@code 30%}: a percentage in [0, 100). */
+    static final class Percent implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String text) {
+            String t = text.trim();
+            try {
+                double p = Double.parseDouble(t.endsWith("%") ? t.substring(0, t.length() - 1) : t);
+                if (p >= 0 && p < 100) {
+                    return p;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
             }
-        } catch (NumberFormatException e) {
-            // reported below
+            throw new CommandLine.TypeConversionException("not a percentage in [0, 100): '" + text + "'");
         }
-        throw new Args.UsageException("--threshold must be a percentage in [0, 100), got '" + text + "'");
     }
 
     /** The running nodes as the autoscaler sees them: it samples their usage and adds nodes. */
@@ -230,19 +262,14 @@ final class LocalCommand {
         out.println("Ctrl-C stops every node.");
     }
 
-    static List<String> loopbackIps(String first, int n) throws Args.UsageException {
-        String[] parts = first.split("\\.");
-        if (parts.length != 4 || !parts[0].equals("127")) {
-            throw new Args.UsageException("--first-ip must be a 127.x.y.z address, got '" + first + "'");
-        }
-        int last;
-        try {
-            last = Integer.parseInt(parts[3]);
-        } catch (NumberFormatException e) {
-            throw new Args.UsageException("--first-ip must be a 127.x.y.z address, got '" + first + "'");
+    private List<String> loopbackIps(int n) {
+        String[] parts = firstIp.split("\\.");
+        int last = parts.length == 4 && parts[0].equals("127") && parts[3].matches("\\d{1,3}") ? Integer.parseInt(parts[3]) : -1;
+        if (last < 0) {
+            throw Cli.usage(spec, "--first-ip must be a 127.x.y.z address, got '" + firstIp + "'");
         }
         if (last < 1 || last + n - 1 > 254) {
-            throw new Args.UsageException("--first-ip " + first + " leaves no room for " + n + " nodes");
+            throw Cli.usage(spec, "--first-ip " + firstIp + " leaves no room for " + n + " nodes");
         }
         List<String> ips = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,7 @@
 package io.chordfs.core.cli;
 
+import picocli.CommandLine;
+
 /** Durations as people write them: 500ms, 5s, 1m, 2h, or a plain number of milliseconds. */
 public final class Durations {
     private Durations() {}
@@ -9,6 +11,18 @@ public final class Durations {
         // "ms" before "m" and "s", so that 500ms is not read as 500m + "s".
         return Units.parse(text, new String[][] {{"ms", "1"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"}},
                 "duration", "500ms, 5s, 1m, or milliseconds");
+    }
+
+    /** {@code --period 5s}: a duration option, in milliseconds. */
+    public static final class Converter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            try {
+                return parseMillis(text);
+            } catch (Args.UsageException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** 500 -> "500 ms", 5000 -> "5 s", 90000 -> "90 s", 120000 -> "2 min". */

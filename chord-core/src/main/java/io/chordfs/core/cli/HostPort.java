@@ -1,10 +1,27 @@
 package io.chordfs.core.cli;
 
+import picocli.CommandLine;
+
 import java.net.InetSocketAddress;
 
 /** Parses {@code HOST[:PORT]} as the command lines take it. */
 public final class HostPort {
+    /** The Chord RPC port, which an address without one means. */
+    public static final int CHORD_PORT = 5057;
+
     private HostPort() {}
+
+    /** {@code --join HOST[:PORT]}: a node's Chord address, port 5057 unless given. */
+    public static final class Converter implements CommandLine.ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String text) {
+            try {
+                return parse(text, CHORD_PORT);
+            } catch (Args.UsageException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     public static InetSocketAddress parse(String text, int defaultPort) throws Args.UsageException {
         String host = text;

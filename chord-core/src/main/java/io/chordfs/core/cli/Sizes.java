@@ -1,5 +1,7 @@
 package io.chordfs.core.cli;
 
+import picocli.CommandLine;
+
 import java.util.Locale;
 
 /** Byte sizes as people write them: 4096, 64KiB, 8MiB, 1GiB, 10GB. */
@@ -11,6 +13,18 @@ public final class Sizes {
                 {"tib", "1099511627776"}, {"kb", "1000"}, {"mb", "1000000"}, {"gb", "1000000000"},
                 {"tb", "1000000000000"}, {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}, {"b", "1"}},
                 "size", "4096, 64KiB, 8MiB, 1GiB");
+    }
+
+    /** {@code --capacity 64MiB}: a size option, in bytes. */
+    public static final class Converter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            try {
+                return parse(text);
+            } catch (Args.UsageException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** 1536 -> "1.5 KiB". */

@@ -13,9 +13,12 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.Errors;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 
 /**
  * Netty event loops for the servers: the native epoll transport where its library loads (Linux
@@ -45,14 +48,32 @@ public final class EventLoops {
                 .childOption(ChannelOption.TCP_NODELAY, true);
     }
 
-    /** Binds {@code b} to {@code address} and waits; a failure is an IOException naming the address. */
+    /**
+     * Binds {@code b} to {@code address} and waits; a failure is a BindException naming the
+     * address and the operating system's reason, "cannot bind 127.0.0.1:5058: Address already in use".
+     */
     public static Channel bind(ServerBootstrap b, InetSocketAddress address) throws IOException {
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            Throwable cause = bound.cause();
-            throw cause instanceof IOException e ? e : new IOException("cannot bind " + address + ": " + cause, cause);
+            BindException e = new BindException("cannot bind " + address.getHostString() + ":" + address.getPort()
+                    + ": " + reason(bound.cause()));
+            e.initCause(bound.cause());
+            throw e;
         }
         return bound.channel();
+    }
+
+    /** The OS's words: the epoll transport's message wraps them, "bind(..) failed with error(-98): Address already in use". */
+    private static String reason(Throwable cause) {
+        if (cause instanceof UnresolvedAddressException) {
+            return "unknown host";
+        }
+        String m = cause.getMessage();
+        if (m == null) {
+            return cause.toString();
+        }
+        int wrapped = m.indexOf("): ");
+        return cause instanceof Errors.NativeIoException && wrapped >= 0 ? m.substring(wrapped + 3) : m;
     }
 
     /** The server channel type that runs on {@code group}'s transport. */

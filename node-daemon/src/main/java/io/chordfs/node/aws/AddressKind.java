@@ -6,11 +6,9 @@ import java.util.Locale;
 public enum AddressKind {
     PRIVATE, PUBLIC;
 
-    public static AddressKind parse(String s) {
-        try {
-            return valueOf(s.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--address must be private or public, not " + s);
-        }
+    /** The word on the command line, which picocli also reads back. */
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
     }
 }

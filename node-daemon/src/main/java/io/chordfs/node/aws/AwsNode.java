@@ -1,5 +1,6 @@
 package io.chordfs.node.aws;
 
+import io.chordfs.core.cli.IoErrors;
 import io.chordfs.node.daemon.NodeDaemon;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ public final class AwsNode {
         try {
             node = NodeDaemon.start(config.withListenIp(me.privateIp()));
         } catch (IOException e) {
-            err.println("node-daemon: cannot start on " + me.privateIp() + ": " + e.getMessage());
+            err.println("node-daemon: cannot start on " + me.privateIp() + ": " + IoErrors.describe(e));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
