@@ -171,6 +171,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final ChordService chord;
     private final PeerClient peers;
     private final Replicator replicator;
+    private final RingRouter router;
     private final Uploads uploads;
     private final RepairLoop repair;
     private final PeerServer peerServer;
@@ -179,7 +180,8 @@ public final class NodeDaemon implements AutoCloseable {
     private final EventLoopGroup loops;
     private volatile Runnable onKilled = () -> { };
 
-    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, Uploads uploads,
+    private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, RingRouter router,
+                       Uploads uploads,
                        RepairLoop repair, PeerServer peerServer, RingListing listing, FileServer fileServer,
                        EventLoopGroup loops) {
         this.loops = loops;
@@ -188,6 +190,7 @@ public final class NodeDaemon implements AutoCloseable {
         this.chord = chord;
         this.peers = peers;
         this.replicator = replicator;
+        this.router = router;
         this.repair = repair;
         this.peerServer = peerServer;
         this.listing = listing;
@@ -219,6 +222,7 @@ public final class NodeDaemon implements AutoCloseable {
         RepairLoop repair = null;
         PeerServer peerServer = null;
         RingListing listing = null;
+        RingRouter router = null;
         EventLoopGroup loops = null;
         try {
             // One secret for the node's every proof: Chord membership and the transfer port alike.
@@ -229,7 +233,7 @@ public final class NodeDaemon implements AutoCloseable {
             PeerClient peers = new PeerClient(secret, store.clock());
             int replicas = c.chord().replicationFactor();
             replicator = new Replicator(chord, store, peers, replicas, c.writeQuorum());
-            RingRouter router = new RingRouter(chord, store, peers, replicator, replicas);
+            router = new RingRouter(chord, store, peers, replicator, replicas);
             uploads = new Uploads(chord, store, peers, replicator, router, c.uploadGraceMs());
             replicator.checkWritesWith(uploads);
             repair = new RepairLoop(chord, store, peers, replicator, router, uploads, c.repairPeriodMs(),
@@ -247,7 +251,7 @@ public final class NodeDaemon implements AutoCloseable {
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     listing, c.http(), loops);
             files.collectWith(uploads);
-            return new NodeDaemon(store, chord, peers, replicator, uploads, repair, peerServer, listing, files, loops);
+            return new NodeDaemon(store, chord, peers, replicator, router, uploads, repair, peerServer, listing, files, loops);
         } catch (IOException | RuntimeException e) {
             if (listing != null) {
                 listing.close();
@@ -263,6 +267,9 @@ public final class NodeDaemon implements AutoCloseable {
             }
             if (uploads != null) {
                 uploads.close();
+            }
+            if (router != null) {
+                router.close();
             }
             if (replicator != null) {
                 replicator.close();
@@ -351,6 +358,7 @@ public final class NodeDaemon implements AutoCloseable {
         peerServer.close();
         repair.close();
         uploads.close();
+        router.close();
         replicator.close();
         chord.close();
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);

@@ -92,7 +92,7 @@ public final class Replicator implements OwnerWrites, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.streams = new ThreadPoolExecutor(MAX_STREAMS, MAX_STREAMS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+        this.streams = new ThreadPoolExecutor(MAX_STREAMS, MAX_STREAMS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(MAX_STREAMS), r -> {
             Thread t = new Thread(r, "replicate-stream-" + chord.self().ip());
             t.setDaemon(true);
             return t;

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeoutException;
  * good copy, else by the owner, else by the rest of the replica set, so a client may talk to
  * any node and a dead or damaged copy does not fail a read.
  */
-public final class RingRouter implements ObjectRouter {
+public final class RingRouter implements ObjectRouter, AutoCloseable {
     private static final long LOOKUP_TIMEOUT_MS = 10_000;
     /** Objects up to the client's default chunk size are verified whole before they are served. */
     private static final long VERIFY_WHOLE_BYTES = 8L << 20;
@@ -58,12 +58,18 @@ public final class RingRouter implements ObjectRouter {
         this.ownerWrites = ownerWrites;
         this.replicas = replicas;
         this.forwards = new ThreadPoolExecutor(MAX_FORWARDS, MAX_FORWARDS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(1024), r -> {
+                new ArrayBlockingQueue<>(MAX_FORWARDS), r -> {
                     Thread t = new Thread(r, "forward-" + chord.self().ip());
                     t.setDaemon(true);
                     return t;
                 });
-        forwards.allowCoreThreadTimeOut(true); // idle, a router holds no thread, so it needs no closing
+        forwards.allowCoreThreadTimeOut(true);
+    }
+
+    /** Cuts the uploads being passed on (their owners see them cut short and keep nothing). */
+    @Override
+    public void close() {
+        forwards.shutdownNow();
     }
 
     /** Runs when a read finds a local copy damaged, so the repair loop replaces it soon. */
