@@ -1,6 +1,8 @@
 package io.chordfs.client;
 
 
+import io.chordfs.core.cli.HostPort;
+import io.chordfs.core.cli.IoErrors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -60,7 +62,7 @@ record Entry(List<InetSocketAddress> nodes, String user) {
 
     private static InetSocketAddress address(String text, String from) {
         try {
-            return new Main.AddressConverter().convert(text);
+            return new HostPort.Converter().convert(text);
         } catch (RuntimeException e) {
             throw new Main.Usage(from + ": " + e.getMessage());
         }
@@ -83,7 +85,7 @@ record Entry(List<InetSocketAddress> nodes, String user) {
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
-            throw new Main.Usage("cannot read " + Errors.describe(e));
+            throw new Main.Usage("cannot read " + IoErrors.describe(e));
         }
         for (String line : lines) {
             String l = line.strip();

@@ -1,37 +1,33 @@
 package io.chordfs.client;
 
-import io.chordfs.core.cli.Args;
+import io.chordfs.core.cli.Cli;
 import io.chordfs.core.cli.HostPort;
+import io.chordfs.core.cli.IoErrors;
 import io.chordfs.core.cli.Sizes;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /**
- * {@code java -jar fs-client.jar <command>}: the command line (picocli) of a ChordFS client. Each
+ * {@code java -jar fs-client.jar <command>}: the command line of a ChordFS client, on the rules
+ * every ChordFS jar follows ({@link Cli}: help, version, completion, usage errors). Each
  * subcommand parses its own options and hands typed values to {@link Commands}, which does the
  * work. Exit codes: 0 done, 1 failure, 2 wrong usage.
  */
-@Command(name = "fs-client", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "fs-client",
         description = "Stores files in a ChordFS ring and fetches them back.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = CommandLine.HelpCommand.class,
         footer = {"", "Entry nodes: the IP argument and --node (repeatable), else CHORDFS_NODES (comma-separated),"
                 + " else 'nodes' in $XDG_CONFIG_HOME/chordfs/config (~/.config/chordfs/config); the first that"
                 + " answers is used. Credentials for a ring started with --basic-auth: --user, else CHORDFS_AUTH,"
@@ -39,8 +35,7 @@ import java.util.concurrent.Callable;
                 "IP[:PORT] is any node of the ring; PORT is its Chord RPC port (default 5057; files on PORT+1).",
                 "Exit codes: 0 done; 1 failure (one line on stderr); 2 wrong usage."})
 public final class Main implements Callable<Integer> {
-    static final int CHORD_PORT = 5057;
-    static final int USAGE = 2;
+    static final int CHORD_PORT = HostPort.CHORD_PORT;
 
     private final Io io;
 
@@ -64,39 +59,27 @@ public final class Main implements Callable<Integer> {
     }
 
     static CommandLine commandLine(Io io) {
-        CommandLine cl = new CommandLine(new Main(io));
-        cl.addSubcommand(new CommandLine(new Completion(), cl.getFactory()));
-        cl.setOut(new PrintWriter(io.out(), true, StandardCharsets.UTF_8));
-        cl.setErr(new PrintWriter(io.err(), true, StandardCharsets.UTF_8));
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler(Main::usageError);
+        CommandLine cl = Cli.commandLine(new Main(io), "java -jar fs-client.jar", io.out(), io.err());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof Usage u) {
-                io.err().println("fs-client: " + u.getMessage());
-                return USAGE;
+                // found after parsing (an address that is a file port): reported as every usage error is
+                return cl.getParameterExceptionHandler().handleParseException(
+                        Cli.usage(cmd.getCommandSpec(), u.getMessage()), parsed.originalArgs().toArray(String[]::new));
             }
-            io.err().println("fs-client: " + Errors.describe(e));
-            return 1;
+            cmd.getErr().println("fs-client: " + IoErrors.describe(e));
+            return Cli.FAILED;
         });
         return cl;
     }
 
-    /** One line naming the mistake, picocli's suggestions for a typo, and where help is. */
-    private static int usageError(CommandLine.ParameterException e, String[] argv) {
-        CommandLine cmd = e.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        err.println("fs-client: " + e.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-        err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
-        err.flush();
-        return USAGE;
-    }
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
 
     /** Without a command: the overview, and wrong usage. */
     @Override
     public Integer call() {
-        CommandLine.usage(this, io.out());
-        return USAGE;
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return Cli.USAGE;
     }
 
     /** A mistake found after parsing (an address that is a URL, or a file port): exit 2. */
@@ -110,7 +93,7 @@ public final class Main implements Callable<Integer> {
 
     /** Where the ring is: what every command that talks to one takes. */
     static final class Ring {
-        @Option(names = "--node", paramLabel = "HOST[:PORT]", converter = AddressConverter.class,
+        @Option(names = "--node", paramLabel = "HOST[:PORT]", converter = HostPort.Converter.class,
                 description = "an entry node (repeatable; tried in order)")
         List<InetSocketAddress> nodes = new ArrayList<>();
 
@@ -126,46 +109,6 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--json", description = "the result as one JSON value on stdout (snake_case keys)")
         boolean json;
-    }
-
-    static final class AddressConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
-        @Override
-        public InetSocketAddress convert(String text) {
-            if (text.contains("://")) {
-                throw new CommandLine.TypeConversionException("'" + text + "' is a URL; give a node's address,"
-                        + " HOST[:PORT] with its Chord port (default 5057), e.g. 10.0.0.5");
-            }
-            try {
-                return HostPort.parse(text, CHORD_PORT);
-            } catch (Args.UsageException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
-        @Override
-        public Long convert(String text) {
-            try {
-                return Sizes.parse(text);
-            } catch (Args.UsageException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** The project version, from the properties Maven filters into the jar. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            }
-            return new String[] {"fs-client " + p.getProperty("version", "unknown")};
-        }
     }
 
     private RingClient connect(InetSocketAddress ip, Ring ring) throws ClientException {
@@ -188,9 +131,9 @@ public final class Main implements Callable<Integer> {
                             + " version whole until then). Rerunning an interrupted upload of the unchanged file"
                             + " skips the chunks it already stored. Memory is about --parallel x chunk size."})
     int upload(@Parameters(index = "0", paramLabel = "FILE", description = "the file to store; - for stdin") String file,
-               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
                @Option(names = "--name", paramLabel = "NAME", description = "the name in the ring (needed for -)") String name,
-               @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = SizeConverter.class,
+               @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = Sizes.Converter.class,
                        description = "chunk size, 1 B to 256 MiB (default ${DEFAULT-VALUE})") long chunk,
                @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
                        description = "chunks in flight, 1 to 64 (default ${DEFAULT-VALUE})") int parallel,
@@ -213,7 +156,7 @@ public final class Main implements Callable<Integer> {
                     "Chunks come in parallel, each and the whole file checked against the manifest, written to"
                             + " .NAME.chordfs-part and renamed into place; a rerun resumes it."})
     int download(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
-                 @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+                 @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
                  @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "where to write it; - for stdout") String output,
                  @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
                          description = "chunks in flight, 1 to 64 (default ${DEFAULT-VALUE})") int parallel,
@@ -227,7 +170,7 @@ public final class Main implements Callable<Integer> {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Fetch every chunk of NAME and check every checksum, writing nothing.")
     int verify(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
-               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
                @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
             return Commands.verify(r, ui(out), name);
@@ -235,7 +178,7 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "ls", description = "Every file in the ring with size, time and chunk count.")
-    int ls(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+    int ls(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
            @Option(names = {"-h", "--human-readable"}, description = "sizes as 1.5 MiB") boolean human,
            @Option(names = "--help", usageHelp = true, description = "show this help and exit") boolean help,
            @Mixin Ring ring, @Mixin Output out) throws ClientException {
@@ -248,7 +191,7 @@ public final class Main implements Callable<Integer> {
             description = "The manifest of NAME, each chunk's owner and the nodes holding a good copy"
                     + " (exit 1 when a chunk has none).")
     int stat(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
-             @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+             @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
              @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
             return Commands.stat(r, ui(out), name);
@@ -258,7 +201,7 @@ public final class Main implements Callable<Integer> {
     @Command(name = "rm", mixinStandardHelpOptions = true,
             description = "Delete NAME; its owner deletes the chunks of a chunked NAME.")
     int rm(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
-           @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+           @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
            @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
             return Commands.rm(r, ui(out), name);
@@ -268,7 +211,7 @@ public final class Main implements Callable<Integer> {
     @Command(name = "gc", mixinStandardHelpOptions = true,
             description = "Collect, on every node, the chunks no file names any more (of killed, failed or replaced"
                     + " uploads) that nothing used for the nodes' grace period (default 24 h).")
-    int gc(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+    int gc(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
            @Option(names = "--dry-run", description = "list what would go") boolean dryRun,
            @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
@@ -279,7 +222,7 @@ public final class Main implements Callable<Integer> {
     @Command(name = "fsck", mixinStandardHelpOptions = true,
             description = "Check that every object's newest version is on exactly its R replicas (the first R nodes"
                     + " from its owner); list those that are not (exit 1 when any).")
-    int fsck(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+    int fsck(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
              @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
                      description = "R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
              @Mixin Ring ring, @Mixin Output out) throws ClientException {
@@ -292,7 +235,7 @@ public final class Main implements Callable<Integer> {
             description = {"The ring's nodes from the lowest id: address, id, state (up, or down: remembered by the"
                     + " ring but not answering), share of the key space it owns, share it holds copies of with R"
                     + " replicas, objects, bytes, disk."})
-    int ring(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+    int ring(@Parameters(index = "0", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
              @Option(names = "--replicas", paramLabel = "R", defaultValue = "3",
                      description = "the ring's R, 1 to 16 (default ${DEFAULT-VALUE})") int replicas,
              @Mixin Ring ring, @Mixin Output out) throws ClientException {
@@ -303,7 +246,7 @@ public final class Main implements Callable<Integer> {
 
     @Command(name = "lookup", mixinStandardHelpOptions = true, description = "The key of NAME and the node that owns it.")
     int lookup(@Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the ring") String name,
-               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = AddressConverter.class, description = IP_HELP) InetSocketAddress ip,
+               @Parameters(index = "1", arity = "0..1", paramLabel = IP, converter = HostPort.Converter.class, description = IP_HELP) InetSocketAddress ip,
                @Mixin Ring ring, @Mixin Output out) throws ClientException {
         try (RingClient r = connect(ip, ring)) {
             return Commands.lookup(r, ui(out), name);
@@ -322,29 +265,5 @@ public final class Main implements Callable<Integer> {
             throw new Usage("--parallel must be 1 to 64");
         }
         return n;
-    }
-
-    /** {@code completion bash|zsh}: picocli's script, which in zsh enables bashcompinit itself. */
-    @Command(name = "completion", mixinStandardHelpOptions = true,
-            description = {"Print a shell completion script.",
-                    "bash: source <(fs-client completion bash)",
-                    "zsh:  source <(fs-client completion zsh)"})
-    static final class Completion implements Callable<Integer> {
-        /** Checked, though both get the same script. */
-        enum Shell { bash, zsh }
-
-        @Parameters(paramLabel = "SHELL", description = "bash or zsh")
-        Shell shell;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            out.print(AutoComplete.bash("fs-client", spec.root().commandLine()));
-            out.flush();
-            return 0;
-        }
     }
 }

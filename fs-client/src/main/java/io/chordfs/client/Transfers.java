@@ -1,5 +1,6 @@
 package io.chordfs.client;
 
+import io.chordfs.core.cli.IoErrors;
 import io.chordfs.core.manifest.Manifest;
 import io.chordfs.core.ring.ObjectNames;
 import io.chordfs.core.net.BlockCrcs;
@@ -94,7 +95,7 @@ final class Transfers {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new ClientException("cannot read " + file + ": " + Errors.describe(e));
+            throw new ClientException("cannot read " + file + ": " + IoErrors.describe(e));
         }
         UploadResult result;
         if (size <= chunkSize) {
@@ -103,7 +104,7 @@ final class Transfers {
                 sums = sums(file, size);
                 progress.add(size);
             } catch (IOException e) {
-                throw new ClientException("cannot read " + file + ": " + Errors.describe(e));
+                throw new ClientException("cannot read " + file + ": " + IoErrors.describe(e));
             }
             putWithFallback(ring, name, RingClient.Body.of(file, size, sums.crcs()));
             result = new UploadResult(name, size, 0, 1, 0, sums.sha256());
@@ -191,7 +192,7 @@ final class Transfers {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw new ClientException("cannot read " + Errors.describe(e));
+            throw new ClientException("cannot read " + IoErrors.describe(e));
         }
         return new ChunkSource() {
             private long off;
@@ -264,7 +265,7 @@ final class Transfers {
         try {
             return in.readNBytes(buf, 0, buf.length);
         } catch (IOException e) {
-            throw new ClientException("cannot read stdin: " + Errors.describe(e));
+            throw new ClientException("cannot read stdin: " + IoErrors.describe(e));
         }
     }
 
@@ -279,7 +280,7 @@ final class Transfers {
             in.reset();
             return end;
         } catch (IOException e) {
-            throw new ClientException("cannot read stdin: " + Errors.describe(e));
+            throw new ClientException("cannot read stdin: " + IoErrors.describe(e));
         }
     }
 
@@ -351,7 +352,7 @@ final class Transfers {
                 f.get();
             }
         } catch (IOException e) {
-            throw new ClientException("cannot read " + Errors.describe(e));
+            throw new ClientException("cannot read " + IoErrors.describe(e));
         } catch (ExecutionException e) {
             throw asClient(e.getCause());
         } catch (InterruptedException e) {
@@ -558,7 +559,7 @@ final class Transfers {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new ClientException("cannot create " + target.getParent() + ": " + Errors.describe(e));
+            throw new ClientException("cannot create " + target.getParent() + ": " + IoErrors.describe(e));
         }
         boolean done = false;
         boolean keepPart = false;
@@ -649,7 +650,7 @@ final class Transfers {
             progress.finish();
             return new DownloadResult(name, m.size(), m.chunks().size(), m.chunks().size(), 0, sha, null);
         } catch (IOException e) {
-            throw new ClientException("download of " + name + " to stdout failed: " + Errors.describe(e));
+            throw new ClientException("download of " + name + " to stdout failed: " + IoErrors.describe(e));
         }
     }
 
@@ -688,7 +689,7 @@ final class Transfers {
             moveIntoPlace(part, target);
             return new DownloadResult(name, n, 0, 1, 0, sha, target);
         } catch (IOException e) {
-            throw new ClientException("download of " + name + " failed: " + Errors.describe(e));
+            throw new ClientException("download of " + name + " failed: " + IoErrors.describe(e));
         }
     }
 
@@ -757,12 +758,12 @@ final class Transfers {
             }
             ch.force(true);
         } catch (IOException e) {
-            throw new ClientException("download of " + m.name() + " failed: " + Errors.describe(e));
+            throw new ClientException("download of " + m.name() + " failed: " + IoErrors.describe(e));
         }
         try {
             moveIntoPlace(part, target);
         } catch (IOException e) {
-            throw new ClientException("cannot write " + target + ": " + Errors.describe(e));
+            throw new ClientException("cannot write " + target + ": " + IoErrors.describe(e));
         }
         return new DownloadResult(m.name(), m.size(), n, n - reused, reused, m.sha256(), target);
     }
@@ -810,7 +811,7 @@ final class Transfers {
 
         void throwIfFailed() throws IOException {
             if (failure != null) {
-                throw new IOException("writing the download to disk failed: " + Errors.describe(failure), failure);
+                throw new IOException("writing the download to disk failed: " + IoErrors.describe(failure), failure);
             }
         }
     }

@@ -209,11 +209,14 @@ class LocalAutoscalerTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--period must be at least 10ms"));
         assertEquals(2, Main.run(new String[] {"local", "--threshold", "150"}, o, e));
         assertEquals(2, Main.run(new String[] {"local", "--threshold", "lots"}, o, e));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threshold must be a percentage"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("option '--threshold': not a percentage"));
         assertEquals(2, Main.run(new String[] {"local", "--warmup-periods", "-1"}, o, e));
         assertEquals(2, Main.run(new String[] {"local", "--first-ip", "127.0.0.250", "--nodes", "2", "--max-nodes", "10"}, o, e));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("leaves no room for 10 nodes"));
-        assertEquals(7, err.toString(StandardCharsets.UTF_8).lines().count(), "one line per usage error");
+        // each usage error: one line of reason, one of hint (Cli)
+        assertEquals(7, err.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("node-daemon local: ")).count(),
+                "one reason per usage error");
+        assertEquals(14, err.toString(StandardCharsets.UTF_8).lines().count());
     }
 
     @Test

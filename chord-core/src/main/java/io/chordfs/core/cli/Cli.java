@@ -13,8 +13,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -58,8 +60,8 @@ public final class Cli {
         standardOptions(cl, new Version(name));
         cl.setCommandName(invocation);
         // After the subcommands are added: picocli hands these settings down to the ones present.
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         // "@x" is a value (a password may start with @), not a file to read arguments from.
         cl.setExpandAtFiles(false);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -85,8 +87,13 @@ public final class Cli {
     private static void standardOptions(CommandLine cl, Version version) {
         CommandSpec spec = cl.getCommandSpec();
         if (!(spec.userObject() instanceof CommandLine.HelpCommand)) {
-            spec.mixinStandardHelpOptions(true);
             spec.versionProvider(version);
+            // Added here only to commands that have no help option of their own: a method's command
+            // (fs-client's) declares it in its annotation, as picocli cannot add options to a method
+            // after the fact, and fs-client ls keeps -h for human-readable sizes.
+            if (spec.options().stream().noneMatch(OptionSpec::usageHelp)) {
+                spec.mixinStandardHelpOptions(true);
+            }
         }
         // "[OPTIONS]": the list below says what they are, one per line
         spec.usageMessage().abbreviateSynopsis(true);

@@ -24,6 +24,10 @@ public final class HostPort {
     }
 
     public static InetSocketAddress parse(String text, int defaultPort) throws Args.UsageException {
+        if (text.contains("://")) {
+            throw new Args.UsageException("'" + text + "' is a URL; give a node's address, HOST[:PORT] with its Chord"
+                    + " port (default " + CHORD_PORT + "), e.g. 10.0.0.5");
+        }
         String host = text;
         int port = defaultPort;
         int colon = text.lastIndexOf(':');

@@ -7,6 +7,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An I/O failure as a user reads it: the file and the operating system's reason. The JDK throws
@@ -16,11 +17,14 @@ import java.nio.file.NotDirectoryException;
 public final class IoErrors {
     private IoErrors() {}
 
-    public static String describe(Exception e) {
+    public static String describe(Throwable e) {
         if (e instanceof FileSystemException f) {
             String reason = f.getReason() != null ? f.getReason() : reason(f);
-            return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
-                    + (reason != null ? ": " + reason : "");
+            String file = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            return reason == null ? file : file.isEmpty() ? reason : file + ": " + reason;
+        }
+        if (e instanceof TimeoutException) {
+            return "no answer in time: " + e.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
