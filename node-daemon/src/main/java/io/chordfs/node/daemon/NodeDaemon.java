@@ -16,6 +16,7 @@ import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.RingListing;
+import io.chordfs.node.ops.NodeMetrics;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
 import io.netty.channel.EventLoopGroup;
@@ -251,6 +252,10 @@ public final class NodeDaemon implements AutoCloseable {
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     listing, c.http(), loops);
             files.collectWith(uploads);
+            NodeMetrics metrics = new NodeMetrics(store, chord);
+            files.operateWith(new FileServer.Operations(() -> ring.node().inRing(), NodeMetrics.contentType(),
+                    metrics::scrape), metrics.observer(PortLayout.http(port)));
+            peerServer.observe(metrics.observer(PortLayout.peer(port)));
             return new NodeDaemon(store, chord, peers, replicator, router, uploads, repair, peerServer, listing, files, loops);
         } catch (IOException | RuntimeException e) {
             if (listing != null) {

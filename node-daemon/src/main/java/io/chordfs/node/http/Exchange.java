@@ -73,6 +73,8 @@ public final class Exchange {
     private final HttpHeaders answerHeaders = new DefaultHttpHeaders();
     final boolean expectsBody;
     final boolean expectsContinue;
+    /** When the head was read, for the request's latency. */
+    final long startNanos = System.nanoTime();
 
     // The body, shared by the event loop (offer) and a worker (drain): guarded by this.
     private final ArrayDeque<HttpContent> queue = new ArrayDeque<>();

@@ -25,7 +25,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The node's file server on port 5058, compatible with Python {@code uploadserver} 6.0.5 (which
@@ -78,6 +81,10 @@ import java.util.OptionalLong;
  * replace or hide another file get 409 naming it (see {@code replica.Uploads}).
  * {@code GET /.chordfs/gc} lists the abandoned uploads' chunks this node would collect,
  * {@code POST} collects them.</li>
+ * <li>For operators (docs/operations.md): {@code GET /.chordfs/health} 200 while the node serves,
+ * {@code /.chordfs/ready} 200 when it is a member of a ring with its store open, else 503 (both
+ * without credentials, for load balancers and systemd); {@code /.chordfs/metrics} the node's
+ * metrics in the Prometheus text format (behind basic auth when the node has it).</li>
  * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: every live file in the ring,
  * whichever node is asked ({@link RingListing}: the newest version of each name; chunk objects only
  * with {@code ?all=1}; {@code ?local=1}: this node's own copies instead), as the HTML that
@@ -136,6 +143,9 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
     static final String STATS_PATH = "/.chordfs/stats";
     /** GET: what collection of abandoned uploads would remove on this node now; POST: collect now. */
     static final String GC_PATH = "/.chordfs/gc";
+    static final String HEALTH_PATH = "/.chordfs/health";
+    static final String READY_PATH = "/.chordfs/ready";
+    static final String METRICS_PATH = "/.chordfs/metrics";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARSER_BUFFER = 64 * 1024;
     private static final String HTML = "text/html; charset=utf-8";
@@ -195,6 +205,16 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
     private final String node;
     /** Chunked files (fs-client's manifests) are answered assembled; see {@link ChunkedFiles}. */
     private volatile Uploads uploads;
+    private volatile Operations operations;
+
+    /** Writes the node's metrics in the format {@code contentType} names. */
+    @FunctionalInterface
+    public interface Scrape {
+        void to(OutputStream out) throws IOException;
+    }
+
+    /** What the operators' endpoints answer from: readiness, and the metrics. */
+    public record Operations(BooleanSupplier ready, String metricsType, Scrape metrics) {}
 
     private FileServer(InetSocketAddress bind, ObjectStore store, ObjectRouter router, RingListing listing,
                        Options options, EventLoopGroup group) throws IOException {
@@ -225,6 +245,12 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
     /** Serves {@link #GC_PATH} with {@code u}'s collection of abandoned uploads. */
     public void collectWith(Uploads u) {
         uploads = u;
+    }
+
+    /** Answers /.chordfs/ready and /.chordfs/metrics from {@code o}, and counts this host's traffic with {@code observer}. */
+    public void operateWith(Operations o, HttpHost.Observer observer) {
+        operations = o;
+        host.observe(observer);
     }
 
     /** The bound address (with the real port when started on port 0). */
@@ -262,6 +288,10 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
             return;
         }
         String rawPath = x.rawPath();
+        if ((m.equals("GET") || m.equals("HEAD")) && (rawPath.equals(HEALTH_PATH) || rawPath.equals(READY_PATH))) {
+            probe(x, rawPath.equals(READY_PATH)); // before auth: a load balancer has no credentials
+            return;
+        }
         // uploadserver compares handler.path (path and query as sent) with "/upload".
         boolean uploadPath = rawPath.equals(UPLOAD_PATH) && x.rawQuery() == null;
         boolean write = uploadPath || m.equals("PUT") || m.equals("DELETE");
@@ -278,6 +308,8 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
                     stats(x);
                 } else if (rawPath.equals(GC_PATH)) {
                     collection(x, true);
+                } else if (rawPath.equals(METRICS_PATH)) {
+                    metrics(x);
                 } else {
                     String name = name(x, rawPath);
                     String object = name == null ? null : object(x, name);
@@ -417,6 +449,30 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         String json = String.format(Locale.ROOT, "{\"objects\":%d,\"bytes\":%d,\"used_percent\":%.2f,\"capacity_bytes\":%d}",
                 live.size(), bytes, store.usedPercent(), store.capacityBytes());
         x.respond(200, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #HEALTH_PATH}: serving; {@link #READY_PATH}: also a member of a ring with the store open. */
+    private void probe(Exchange x, boolean readiness) {
+        Operations o = operations;
+        if (!readiness) {
+            x.respond(200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8));
+        } else if (o != null && o.ready().getAsBoolean()) {
+            x.respond(200, "text/plain; charset=utf-8", "ready\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+            x.respond(503, "text/plain; charset=utf-8", "not ready: not a member of a ring yet\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@link #METRICS_PATH}: a few KB, made whole and then sent. */
+    private void metrics(Exchange x) throws IOException {
+        Operations o = operations;
+        if (o == null) {
+            error(x, 404, "This node keeps no metrics");
+            return;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        o.metrics().to(out);
+        x.respond(200, o.metricsType(), out.toByteArray());
     }
 
     /** {@link #GC_PATH}: the chunk objects of abandoned uploads this node collects (or would, in a dry run). */

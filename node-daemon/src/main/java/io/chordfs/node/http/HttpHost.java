@@ -71,6 +71,27 @@ public final class HttpHost implements AutoCloseable {
         }
     }
 
+    /** What a host tells about its traffic (metrics). Called on event loops: must not block. */
+    public interface Observer {
+        Observer NONE = new Observer() {
+            @Override
+            public void answered(String method, int status, long nanos) {}
+
+            @Override
+            public void bodyIn(long bytes) {}
+
+            @Override
+            public void bodyOut(long bytes) {}
+        };
+
+        /** An answer's head went out {@code nanos} after its request's head came in. */
+        void answered(String method, int status, long nanos);
+
+        void bodyIn(long bytes);
+
+        void bodyOut(long bytes);
+    }
+
     private static final System.Logger LOG = System.getLogger(HttpHost.class.getName());
     /** After an answer that closes the connection, at most this much of an unread body is read, so the client sees the answer. */
     static final long DRAIN_LIMIT = 64L << 20;
@@ -90,6 +111,7 @@ public final class HttpHost implements AutoCloseable {
     private final EventLoopGroup ownGroup;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger queuedRequests = new AtomicInteger();
+    private volatile Observer observer = Observer.NONE;
     private final Admission admission;
     private final CutOffLog cutOffs;
 
@@ -139,6 +161,11 @@ public final class HttpHost implements AutoCloseable {
             workers.shutdownNow();
             throw e;
         }
+    }
+
+    /** Reports this host's requests and body bytes to {@code o} from now on. */
+    public void observe(Observer o) {
+        observer = o;
     }
 
     /**
@@ -412,6 +439,7 @@ public final class HttpHost implements AutoCloseable {
                     cutOff("malformed request bodies");
                     return;
                 }
+                host.observer.bodyIn(content.content().readableBytes());
                 if (x.answered() && !x.readingBody()) {
                     drained += content.content().readableBytes();
                 }
@@ -527,6 +555,8 @@ public final class HttpHost implements AutoCloseable {
         /** Any thread: a whole answer; {@code budgeted} answer-budget bytes go back once it is written. */
         void writeAnswer(Exchange x, FullHttpResponse response, long budgeted) {
             x.finishHead(response);
+            host.observer.answered(x.method(), response.status().code(), System.nanoTime() - x.startNanos);
+            host.observer.bodyOut(response.content().readableBytes());
             answering = true;
             ch.writeAndFlush(response).addListener(f -> {
                 host.answerBudget.give(budgeted);
@@ -536,6 +566,7 @@ public final class HttpHost implements AutoCloseable {
 
         void writeHead(Exchange x, HttpResponse head) {
             x.finishHead(head);
+            host.observer.answered(x.method(), head.status().code(), System.nanoTime() - x.startNanos);
             answering = true;
             ch.write(head);
         }
@@ -545,6 +576,7 @@ public final class HttpHost implements AutoCloseable {
          * runs once it is out or failed (whoever owns the region's file closes it then).
          */
         void writeBody(Exchange x, Object piece, long budgeted, boolean last, Runnable written) {
+            host.observer.bodyOut(piece instanceof ByteBuf b ? b.readableBytes() : ((FileRegion) piece).count());
             ch.write(piece instanceof ByteBuf b ? Exchange.content(b) : piece)
                     .addListener(f -> host.answerBudget.give(budgeted));
             if (last) {

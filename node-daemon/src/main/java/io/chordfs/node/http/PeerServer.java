@@ -131,6 +131,11 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
         return host.address();
     }
 
+    /** Counts this port's traffic with {@code o} (metrics). */
+    public void observe(HttpHost.Observer o) {
+        host.observe(o);
+    }
+
     @Override
     public void close() {
         host.close();
