@@ -16,6 +16,7 @@ import io.chordfs.node.replica.RepairLoop;
 import io.chordfs.node.replica.Replicator;
 import io.chordfs.node.replica.Uploads;
 import io.chordfs.node.route.RingListing;
+import io.chordfs.node.ops.Console;
 import io.chordfs.node.ops.NodeMetrics;
 import io.chordfs.node.route.RingRouter;
 import io.chordfs.node.store.ObjectStore;
@@ -253,8 +254,9 @@ public final class NodeDaemon implements AutoCloseable {
                     listing, c.http(), loops);
             files.collectWith(uploads);
             NodeMetrics metrics = new NodeMetrics(store, chord);
+            Console console = new Console(chord, listing, c.http().basicAuth());
             files.operateWith(new FileServer.Operations(() -> ring.node().inRing(), NodeMetrics.contentType(),
-                    metrics::scrape), metrics.observer(PortLayout.http(port)));
+                    metrics::scrape, console.pageBytes(), console::writeStatus), metrics.observer(PortLayout.http(port)));
             peerServer.observe(metrics.observer(PortLayout.peer(port)));
             return new NodeDaemon(store, chord, peers, replicator, router, uploads, repair, peerServer, listing, files, loops);
         } catch (IOException | RuntimeException e) {

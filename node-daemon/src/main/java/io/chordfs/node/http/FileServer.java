@@ -84,7 +84,8 @@ import java.util.function.BooleanSupplier;
  * <li>For operators (docs/operations.md): {@code GET /.chordfs/health} 200 while the node serves,
  * {@code /.chordfs/ready} 200 when it is a member of a ring with its store open, else 503 (both
  * without credentials, for load balancers and systemd); {@code /.chordfs/metrics} the node's
- * metrics in the Prometheus text format (behind basic auth when the node has it).</li>
+ * metrics in the Prometheus text format, {@code /.chordfs/} the console page and
+ * {@code /.chordfs/status.json} what it shows (these three behind basic auth when the node has it).</li>
  * <li>{@code GET /upload}: uploadserver's upload page. {@code GET /}: every live file in the ring,
  * whichever node is asked ({@link RingListing}: the newest version of each name; chunk objects only
  * with {@code ?all=1}; {@code ?local=1}: this node's own copies instead), as the HTML that
@@ -146,6 +147,8 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
     static final String HEALTH_PATH = "/.chordfs/health";
     static final String READY_PATH = "/.chordfs/ready";
     static final String METRICS_PATH = "/.chordfs/metrics";
+    static final String CONSOLE_PATH = "/.chordfs/";
+    static final String STATUS_PATH = "/.chordfs/status.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARSER_BUFFER = 64 * 1024;
     private static final String HTML = "text/html; charset=utf-8";
@@ -213,8 +216,9 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         void to(OutputStream out) throws IOException;
     }
 
-    /** What the operators' endpoints answer from: readiness, and the metrics. */
-    public record Operations(BooleanSupplier ready, String metricsType, Scrape metrics) {}
+    /** What the operators' endpoints answer from: readiness, the metrics, the console page and its status (JSON). */
+    public record Operations(BooleanSupplier ready, String metricsType, Scrape metrics, byte[] consolePage,
+                             Scrape status) {}
 
     private FileServer(InetSocketAddress bind, ObjectStore store, ObjectRouter router, RingListing listing,
                        Options options, EventLoopGroup group) throws IOException {
@@ -308,8 +312,8 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
                     stats(x);
                 } else if (rawPath.equals(GC_PATH)) {
                     collection(x, true);
-                } else if (rawPath.equals(METRICS_PATH)) {
-                    metrics(x);
+                } else if (rawPath.equals(METRICS_PATH) || rawPath.equals(CONSOLE_PATH) || rawPath.equals(STATUS_PATH)) {
+                    operations(x, rawPath);
                 } else {
                     String name = name(x, rawPath);
                     String object = name == null ? null : object(x, name);
@@ -463,16 +467,21 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         }
     }
 
-    /** {@link #METRICS_PATH}: a few KB, made whole and then sent. */
-    private void metrics(Exchange x) throws IOException {
+    /** The metrics, the console page or its status: a few KB each, made whole and then sent. */
+    private void operations(Exchange x, String path) throws IOException {
         Operations o = operations;
         if (o == null) {
-            error(x, 404, "This node keeps no metrics");
+            error(x, 404, "This node has no console and keeps no metrics");
+            return;
+        }
+        if (path.equals(CONSOLE_PATH)) {
+            x.respond(200, HTML, o.consolePage());
             return;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        o.metrics().to(out);
-        x.respond(200, o.metricsType(), out.toByteArray());
+        boolean metrics = path.equals(METRICS_PATH);
+        (metrics ? o.metrics() : o.status()).to(out);
+        x.respond(200, metrics ? o.metricsType() : "application/json", out.toByteArray());
     }
 
     /** {@link #GC_PATH}: the chunk objects of abandoned uploads this node collects (or would, in a dry run). */

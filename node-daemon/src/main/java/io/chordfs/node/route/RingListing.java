@@ -70,7 +70,7 @@ public final class RingListing implements AutoCloseable {
                           boolean wholeRing) {}
 
     /** The members a listing asks besides this node, those the walk could not reach, and whether it went all the way round. */
-    record Walk(List<NodeRef> peers, List<NodeRef> unreachable, boolean complete) {}
+    public record Walk(List<NodeRef> peers, List<NodeRef> unreachable, boolean complete) {}
 
     /** Finds the members to ask; {@link RingMembers} on a ring. */
     interface Members {
@@ -104,6 +104,11 @@ public final class RingListing implements AutoCloseable {
     /** The listing of a ring member: every member's copies. */
     public static RingListing of(ChordService chord, ObjectStore store, PeerClient peers) {
         return new RingListing(store, peers, new RingMembers(chord), NODE_TIMEOUT, MAX_NAMES);
+    }
+
+    /** The other members of the ring as a walk of successor lists finds them now. */
+    public Walk members() throws IOException {
+        return members.walk();
     }
 
     /** The listing of a node that is the whole store by itself ({@link LocalRouter}). */
