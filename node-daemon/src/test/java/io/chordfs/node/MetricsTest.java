@@ -60,6 +60,11 @@ class MetricsTest {
             assertEquals(1, value(after, "chordfs_ring_member", "chordfs_ring_member", null));
             assertEquals(2, value(after, "chordfs_ring_successors", "chordfs_ring_successors", null));
             assertTrue(after.has("jvm_memory_used_bytes"), "JVM metrics");
+            // the ring's members stabilise through each other's Chord ports, and a's successors changed as it formed
+            assertTrue(value(after, "chordfs_rpc_calls", "chordfs_rpc_calls_total", null) >= 1);
+            assertEquals("counter", after.path("chordfs_rpc_failed_calls").path("type").asText());
+            assertTrue(value(after, "chordfs_ring_successor_changes", "chordfs_ring_successor_changes_total", null) >= 1);
+            assertEquals("counter", after.path("chordfs_repair_pushed_objects").path("type").asText());
             // the transfer port's requests are counted under its own port
             double peer = 0;
             for (NodeDaemon d : ring.nodes()) {

@@ -145,6 +145,11 @@ public final class ChordService implements AutoCloseable {
     }
 
     /** The node, for reading its state from any thread (its getters are safe snapshots). */
+    /** The Chord port's calls answered so far, and failed ones. */
+    public RpcServer.Counts rpcCounts() {
+        return server.counts();
+    }
+
     public ChordNode node() {
         return node;
     }

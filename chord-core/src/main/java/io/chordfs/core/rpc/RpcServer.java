@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,14 +33,19 @@ public final class RpcServer implements AutoCloseable {
      */
     static final int FREE_BUFFERED_BYTES = 4096;
 
+    /** Calls answered and, of those, answered with an error: plain counters, for a node's metrics. */
+    public record Counts(LongAdder calls, LongAdder failures) {}
+
     private final Channel serverChannel;
     private final EventLoopGroup ownGroup;
     private final Admission admission;
+    private final Counts counts;
 
-    private RpcServer(Channel serverChannel, EventLoopGroup ownGroup, Admission admission) {
+    private RpcServer(Channel serverChannel, EventLoopGroup ownGroup, Admission admission, Counts counts) {
         this.serverChannel = serverChannel;
         this.ownGroup = ownGroup;
         this.admission = admission;
+        this.counts = counts;
     }
 
     /** Binds {@code bind} (port 0 picks a free port, see {@link #address()}) on an event loop of its own. */
@@ -66,6 +72,7 @@ public final class RpcServer implements AutoCloseable {
             EventLoopGroup group, EventLoopGroup own) throws IOException {
         Admission admission = new Admission(limits.maxConnections(), limits.maxConnectionsPerAddress(),
                 new CutOffLog("rpc " + bind));
+        Counts counts = new Counts(new LongAdder(), new LongAdder());
         AtomicLong buffered = new AtomicLong();
         ServerBootstrap b = EventLoops.server(group, admission)
                 .childHandler(new ChannelInitializer<>() {
@@ -75,15 +82,20 @@ public final class RpcServer implements AutoCloseable {
                         long writeTimeout = limits.writeTimeout().toMillis();
                         ch.pipeline().addLast(
                                 new IdleStateHandler(true, 0, writeTimeout, 0, TimeUnit.MILLISECONDS),
-                                new ServerConnection(handler, limits, buffered));
+                                new ServerConnection(handler, limits, buffered, counts));
                     }
                 });
-        return new RpcServer(EventLoops.bind(b, bind), own, admission);
+        return new RpcServer(EventLoops.bind(b, bind), own, admission, counts);
     }
 
     /** The address actually bound. */
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Calls answered so far, and failed ones. */
+    public Counts counts() {
+        return counts;
     }
 
     /** Connections open now. */

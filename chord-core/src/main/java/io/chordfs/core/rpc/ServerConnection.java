@@ -56,8 +56,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private long lastActivityNanos;
     private ScheduledFuture<?> idleCheck;
 
-    ServerConnection(RpcHandler handler, RpcLimits limits, AtomicLong buffered) {
+    private final RpcServer.Counts counts;
+
+    ServerConnection(RpcHandler handler, RpcLimits limits, AtomicLong buffered, RpcServer.Counts counts) {
         this.handler = handler;
+        this.counts = counts;
         this.limits = limits;
         this.buffered = buffered;
         this.scanner = new FrameScanner(limits);
@@ -288,6 +291,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private void completed(Object msgid, String method, Object result, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        counts.calls().increment();
+        if (cause != null) {
+            counts.failures().increment();
+        }
         if (cause == null) {
             answer(msgid, method, null, result);
         } else if (cause instanceof RpcError e) {

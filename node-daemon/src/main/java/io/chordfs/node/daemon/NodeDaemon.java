@@ -185,7 +185,7 @@ public final class NodeDaemon implements AutoCloseable {
     private NodeDaemon(ObjectStore store, ChordService chord, PeerClient peers, Replicator replicator, RingRouter router,
                        Uploads uploads,
                        RepairLoop repair, PeerServer peerServer, RingListing listing, FileServer fileServer,
-                       EventLoopGroup loops) {
+                       EventLoopGroup loops, NodeMetrics metrics) {
         this.loops = loops;
         this.uploads = uploads;
         this.store = store;
@@ -200,6 +200,7 @@ public final class NodeDaemon implements AutoCloseable {
         chord.setListener(new ChordListener() {
             @Override
             public void successorsChanged(List<NodeRef> successors) {
+                metrics.successorsChanged();
                 repair.trigger();
             }
 
@@ -253,12 +254,13 @@ public final class NodeDaemon implements AutoCloseable {
             FileServer files = FileServer.start(new InetSocketAddress(c.listenIp(), PortLayout.http(port)), store, router,
                     listing, c.http(), loops);
             files.collectWith(uploads);
-            NodeMetrics metrics = new NodeMetrics(store, chord);
+            NodeMetrics metrics = new NodeMetrics(store, chord, repair);
             Console console = new Console(chord, listing, c.http().basicAuth());
             files.operateWith(new FileServer.Operations(() -> ring.node().inRing(), NodeMetrics.contentType(),
                     metrics::scrape, console.pageBytes(), console::writeStatus), metrics.observer(PortLayout.http(port)));
             peerServer.observe(metrics.observer(PortLayout.peer(port)));
-            return new NodeDaemon(store, chord, peers, replicator, router, uploads, repair, peerServer, listing, files, loops);
+            return new NodeDaemon(store, chord, peers, replicator, router, uploads, repair, peerServer, listing, files, loops,
+                    metrics);
         } catch (IOException | RuntimeException e) {
             if (listing != null) {
                 listing.close();

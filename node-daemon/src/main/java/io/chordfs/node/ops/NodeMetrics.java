@@ -4,7 +4,9 @@ import io.chordfs.core.net.ChordService;
 import io.chordfs.node.http.HttpHost;
 import io.chordfs.node.store.ObjectMeta;
 import io.chordfs.node.store.ObjectStore;
+import io.chordfs.node.replica.RepairLoop;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -31,7 +33,9 @@ public final class NodeMetrics {
     private final Counter bodyIn;
     private final Counter bodyOut;
 
-    public NodeMetrics(ObjectStore store, ChordService chord) {
+    private final Counter successorChanges;
+
+    public NodeMetrics(ObjectStore store, ChordService chord, RepairLoop repair) {
         requests = Counter.builder().name("chordfs_http_requests")
                 .help("HTTP requests answered, by port, method and status").labelNames("port", "method", "status")
                 .register(registry);
@@ -69,7 +73,26 @@ public final class NodeMetrics {
                 .callback(cb -> cb.call(chord.node().successors().stream().distinct()
                         .filter(n -> !n.equals(chord.self())).count()))
                 .register(registry);
+        successorChanges = Counter.builder().name("chordfs_ring_successor_changes")
+                .help("Times this node's successor list changed (joins, leaves, failures nearby)").register(registry);
+        CounterWithCallback.builder().name("chordfs_rpc_calls")
+                .help("Calls the Chord port (5057) answered").callback(cb -> cb.call(chord.rpcCounts().calls().sum()))
+                .register(registry);
+        CounterWithCallback.builder().name("chordfs_rpc_failed_calls")
+                .help("Calls the Chord port answered with an error")
+                .callback(cb -> cb.call(chord.rpcCounts().failures().sum())).register(registry);
+        CounterWithCallback.builder().name("chordfs_repair_pushed_objects")
+                .help("Objects repair sent to replicas that lacked them").callback(cb -> cb.call(repair.pushed()))
+                .register(registry);
+        CounterWithCallback.builder().name("chordfs_repair_pulled_objects")
+                .help("Objects repair fetched because this node lacked them").callback(cb -> cb.call(repair.pulled()))
+                .register(registry);
         JvmMetrics.builder().register(registry);
+    }
+
+    /** The successor list changed. */
+    public void successorsChanged() {
+        successorChanges.inc();
     }
 
     /** What the host on {@code port} reports its requests and bytes to. */

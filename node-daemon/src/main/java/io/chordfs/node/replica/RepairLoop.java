@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Keeps R copies of everything without being asked: on a period, and at once when the successor
@@ -51,6 +52,8 @@ public final class RepairLoop implements AutoCloseable {
     private final Uploads uploads;
     private final ScheduledThreadPoolExecutor timer;
     private final AtomicBoolean queued = new AtomicBoolean();
+    private final LongAdder pushedTotal = new LongAdder();
+    private final LongAdder pulledTotal = new LongAdder();
     private final long tombstoneTtlMs;
     private int scrubCursor;
 
@@ -72,6 +75,16 @@ public final class RepairLoop implements AutoCloseable {
     }
 
     /** Asks for a round as soon as possible (rounds never overlap; requests coalesce). */
+    /** Objects this node's repair has sent to replicas that lacked them, since it started. */
+    public long pushed() {
+        return pushedTotal.sum();
+    }
+
+    /** Objects this node's repair has fetched because it lacked them, since it started. */
+    public long pulled() {
+        return pulledTotal.sum();
+    }
+
     public void trigger() {
         if (queued.compareAndSet(false, true)) {
             timer.execute(() -> {
@@ -194,6 +207,8 @@ public final class RepairLoop implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "{0}: cannot compare with {1}: {2}", chord.self(), target, e.getMessage());
             return;
         }
+        pushedTotal.add(pushed);
+        pulledTotal.add(pulled);
         if (pushed + pulled > 0) {
             LOG.log(System.Logger.Level.INFO, "{0}: repair with {1}: pushed {2}, pulled {3}", chord.self(), target, pushed, pulled);
         }
