@@ -346,7 +346,7 @@ final class RingClient implements AutoCloseable {
 
     /**
      * GET of the stored bytes (empty when 404), over {@link HttpURLConnection}: for large bodies
-     * it reads two to three times faster than java.net.http on JDK 17 (README, Performance), and
+     * it reads two to three times faster than java.net.http on JDK 17 (docs/performance.md), and
      * downloads are large bodies. A read that stalls for {@link #TIMEOUT} fails.
      */
     Optional<Raw> getRaw(NodeRef node, String name) throws IOException {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The command lines the README, userdata/, the benches and the tests use, parsed as {@code node-daemon}
+ * The command lines the docs, userdata/, the benches and the tests use, parsed as {@code node-daemon}
  * parses them: each still means the configuration it meant before picocli, written out here by hand.
  */
 class CommandLinesTest {
@@ -101,7 +101,7 @@ class CommandLinesTest {
                 run("run", "--ip", "127.0.0.9", "--replicas", "7").config().chord());
     }
 
-    /** userdata/cloud-init.sh and the README's --aws lines: parsed, without instance metadata to go further. */
+    /** userdata/cloud-init.sh and the --aws lines of docs/usage.md: parsed, without instance metadata to go further. */
     @Test
     void awsCommandLines() {
         RunCommand unit = run("run", "--aws", "--asg", "NAME", "--data-dir", "/var/lib/chordfs");
@@ -126,7 +126,7 @@ class CommandLinesTest {
         assertEquals(List.of(defaults("127.33.4.11", Path.of("/tmp/r/127.33.4.11")).withChord(fast),
                 defaults("127.33.4.12", Path.of("/tmp/r/127.33.4.12")).withChord(fast)), bench);
 
-        // the README's autoscaler: room for five nodes, each with the quota
+        // docs/usage.md's autoscaler: room for five nodes, each with the quota
         CommandLine autoscaled = parsed("local", "--nodes", "1", "--max-nodes", "5", "--capacity", "64MiB", "--threshold", "30",
                 "--period", "5s");
         List<NodeDaemon.Config> five = autoscaled.<LocalCommand>getCommand().configs();

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The ring's optional shared secret. Members prove they hold it without sending it: a message
  * between nodes carries a <em>proof</em>, an HMAC-SHA256 (under a key derived from the secret)
  * over what the message says ({@code what}: the method or request, its target and arguments),
- * the sender's time, and a nonce; see the README, "Security". The admin's {@code kill(secret)}
+ * the sender's time, and a nonce; see docs/operations.md, "Security". The admin's {@code kill(secret)}
  * is the one call that carries the secret itself, as the operator sends it.
  *
  * <p>Replays are refused: a proof's time must be within {@link #WINDOW_MILLIS} of the receiver's,

@@ -101,7 +101,7 @@ public final class ChordService implements AutoCloseable {
                 }
             };
             // The server runs on the node's own loop, so the handler is called on it: a request is
-            // read, handled and answered on one thread, with no hand-off (see README, Performance).
+            // read, handled and answered on one thread, with no hand-off (see docs/performance.md).
             server = RpcServer.start(new InetSocketAddress(options.bindIp(), options.port()), handler,
                     options.limits(), loopGroup);
         } catch (IOException | RuntimeException e) {

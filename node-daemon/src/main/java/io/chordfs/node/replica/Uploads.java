@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Chunked files on the owner: what an upload may write, when its manifest may commit, and when
- * its chunk objects go. The whole story is in docs (README, "Chunked files").
+ * its chunk objects go. The whole story is in docs/architecture.md, "Durability and integrity", and docs/usage.md, "fs-client".
  * <ul>
  * <li>A chunk object is written once: the same bytes again is a no-op (a resumed upload), other
  *     bytes a 409.</li>
