@@ -777,45 +777,26 @@ public final class FileServer implements HttpHost.HttpHandler, AutoCloseable {
         // with its length known, the body goes on to the owner or the replica set while it arrives
         WriteStream stream = n.isPresent() ? router.begin(name, n.getAsLong(), crcs, local)
                 : WriteStream.staged(local.open(), router::commit);
-        StagedBody body = new StagedBody(name, options.maxObjectBytes(), stream::write);
-        x.readBody(new Exchange.BodySink() {
-            @Override
-            public void data(ByteBuf bytes) throws IOException {
-                if (!body.write(bytes)) {
-                    x.pauseBody();
-                    stream.whenReady(x::resumeBody);
-                }
+        StagedBody.stream(x, name, options.maxObjectBytes(), stream, s -> {
+            Committed done;
+            try {
+                done = s.finish();
+            } catch (CorruptObjectException e) {
+                throw e; // the client's bytes do not match its CRCs: 422, as the host maps it
+            } catch (IOException e) {
+                int status = Statuses.of(e);
+                LOG.log(Level.WARNING, "{0}: PUT {1} failed ({2}): {3}", node, name, status, e.getMessage());
+                error(x, status, explain(status, e));
+                return;
             }
-
-            @Override
-            public void end() throws IOException {
-                try (stream) {
-                    Committed done;
-                    try {
-                        done = stream.finish();
-                    } catch (CorruptObjectException e) {
-                        throw e; // the client's bytes do not match its CRCs: 422, as the host maps it
-                    } catch (IOException e) {
-                        int status = Statuses.of(e);
-                        LOG.log(Level.WARNING, "{0}: PUT {1} failed ({2}): {3}", node, name, status, e.getMessage());
-                        error(x, status, explain(status, e));
-                        return;
-                    }
-                    String bodySha = stream.bodySha256(); // of these bytes, whichever version the commit leaves stored
-                    ObjectMeta meta = done.meta();
-                    LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
-                            Long.toString(meta.version()));
-                    x.answerHeaders().set("ETag", "\"" + meta.sha256() + "\"");
-                    x.answerHeaders().set(HttpPut.BODY_SHA256, bodySha);
-                    // decided by the commit itself, so two PUTs racing to create a name cannot both say 201
-                    x.respondEmpty(done.created() ? 201 : 204, -1);
-                }
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                stream.close();
-            }
+            String bodySha = s.bodySha256(); // of these bytes, whichever version the commit leaves stored
+            ObjectMeta meta = done.meta();
+            LOG.log(Level.INFO, "{0}: stored {1} ({2} bytes, version {3}) from PUT", node, name, meta.size(),
+                    Long.toString(meta.version()));
+            x.answerHeaders().set("ETag", "\"" + meta.sha256() + "\"");
+            x.answerHeaders().set(HttpPut.BODY_SHA256, bodySha);
+            // decided by the commit itself, so two PUTs racing to create a name cannot both say 201
+            x.respondEmpty(done.created() ? 201 : 204, -1);
         });
     }
 

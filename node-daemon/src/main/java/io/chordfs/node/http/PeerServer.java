@@ -262,29 +262,7 @@ public final class PeerServer implements HttpHost.HttpHandler, AutoCloseable {
             w.close();
             throw e;
         }
-        StagedBody body = new StagedBody(name, Long.MAX_VALUE, stream::write);
-        x.readBody(new Exchange.BodySink() {
-            @Override
-            public void data(ByteBuf bytes) throws IOException {
-                if (!body.write(bytes)) {
-                    x.pauseBody();
-                    stream.whenReady(x::resumeBody);
-                }
-            }
-
-            @Override
-            public void end() throws IOException {
-                try (stream) {
-                    Committed done = stream.finish();
-                    stored(x, done, stream.bodySha256());
-                }
-            }
-
-            @Override
-            public void failed(Throwable cause) {
-                stream.close();
-            }
-        });
+        StagedBody.stream(x, name, Long.MAX_VALUE, stream, s -> stored(x, s.finish(), s.bodySha256()));
     }
 
     /** The answer to a PUT: what is stored now, whether the write made the name live, and the SHA-256 of the body received. */

@@ -1,5 +1,6 @@
 package io.chordfs.node.http;
 
+import io.chordfs.node.route.WriteStream;
 import io.chordfs.node.store.StagedWrite;
 import io.chordfs.node.store.TooLargeException;
 import io.netty.buffer.ByteBuf;
@@ -28,6 +29,42 @@ final class StagedBody {
         this.name = name;
         this.max = max;
         this.target = target;
+    }
+
+    /** Answers once the whole body went into the stream. */
+    @FunctionalInterface
+    interface Finish {
+        void finish(WriteStream stream) throws Exception;
+    }
+
+    /**
+     * Feeds {@code x}'s body (at most {@code max} bytes) into {@code stream} as it arrives, pausing
+     * the body while the stream cannot take more; then {@code finish} answers. The stream is
+     * closed either way.
+     */
+    static void stream(Exchange x, String name, long max, WriteStream stream, Finish finish) {
+        StagedBody body = new StagedBody(name, max, stream::write);
+        x.readBody(new Exchange.BodySink() {
+            @Override
+            public void data(ByteBuf bytes) throws IOException {
+                if (!body.write(bytes)) {
+                    x.pauseBody();
+                    stream.whenReady(x::resumeBody);
+                }
+            }
+
+            @Override
+            public void end() throws Exception {
+                try (stream) {
+                    finish.finish(stream);
+                }
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                stream.close();
+            }
+        });
     }
 
     /** Into {@code w}, which is never full. */
