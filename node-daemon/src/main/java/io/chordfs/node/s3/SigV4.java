@@ -51,6 +51,9 @@ public final class SigV4 {
     public Verified verify(SignedRequest r) throws S3Exception {
         Map<String, String> query = decodeQuery(r.rawQuery());
         if (r.header("authorization") != null) {
+            if (query.containsKey("X-Amz-Signature") || query.containsKey("X-Amz-Credential")) {
+                throw new S3Exception(S3Error.INVALID_ARGUMENT, "Only one auth mechanism allowed");
+            }
             return verifyHeader(r);
         }
         if (query.containsKey("X-Amz-Signature")) {
@@ -196,7 +199,7 @@ public final class SigV4 {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return "";
         }
-        List<String> pairs = new ArrayList<>();
+        List<String[]> pairs = new ArrayList<>();
         for (String pair : rawQuery.split("&")) {
             if (pair.isEmpty()) {
                 continue;
@@ -207,10 +210,15 @@ public final class SigV4 {
             if (presigned && name.equals("X-Amz-Signature")) {
                 continue;
             }
-            pairs.add(uriEncode(name, true) + "=" + uriEncode(value, true));
+            pairs.add(new String[] {uriEncode(name, true), uriEncode(value, true)});
         }
-        pairs.sort(null);
-        return String.join("&", pairs);
+        // By name, then value: sorting whole "name=value" strings would put "a-b=…" before "a=…".
+        pairs.sort(java.util.Comparator.<String[], String>comparing(p -> p[0]).thenComparing(p -> p[1]));
+        StringBuilder out = new StringBuilder();
+        for (String[] p : pairs) {
+            out.append(out.isEmpty() ? "" : "&").append(p[0]).append('=').append(p[1]);
+        }
+        return out.toString();
     }
 
     private static Map<String, String> decodeQuery(String rawQuery) throws S3Exception {

@@ -97,6 +97,9 @@ class S3SigV4Test {
         assertEquals(S3Error.NOT_IMPLEMENTED, refusal(verifierAt(SIGNED_AT, KEY, SECRET),
                 headerSigned(KEY, HEADER_SIGNATURE, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")));
         assertEquals(S3Error.ACCESS_DENIED, refusal(verifierAt(SIGNED_AT, KEY, SECRET), presigned(null)));
+        SignedRequest header = headerSigned(KEY, HEADER_SIGNATURE, EMPTY_SHA256);
+        assertEquals(S3Error.INVALID_ARGUMENT, refusal(verifierAt(SIGNED_AT, KEY, SECRET),
+                new SignedRequest("GET", "/test.txt", PRESIGNED_QUERY, header.headers())), "two auth mechanisms at once");
     }
 
     @Test
@@ -104,5 +107,6 @@ class S3SigV4Test {
         assertEquals("/a%20b/c%2Bd~e", SigV4.uriEncode(SigV4.percentDecode("/a%20b/c+d~e"), false));
         assertEquals("a%2Fb=%C3%A9&list-type=2&prefix=",
                 SigV4.canonicalQuery("prefix=&list-type=2&a%2fb=%c3%a9", false));
+        assertEquals("a=2&a-b=1&x=1&x=2", SigV4.canonicalQuery("a-b=1&x=2&a=2&x=1", false));
     }
 }
