@@ -89,6 +89,24 @@ class StreamedWriteTest {
     }
 
     @Test
+    void aStoppedNodeLeavesNoThreadThatPassedUploadsOn(@TempDir Path dir) throws Exception {
+        try (TestRing ring = TestRing.start(dir, 4)) {
+            byte[] content = random(SIZE, 8);
+            String name = "forwarded-then-stopped.bin";
+            NodeDaemon entry = ring.outsider(name);
+            try (HalfSent put = HalfSent.start(entry, name, content, "X-ChordFS-Crc32c: " + crcs(content))) {
+                awaitReplicasReceiving(ring, name);
+                assertTrue(forwardThreads() > 0, "the upload is passed on by a forward thread");
+            }
+        }
+        await(() -> forwardThreads() == 0, "the stopped nodes' forward threads end");
+    }
+
+    private static long forwardThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("forward-")).count();
+    }
+
+    @Test
     void bytesThatDoNotMatchTheClientsCrcsThroughANodeThatIsNotTheOwnerAre422AndStoredNowhere(@TempDir Path dir)
             throws Exception {
         try (TestRing ring = TestRing.start(dir, 4)) {
