@@ -200,6 +200,9 @@ final class Layout {
      * folder a concurrent delete removed in between is made again (a few times, then it fails).
      */
     void moveIntoPlace(Path tmp, String name) throws IOException {
+        if (Files.isDirectory(dataFile(name), LinkOption.NOFOLLOW_LINKS)) {
+            throw new ConflictException("'" + name + "' is a folder here; a file cannot take its name");
+        }
         for (int attempt = 1; ; attempt++) {
             makeParents(name);
             try {

@@ -269,6 +269,7 @@ class ObjectStoreTest {
             assertArrayEquals(a, Files.readAllBytes(data().resolve("a/b/c.txt")));
             assertArrayEquals(a, readAll(store, "a/b/c.txt"));
             assertThrows(ConflictException.class, () -> put(store, "a/d.txt/e", b, 3), "a file is not a folder");
+            assertThrows(ConflictException.class, () -> put(store, "a/b", b, 3), "a folder is not a file");
         }
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertArrayEquals(a, readAll(store, "a/b/c.txt"), "the scan at open walks the folders");
