@@ -514,7 +514,7 @@ class TransfersTest extends CliTest {
         assertTrue(err().contains("no such file"), err());
         assertEquals(1, run("download", "never-uploaded", entry, "-o", dir.resolve("n").toString()));
         assertEquals("fs-client: no such file: never-uploaded", err().strip());
-        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "a/b"));
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "a//b"));
         assertTrue(err().contains("bad name"), err());
         // the client applies the nodes' own rules before sending anything
         assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", ".chordfs"));
