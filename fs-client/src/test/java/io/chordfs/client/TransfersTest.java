@@ -475,6 +475,23 @@ class TransfersTest extends CliTest {
         assertFalse(out().contains(name + "\n") || out().contains(" " + name + System.lineSeparator()), out());
     }
 
+    /** A nested name goes up chunked, reads back whole through every node, stats and is removed. */
+    @Test
+    void nestedNamesWorkInUploadDownloadStatAndRm() throws Exception {
+        String name = "folder one/sub/ü.bin";
+        Path f = file("nested", 2 * CHUNK + 3, 41);
+        assertEquals(0, run("upload", f.toString(), entry, "--name", name, "--chunk-size", "64KiB", "--quiet"), err());
+        Path got = dir.resolve("nested-out");
+        assertEquals(0, run("download", name, entry, "-o", got.toString(), "--quiet"), err());
+        assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(got));
+        for (NodeDaemon d : ring.nodes) {
+            assertArrayEquals(Files.readAllBytes(f), get(d, "folder%20one/sub/%C3%BC.bin").body(), "through " + d.self());
+        }
+        assertEquals(0, run("stat", name, entry), err());
+        assertEquals(0, run("rm", name, entry), err());
+        assertEquals(1, run("stat", name, entry));
+    }
+
     /**
      * Two uploads of one name at once, both acknowledged: each wrote its own chunk objects, so the
      * file reads back whole as exactly one of the two, the same through every node, and as the
@@ -514,7 +531,7 @@ class TransfersTest extends CliTest {
         assertTrue(err().contains("no such file"), err());
         assertEquals(1, run("download", "never-uploaded", entry, "-o", dir.resolve("n").toString()));
         assertEquals("fs-client: no such file: never-uploaded", err().strip());
-        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "a/b"));
+        assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", "a//b"));
         assertTrue(err().contains("bad name"), err());
         // the client applies the nodes' own rules before sending anything
         assertEquals(1, run("upload", file("ok", 1, 1).toString(), entry, "--name", ".chordfs"));

@@ -9,17 +9,30 @@ class NameRulesTest {
     @Test
     void plainAndUnicodeNamesPass() {
         for (String ok : new String[] {"a.txt", "my file ü€ (1).txt", "日本語.pdf", "emoji \uD83D\uDE00.png", "n".repeat(255),
-                "a_chunk_1", ".hidden"}) {
+                "a_chunk_1", ".hidden", "a/b", "a/b/c.txt", "日本/語.pdf", ".hidden/x", "a_chunk_1/b",
+                "n".repeat(255) + "/" + "m".repeat(255), ("d".repeat(100) + "/").repeat(9) + "e".repeat(115)}) {
             assertTrue(NameRules.problem(ok).isEmpty(), ok);
         }
     }
 
     @Test
     void namesThatBreakTheOldRulesAreRefused() {
-        for (String bad : new String[] {null, "", ".", "..", ".chordfs", "a/b", "a\\b", "nul\u0000", "del\u007f",
+        for (String bad : new String[] {null, "", ".", "..", ".chordfs", "a\\b", "nul\u0000", "del\u007f",
                 "csi\u009b", "n".repeat(256), "lone\uD800"}) {
             assertTrue(NameRules.problem(bad).isPresent(), String.valueOf(bad));
         }
+    }
+
+    /** Each component follows the old rule; the reserved folder is refused wherever it stands. */
+    @Test
+    void pathsAreRefusedWhenAnyComponentIsBadOrTheWholeIsTooLong() {
+        for (String bad : new String[] {"/a", "a/", "a//b", "/", "//", "a/./b", "a/../b", "../a", "a/..", "./a",
+                ".chordfs/meta", "a/.chordfs", "a/.chordfs/b", ".chordfs/up/x_chunk_1/abcdefgh", "a/nul\u0000/b",
+                "a/b\\c", "a/" + "n".repeat(256), "a/\u202Eb", "a/lone\uD800", ("d".repeat(100) + "/").repeat(9) + "e".repeat(116)}) {
+            assertTrue(NameRules.problem(bad).isPresent(), bad);
+        }
+        assertEquals("a name is at most 1024 UTF-8 bytes, this one has 1025",
+                NameRules.problem(("d".repeat(100) + "/").repeat(9) + "e".repeat(116)).orElseThrow());
     }
 
     /** Each of these can make a listing show another name than the one stored. */

@@ -112,8 +112,9 @@ import java.util.function.BooleanSupplier;
  * <li>Uploading a name that exists replaces it with a new version (uploadserver without
  * {@code --allow-replace} stores {@code name (1)}); two parts with the same file name in one
  * request: the later wins.</li>
- * <li>Names follow the store's rules: a bad name (e.g. {@code GET /a/b}, {@code GET /x/}, a
- * backslash) is 400, where uploadserver would look into subdirectories or answer 404.</li>
+ * <li>Names follow the store's rules: a name is a path of components ({@code a/b/c.txt}); a bad
+ * name (e.g. {@code GET /x/}, which would list a folder: not yet, a backslash) is 400, where
+ * uploadserver would list the subdirectory or answer 404.</li>
  * <li>Range, ETag, If-None-Match, PUT /name, DELETE; 413/431/503/507 answers, and 502 when the
  * owner refuses a copy this node forwarded to it (damaged on the way; that file is not stored,
  * files of the same upload committed before it stay, as with 503 and 507).</li>

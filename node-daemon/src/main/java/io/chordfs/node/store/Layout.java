@@ -8,9 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.ThreadLocalRandom;
@@ -97,8 +101,9 @@ final class Layout {
     }
 
     /**
-     * Where an object's bytes live, after checking its name: a user's name directly under the data
-     * directory (never outside it), a chunk object in {@code .chordfs/up/} under a hash of its name.
+     * Where an object's bytes live, after checking its name: a user's name {@code a/b/c.txt} as
+     * that path under the data directory (never outside it), a chunk object in
+     * {@code .chordfs/up/} under a hash of its name.
      */
     Path dataFile(String name) {
         if (Names.checkObject(name).isPresent()) {
@@ -111,15 +116,71 @@ final class Layout {
             throw new BadNameException("'" + name + "' cannot be a file name here (" + e.getMessage()
                     + "); the node needs a UTF-8 locale");
         }
-        if (!data.equals(p.getParent())) {
-            throw new BadNameException("'" + name + "' is not a plain file name");
+        if (!p.startsWith(data) || !data.relativize(p).toString().equals(name)) {
+            throw new BadNameException("'" + name + "' is not a file name here");
         }
         return p;
     }
 
-    /** The folder sync that makes a rename or unlink of {@code name}'s data file durable. */
-    GroupSync dataSyncOf(String name) {
-        return ObjectNames.isInternal(name) ? upSync : dataSync;
+    /**
+     * Makes a rename or unlink of {@code name}'s data file durable: one group fsync for the folders
+     * most files live in, a plain fsync of a nested folder.
+     */
+    void syncDataDir(String name) throws IOException {
+        if (ObjectNames.isInternal(name)) {
+            upSync.sync();
+            return;
+        }
+        Path parent = dataFile(name).getParent();
+        if (parent.equals(data)) {
+            dataSync.sync();
+        } else {
+            FileOps.fsyncDir(parent);
+        }
+    }
+
+    /**
+     * Creates the folders {@code name}'s data file goes in, each made durable in its parent. A
+     * delete may remove an empty folder meanwhile; callers retry on {@link NoSuchFileException}.
+     */
+    void makeParents(String name) throws IOException {
+        Path parent = dataFile(name).getParent();
+        if (ObjectNames.isInternal(name) || parent.equals(data)) {
+            return;
+        }
+        Path dir = data;
+        for (Path component : data.relativize(parent)) {
+            dir = dir.resolve(component);
+            try {
+                Files.createDirectory(dir);
+                FileOps.fsyncDir(dir.getParent());
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new ConflictException("'" + name + "' needs '" + data.relativize(dir) + "' as a folder, "
+                            + "but a file has that name");
+                }
+            }
+        }
+    }
+
+    /**
+     * Removes the folders above {@code name}'s data file that are now empty, deepest first, so a
+     * delete leaves no empty folder behind. A write that just put a file there wins: its folder is
+     * not empty, and one removed under it makes the write retry.
+     */
+    void removeEmptyParents(String name) {
+        if (ObjectNames.isInternal(name)) {
+            return;
+        }
+        for (Path dir = dataFile(name).getParent(); !dir.equals(data); dir = dir.getParent()) {
+            try {
+                Files.delete(dir);
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                return; // not empty (DirectoryNotEmptyException) or not ours to remove
+            }
+        }
     }
 
     Path metaFile(String name) {
@@ -132,6 +193,27 @@ final class Layout {
 
     Path forgetMarker(String name) {
         return pending.resolve(forgetFileName(name));
+    }
+
+    /**
+     * Renames a finished temp file to {@code name}'s data file, creating its folders first; a
+     * folder a concurrent delete removed in between is made again (a few times, then it fails).
+     */
+    void moveIntoPlace(Path tmp, String name) throws IOException {
+        if (Files.isDirectory(dataFile(name), LinkOption.NOFOLLOW_LINKS)) {
+            throw new ConflictException("'" + name + "' is a folder here; a file cannot take its name");
+        }
+        for (int attempt = 1; ; attempt++) {
+            makeParents(name);
+            try {
+                Files.move(tmp, dataFile(name), StandardCopyOption.ATOMIC_MOVE);
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt == 8 || !Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** A new name for a temp file; the caller creates it exclusively and asks again if it exists. */

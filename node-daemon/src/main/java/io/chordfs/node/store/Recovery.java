@@ -94,48 +94,43 @@ final class Recovery {
         Map<Path, BasicFileAttributes> toAdopt = new LinkedHashMap<>();
         // Each file is looked at once; the checks below reuse what the scan saw.
         Map<String, BasicFileAttributes> seen = new HashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.data)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.equals(NameRules.RESERVED)) {
-                    continue;
+        for (Path p : dataFiles()) {
+            String name = layout.data.relativize(p).toString();
+            Entry e = index.get(name);
+            BasicFileAttributes a = attributes(p);
+            if (a != null && p.equals(layout.data.resolve(name))) {
+                seen.put(name, a);
+            }
+            String why = null;
+            if (e == null) {
+                try {
+                    Names.check(name);
+                } catch (BadNameException ex) {
+                    why = ex.getMessage();
                 }
-                Entry e = index.get(name);
-                BasicFileAttributes a = attributes(p);
-                if (a != null && p.equals(layout.data.resolve(name))) {
-                    seen.put(name, a);
+                if (why == null && !p.equals(layout.data.resolve(name))) {
+                    why = "its file name is not valid UTF-8";
                 }
-                String why = null;
-                if (e == null) {
-                    try {
-                        Names.check(name);
-                    } catch (BadNameException ex) {
-                        why = ex.getMessage();
-                    }
-                    if (why == null && !p.equals(layout.data.resolve(name))) {
-                        why = "its file name is not valid UTF-8";
-                    }
+            }
+            if (why == null && (a == null || !a.isRegularFile())) {
+                if (e != null) {
+                    continue; // reported below, against its metadata
                 }
-                if (why == null && (a == null || !a.isRegularFile())) {
-                    if (e != null) {
-                        continue; // reported below, against its metadata
-                    }
-                    why = "not a regular file";
+                why = "not a regular file";
+            }
+            if (why != null) {
+                ObjectStore.LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, layout.data, why);
+                ignored++;
+                continue;
+            }
+            ObjectMeta inline = MetaCarrier.readAttached(p, name);
+            if (inline != null && Index.supersedes(inline, e)) {
+                index.put(new Entry(inline));
+                if (e != null) {
+                    Files.deleteIfExists(layout.metaFile(name)); // older than the file's own
                 }
-                if (why != null) {
-                    ObjectStore.LOG.log(System.Logger.Level.WARNING, "ignoring ''{0}'' in {1}: {2}", name, layout.data, why);
-                    ignored++;
-                    continue;
-                }
-                ObjectMeta inline = MetaCarrier.readAttached(p, name);
-                if (inline != null && Index.supersedes(inline, e)) {
-                    index.put(new Entry(inline));
-                    if (e != null) {
-                        Files.deleteIfExists(layout.metaFile(name)); // older than the file's own
-                    }
-                } else if (e == null || e.meta().tombstone()) {
-                    toAdopt.put(p, a); // copied in by hand, maybe over a tombstone
-                }
+            } else if (e == null || e.meta().tombstone()) {
+                toAdopt.put(p, a); // copied in by hand, maybe over a tombstone
             }
         }
         int strays = recoverChunkObjects(seen);
@@ -164,7 +159,7 @@ final class Recovery {
         clock.observe(maxVersion);
         for (Map.Entry<Path, BasicFileAttributes> found : toAdopt.entrySet()) {
             Path p = found.getKey();
-            String name = p.getFileName().toString();
+            String name = layout.data.relativize(p).toString();
             long mtime = found.getValue().lastModifiedTime().toMillis();
             Entry tomb = index.get(name);
             MetaCarrier.detach(p);
@@ -380,6 +375,38 @@ final class Recovery {
             return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
+        }
+    }
+
+    /**
+     * Every entry under the data directory but its folders (walked into) and the hidden
+     * {@code .chordfs} folder; an empty folder, left by a crash between a delete and its folder's
+     * removal, is removed.
+     */
+    private List<Path> dataFiles() throws IOException {
+        List<Path> found = new ArrayList<>();
+        walk(layout.data, found);
+        return found;
+    }
+
+    private void walk(Path dir, List<Path> found) throws IOException {
+        boolean empty = true;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                empty = false;
+                if (dir.equals(layout.data) && p.getFileName().toString().equals(NameRules.RESERVED)) {
+                    continue;
+                }
+                BasicFileAttributes a = attributes(p);
+                if (a != null && a.isDirectory()) {
+                    walk(p, found);
+                } else {
+                    found.add(p);
+                }
+            }
+        }
+        if (empty && !dir.equals(layout.data)) {
+            Files.deleteIfExists(dir);
         }
     }
 

@@ -9,7 +9,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
@@ -164,11 +163,11 @@ final class Writes {
      */
     private void installInline(Path tmp, ObjectMeta meta, Entry cur) throws IOException {
         String name = meta.name();
-        Files.move(tmp, layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
+        layout.moveIntoPlace(tmp, name);
         // The index shows the new version only once the rename is durable.
         try {
             faults.at("commit.inline-renamed");
-            layout.dataSyncOf(name).sync();
+            layout.syncDataDir(name);
         } catch (IOException | RuntimeException e) {
             publish(meta, e);
             throw e;
@@ -186,14 +185,14 @@ final class Writes {
         carrier.writeIntent(name, encoded, "the metadata of '" + name + "'");
         faults.at("commit.intent");
         try {
-            Files.move(tmp, layout.dataFile(name), StandardCopyOption.ATOMIC_MOVE);
+            layout.moveIntoPlace(tmp, name);
         } catch (IOException | RuntimeException e) {
             FileOps.deleteQuietly(layout.intent(name));
             throw e;
         }
         // The new bytes are visible now; from here on the intent on disk is what makes them whole.
         try {
-            layout.dataSyncOf(name).sync();
+            layout.syncDataDir(name);
             faults.at("commit.data-renamed");
             carrier.installIntent(name);
             layout.metaSync.sync();
@@ -238,7 +237,7 @@ final class Writes {
                 throw e;
             }
             try {
-                layout.dataSyncOf(name).sync();
+                layout.syncDataDir(name);
                 faults.at("delete.unlinked");
                 carrier.installIntent(name);
                 layout.metaSync.sync();
@@ -250,6 +249,7 @@ final class Writes {
             }
             index.put(new Entry(tomb));
             clock.observe(version);
+            layout.removeEmptyParents(name);
             return tomb;
         } finally {
             l.unlock();
@@ -289,6 +289,7 @@ final class Writes {
                 if (!cur.meta().tombstone()) {
                     Files.deleteIfExists(file);
                     FileOps.fsyncDir(file.getParent());
+                    layout.removeEmptyParents(name);
                 }
             } catch (IOException | RuntimeException e) {
                 // Keep what is still there, and drop the marker: left behind, it would delete a copy

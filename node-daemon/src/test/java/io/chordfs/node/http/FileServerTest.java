@@ -179,7 +179,7 @@ class FileServerTest {
         assertEquals(204, f.upload(Multipart.builder(B).file("files", name, bytes("x"))).statusCode());
         assertEquals(List.of(name), f.liveNames());
         assertEquals(200, f.get("/" + PercentCodec.quote(name)).statusCode());
-        for (String bad : new String[] {"/a/b", "/x/", "/..", "/.", "/%2e%2e", "/a%2Fb", "/%00x", "/%FF", "/.chordfs",
+        for (String bad : new String[] {"/a//b", "/x/", "/..", "/.", "/%2e%2e", "/a/%2e%2e/b", "/a/.chordfs/x", "/a/%2e", "/%00x", "/%FF", "/.chordfs",
                 "/" + "n".repeat(256), "/%C2%85x", "/csi%C2%9B", // C1 controls: found by HttpHeadersFuzzTest
                 "/evil%E2%80%AEgnp.exe", "/a%E2%81%A6b", "/zero%E2%80%8Bwidth", "/%EF%BB%BFbom"}) { // can spoof a listing
             HttpResponse<byte[]> r = f.get(bad);
@@ -189,7 +189,7 @@ class FileServerTest {
         String raw = new String(Fixture.raw(f.port(), bytes("GET /bad%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
                 Duration.ofSeconds(10)), StandardCharsets.ISO_8859_1);
         assertTrue(raw.startsWith("HTTP/1.1 400"), raw);
-        assertEquals(400, f.send("PUT", "/a%2Fb", bytes("x")).statusCode());
+        assertEquals(400, f.send("PUT", "/a//b", bytes("x")).statusCode());
         assertEquals(400, f.send("DELETE", "/..", null).statusCode());
         assertEquals(400, f.send("PUT", "/evil%E2%80%AEgnp.exe", bytes("x")).statusCode());
         assertEquals(List.of(name), f.liveNames());
@@ -530,6 +530,20 @@ class FileServerTest {
         for (int i = 0; i < 200; i += 37) {
             assertArrayEquals(bytes("content " + i), f.stored("small-" + i + ".txt"));
         }
+    }
+
+    /** A nested name is that path under the data directory; %2F is a '/' like any other. */
+    @Test
+    void nestedNamesArePutReadAndDeletedAsPathsUnderTheDataDirectory() throws IOException {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        f = Fixture.start(data, 0, FileServer.Options.defaults());
+        assertEquals(201, f.send("PUT", "/a/b%20c/d.txt", bytes("nested")).statusCode());
+        assertArrayEquals(bytes("nested"), Files.readAllBytes(data.resolve("a/b c/d.txt")));
+        assertArrayEquals(bytes("nested"), f.get("/a%2Fb%20c/d.txt").body());
+        assertEquals(204, f.send("DELETE", "/a/b%20c/d.txt", null).statusCode());
+        assertEquals(404, f.get("/a/b%20c/d.txt").statusCode());
+        assertFalse(Files.exists(data.resolve("a")), "the emptied folders are removed");
     }
 
     @Test

@@ -240,7 +240,8 @@ class ObjectStoreTest {
 
     @Test
     void badNamesAreRejectedAndNothingIsCreatedOutsideTheDataDirectory() throws IOException {
-        List<String> bad = List.of(".", "..", "a/b", "", "x".repeat(256), "\u0000", "a\u0000b", ".chordfs",
+        List<String> bad = List.of(".", "..", "", "x".repeat(256), "a/", "a//b", "a/./b", "a/../../x",
+                "a/.chordfs/x", ".chordfs/meta", "a/" + "x".repeat(256), "\u0000", "a\u0000b", ".chordfs",
                 "../escape", "/abs", "a\\b", "tab\there", "\ud800", "\u007f", "nel\u0085", "csi\u009b[2J");
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             for (String n : bad) {
@@ -255,6 +256,39 @@ class ObjectStoreTest {
         }
         assertEquals(List.of("data"), ls(root));
         assertEquals(List.of(NameRules.RESERVED), ls(data()));
+    }
+
+    /** A nested name is that path under the data directory; a delete leaves no empty folder behind. */
+    @Test
+    void nestedNamesLiveInFoldersThatComeAndGoWithTheirFiles() throws IOException {
+        byte[] a = bytes(1, 3000);
+        byte[] b = bytes(2, 10);
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            put(store, "a/b/c.txt", a, 1);
+            put(store, "a/d.txt", b, 2);
+            assertArrayEquals(a, Files.readAllBytes(data().resolve("a/b/c.txt")));
+            assertArrayEquals(a, readAll(store, "a/b/c.txt"));
+            assertThrows(ConflictException.class, () -> put(store, "a/d.txt/e", b, 3), "a file is not a folder");
+            assertThrows(ConflictException.class, () -> put(store, "a/b", b, 3), "a folder is not a file");
+        }
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertArrayEquals(a, readAll(store, "a/b/c.txt"), "the scan at open walks the folders");
+            assertEquals(1, store.meta("a/b/c.txt").orElseThrow().version());
+            store.delete("a/b/c.txt", 4, 1);
+            assertFalse(Files.exists(data().resolve("a/b")), "the emptied folder is removed");
+            assertEquals(List.of("d.txt"), ls(data().resolve("a")));
+            store.delete("a/d.txt", 5, 1);
+            assertEquals(List.of(NameRules.RESERVED), ls(data()));
+            put(store, "a/b/c.txt", b, 6);
+            assertArrayEquals(b, Files.readAllBytes(data().resolve("a/b/c.txt")), "folders are made again");
+        }
+        Files.createDirectories(data().resolve("x/y"));
+        Files.write(data().resolve("x/y/copied.txt"), a);
+        Files.createDirectories(data().resolve("empty/folder"));
+        try (ObjectStore store = ObjectStore.open(data(), 0)) {
+            assertArrayEquals(a, readAll(store, "x/y/copied.txt"), "a file copied into a folder is adopted");
+            assertFalse(Files.exists(data().resolve("empty/folder")), "an empty folder is removed at open");
+        }
     }
 
     @Test
@@ -337,15 +371,16 @@ class ObjectStoreTest {
             assertFalse(revived.tombstone());
             assertTrue(revived.version() > tombstone, "above the tombstone it replaces");
             assertArrayEquals(a, readAll(store, "deleted"));
-            // Directories and symbolic links are never served.
+            // Folders and symbolic links are never served; an empty folder is removed.
             assertThrows(NoSuchFileException.class, () -> store.read("link"));
             assertThrows(NoSuchFileException.class, () -> store.read("a-directory"));
+            assertFalse(Files.exists(data().resolve("a-directory")));
             assertTrue(store.meta("link").isEmpty());
             String info = String.join("\n", log.messages(Level.INFO));
             assertTrue(info.contains("adopted 2 files"), info);
-            assertTrue(info.contains("3 files ignored"), info);
+            assertTrue(info.contains("2 files ignored"), info);
             assertEquals(List.of("copied in.txt", "deleted", "known"), store.list().stream().map(ObjectMeta::name).toList());
-            assertEquals(7, ls(data()).size(), "nothing in the data directory was removed");
+            assertEquals(6, ls(data()).size(), "nothing in the data directory but the empty folder was removed");
         }
         try (ObjectStore store = ObjectStore.open(data(), 0)) {
             assertEquals(sha256(a), store.meta("copied in.txt").orElseThrow().sha256(), "adopted once, kept");
