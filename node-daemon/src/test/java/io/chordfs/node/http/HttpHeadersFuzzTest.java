@@ -50,7 +50,8 @@ class HttpHeadersFuzzTest {
     }
 
     /**
-     * DESIGN.md's names: 1 to 255 UTF-8 bytes, no '/', no NUL or control characters, not "." or "..",
+     * DESIGN.md's names (a path since issue 17): at most 1,024 UTF-8 bytes, components separated by
+     * '/', each 1 to 255 bytes, not ".", ".." or ".chordfs", no '\\', no NUL or control characters,
      * and nothing that can spoof a listing (bidirectional controls, zero-width characters).
      */
     private static void name(String rawSegment) {
@@ -61,10 +62,15 @@ class HttpHeadersFuzzTest {
             return; // 400
         }
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        assertTrue(utf8.length >= 1 && utf8.length <= 255, () -> "accepted a name of " + utf8.length + " bytes");
+        assertTrue(utf8.length >= 1 && utf8.length <= 1024, () -> "accepted a name of " + utf8.length + " bytes");
         assertEquals(name, new String(utf8, StandardCharsets.UTF_8), "accepted a name that is not valid UTF-8");
-        assertFalse(name.equals(".") || name.equals(".."), "accepted " + name);
-        name.codePoints().forEach(c -> assertTrue(c != '/' && !Character.isISOControl(c) && !spoofs(c),
+        for (String component : name.split("/", -1)) {
+            int bytes = component.getBytes(StandardCharsets.UTF_8).length;
+            assertTrue(bytes >= 1 && bytes <= 255, () -> "accepted a component of " + bytes + " bytes in " + name);
+            assertFalse(component.equals(".") || component.equals("..") || component.equals(".chordfs"),
+                    "accepted " + name);
+        }
+        name.codePoints().forEach(c -> assertTrue(c != '\\' && !Character.isISOControl(c) && !spoofs(c),
                 () -> "accepted a name with U+" + Integer.toHexString(c) + ": " + Arrays.toString(utf8)));
         assertEquals(name, PercentCodec.decodeName(PercentCodec.quote(name)), "the listing's link does not lead back");
     }
